@@ -1,1 +1,150 @@
-"""Retaguarda WMS."""
+"""Retaguarda WMS: the warehouse behind an online store."""
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from . import access, config
+from .errors import DomainError
+from .extensions import babel, csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    app.before_request(access.enforce)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n
+    from .auth.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.context_processor
+    def template_globals():
+        from flask_babel import get_locale
+
+        return {"csrf_token": generate_csrf, "get_locale": get_locale}
+
+    from . import formatting
+
+    formatting.register(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import models  # noqa: F401  every model is known before the first request
+    from .api import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .desk import bp as desk_bp
+    from .handheld import bp as handheld_bp
+    from .health import bp as health_bp
+
+    for blueprint in (health_bp, auth_bp, desk_bp, handheld_bp, api_bp):
+        app.register_blueprint(blueprint)
+    for register in models.AREA_BLUEPRINTS:
+        register(app)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return access.api_error(exc.status, str(exc), **exc.details)
+        if request.headers.get("HX-Request"):
+            response = app.make_response((render_template("_partials/error.html", message=str(exc)), exc.status))
+            response.headers["X-Scan-Result"] = "bad"
+            return response
+        return render_template("errors/error.html", code=exc.status, message=str(exc)), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        from flask_login import current_user
+
+        if not current_user.is_authenticated:
+            return access.unauthenticated()
+        message = _("This screen is out of date: it was reloaded, try again.")
+        if _wants_json():
+            return access.api_error(400, message)
+        if request.headers.get("HX-Request"):
+            response = app.make_response(("", 400))
+            response.headers["HX-Refresh"] = "true"
+            return response
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            400: _("The request was not understood."),
+            401: _("Please log in."),
+            403: _("Your role does not allow this screen."),
+            404: _("Not found."),
+            405: _("This action is not allowed here."),
+            409: _("Someone changed this at the same time: look again and retry."),
+            413: _("The file is too large."),
+            422: _("The data was not accepted."),
+        }
+        message = messages.get(exc.code or 500, exc.description)
+        if _wants_json():
+            return access.api_error(exc.code or 500, str(message))
+        if request.headers.get("HX-Request"):
+            response = app.make_response((render_template("_partials/error.html", message=message), exc.code))
+            response.headers["X-Scan-Result"] = "bad"
+            return response
+        return render_template("errors/error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        message = _("Something went wrong on our side; nothing was changed. Try again or call your supervisor.")
+        if _wants_json():
+            return access.api_error(500, message)
+        if request.headers.get("HX-Request"):
+            response = app.make_response((render_template("_partials/error.html", message=message), 500))
+            response.headers["X-Scan-Result"] = "bad"
+            return response
+        return render_template("errors/error.html", code=500, message=message), 500

@@ -1,0 +1,79 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app served on 127.0.0.1."""
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import live_server, make_app
+
+CHROMIUM = os.environ.get("WMS_CHROMIUM", "/usr/bin/chromium")
+HANDHELD = {"width": 360, "height": 640}
+DESK = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_app(app, database_url, tmp_path_factory):
+    """The same database as `app`, with CSRF on, as a real deployment runs."""
+    return make_app(database_url, str(tmp_path_factory.mktemp("live")), WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    with live_server(live_app) as url:
+        yield url
+
+
+@pytest.fixture
+def handheld(browser, base_url):
+    context = browser.new_context(viewport=HANDHELD, base_url=base_url, locale="en-US", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(8000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk(browser, base_url):
+    context = browser.new_context(viewport=DESK, base_url=base_url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(8000)
+    yield page
+    context.close()
+
+
+def scan(page, text: str) -> None:
+    """What a keyboard-wedge scanner does: type into the focused input and press Enter."""
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def last_feedback(page) -> str | None:
+    return page.evaluate("window.wmsFeedback.length ? window.wmsFeedback[window.wmsFeedback.length - 1] : null")
+
+
+def wait_feedback(page, count: int) -> str:
+    page.wait_for_function(f"window.wmsFeedback && window.wmsFeedback.length >= {count}")
+    return last_feedback(page)
+
+
+def hh_login(page, badge="BADGE-W1", pin="1111") -> None:
+    page.goto("/hh/login")
+    scan(page, badge)
+    page.wait_for_selector("input[name=pin]")
+    scan(page, pin)
+    page.wait_for_url("**/hh/")

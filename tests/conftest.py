@@ -1,0 +1,155 @@
+"""Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when
+WMS_TEST_DATABASE_URL is set), emptied after every test.
+
+Unit tests of pure rules (tests/unit) use none of this.
+"""
+import os
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import text
+
+from wms import create_app
+from wms.extensions import db
+
+PG_URL = os.environ.get("WMS_TEST_DATABASE_URL", "")
+
+
+def _database_url(tmp_path_factory) -> str:
+    if PG_URL:
+        url = PG_URL
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def make_app(url: str, instance: str, **extra):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "WMS_PASSWORD_HASH": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
+        "WMS_LABEL_DIR": os.path.join(instance, "labels"),
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = str(tmp_path_factory.mktemp("instance"))
+    app = make_app(database_url, instance)
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        from wms.cli import upgrade_database
+
+        upgrade_database()
+    return app
+
+
+def _table_names():
+    return [t.name for t in reversed(db.metadata.sorted_tables)]
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request):
+    """Every test starts from an empty database (migrations stay)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in _table_names()) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in _table_names():
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read English; pt_BR has its own tests
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app):
+    """worker / supervisor / admin, passwords equal to the username, PINs 1111/2222/3333."""
+    from wms.auth import services
+
+    with app.app_context():
+        made = {}
+        for username, role, badge, pin in (
+            ("worker", "worker", "BADGE-W1", "1111"),
+            ("supervisor", "supervisor", "BADGE-S1", "2222"),
+            ("admin", "admin", "BADGE-A1", "3333"),
+        ):
+            user = services.create_user(username, role=role, password=username, badge=badge, pin=pin, locale="en")
+            made[username] = user.id
+        db.session.remove()
+    return made
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="supervisor", password=None):
+        return self.client.post("/login", data={"username": username, "password": password or username})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client, users):
+    return Auth(client)
+
+
+@pytest.fixture
+def is_postgres(database_url):
+    return database_url.startswith("postgresql")
+
+
+@contextmanager
+def live_server(app):
+    """Serve the app on 127.0.0.1 on a free port in a thread (waitress), for browser and printer tests."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    port = server.effective_port
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -1,0 +1,46 @@
+"""The REST API for the store, ERP and marketplaces: JSON in and out, bearer tokens.
+
+Each area adds its routes to `bp` (see wms/<area>/api.py); this module checks the token.
+"""
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+
+from .. import access
+from ..auth import services as auth_services
+from ..dbtypes import utcnow
+from ..extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # tokens, not cookies: no CSRF risk
+
+
+@bp.before_request
+def require_token():
+    header = request.headers.get("Authorization", "")
+    secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = auth_services.token_for(secret)
+    if token is None:
+        response = access.api_error(401, _("A valid API token is required (Authorization: Bearer ...)."))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    token.last_used_at = utcnow()
+    db.session.commit()
+    g.api_token = token
+    return None
+
+
+@bp.get("/whoami")
+def whoami():
+    return {"token": g.api_token.name}
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 that says why not."""
+    from ..errors import DomainError
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        error = DomainError(_("The body must be a JSON object (Content-Type: application/json)."))
+        error.status = 400
+        raise error
+    return data

@@ -1,0 +1,95 @@
+"""Logins: desk (username + password) and handheld (badge + PIN), logout, language."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..access import blueprint_role
+from ..errors import DomainError
+from ..i18n import LOCALES
+from ..views_common import feedback
+from . import services
+from .models import Role
+
+bp = blueprint_role(Blueprint("auth", __name__), Role.WORKER)
+
+
+def _safe_next(default: str) -> str:
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _home_for(user) -> str:
+    return url_for("desk.home") if user.has_role(Role.SUPERVISOR) else url_for("handheld.menu")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = services.login_with_password(request.form.get("username", ""), request.form.get("password", ""))
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            session.permanent = True
+            login_user(user)
+            return redirect(_safe_next(_home_for(user)))
+    return render_template("auth/login.html", error=error), (401 if error else 200)
+
+
+@bp.get("/hh/login")
+def hh_login():
+    return render_template("auth/hh_login.html")
+
+
+@bp.post("/hh/login")
+def hh_badge():
+    """First the badge scan, then the PIN: both posted here by htmx."""
+    badge = request.form.get("badge") or request.form.get("scan", "")
+    pin = request.form.get("pin")
+    try:
+        if pin is None:
+            user = services.user_by_badge(badge)
+            return feedback(render_template("auth/_hh_pin.html", badge=user.badge, name=user.name), ok=True)
+        user = services.login_with_badge(badge, pin)
+    except DomainError as exc:
+        template = "auth/_hh_badge.html" if pin is None else "auth/_hh_pin.html"
+        return feedback(render_template(template, badge=badge, error=str(exc)), ok=False, status=422)
+    session.permanent = True
+    login_user(user)
+    response = feedback("", ok=True)
+    response.headers["HX-Redirect"] = url_for("handheld.menu")
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    handheld = bool(request.form.get("handheld"))
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.hh_login") if handheld else url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    locale = request.form.get("locale", "")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+    back = _safe_next(url_for("desk.home"))
+    if request.headers.get("HX-Request"):
+        response = feedback("", ok=True)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return redirect(back)
+
+
+@bp.app_context_processor
+def _languages():
+    return {"LOCALES": LOCALES, "_": _}

@@ -1,0 +1,51 @@
+"""Configuration from the environment.
+
+DATABASE_URL   SQLAlchemy URL; default SQLite in the instance folder.
+SECRET_KEY     default: generated once and kept in instance/secret_key.
+WMS_TIMEZONE   the warehouse's time zone for display (default America/Sao_Paulo).
+WMS_GS_SUBSTITUTE  characters a keyboard-wedge scanner sends instead of GS (default "|").
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we install.
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url or f"sqlite:///{instance_path / 'wms.sqlite'}"
+
+
+def from_environment(instance_path: Path) -> dict:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WMS_TIMEZONE": os.environ.get("WMS_TIMEZONE", "America/Sao_Paulo"),
+        "WMS_GS_SUBSTITUTE": os.environ.get("WMS_GS_SUBSTITUTE", "|"),
+        "WMS_LABEL_DIR": os.environ.get("WMS_LABEL_DIR", str(instance_path / "labels")),
+        "BABEL_DEFAULT_LOCALE": "pt_BR",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # A handheld screen may stay open a whole shift: the token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("WMS_SESSION_SECONDS", 12 * 3600)),
+    }

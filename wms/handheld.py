@@ -1,0 +1,37 @@
+"""The handheld menu. Each area adds its own handheld screens under /hh/."""
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from .access import blueprint_role
+from .auth.models import Role
+from .views_common import feedback
+
+bp = blueprint_role(Blueprint("handheld", __name__, url_prefix="/hh"), Role.WORKER)
+
+# (endpoint, label) pairs the areas add as they register; the menu numbers them 1, 2, 3...
+MENU: list[tuple[str, object]] = []
+
+
+@bp.get("/")
+def menu():
+    return render_template("hh/menu.html", items=_items())
+
+
+def _items():
+    return [(str(i), endpoint, label) for i, (endpoint, label) in enumerate(MENU, start=1)]
+
+
+@bp.post("/")
+def choose():
+    """Typing a menu number (or scanning a printed menu code) opens that screen."""
+    choice = (request.form.get("scan") or "").strip()
+    for number, endpoint, _label in _items():
+        if choice == number:
+            response = feedback("", ok=True)
+            response.headers["HX-Redirect"] = url_for(endpoint)
+            return response
+    return feedback(
+        render_template("hh/menu.html", items=_items(), error=_l("Type a number from the menu.")),
+        ok=False,
+        status=422,
+    )

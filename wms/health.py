@@ -1,0 +1,16 @@
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from .extensions import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # the point of this endpoint is to say so, not to crash
+        db.session.rollback()
+        return jsonify(status="error", database=str(exc.__class__.__name__)), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,24 @@
+"""Languages: Portuguese (Brazil) first, English beside it."""
+from flask import has_request_context, request, session
+from flask_login import current_user
+
+LOCALES = {"pt_BR": "Português", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's choice, else the session's, else the browser's, else Portuguese."""
+    if not has_request_context():
+        return "pt_BR"
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    best = request.accept_languages.best_match(["pt-BR", "pt", "en"], default="pt-BR")
+    return "en" if best == "en" else "pt_BR"
+
+
+def select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["WMS_TIMEZONE"]

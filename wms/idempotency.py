@@ -1,0 +1,40 @@
+"""A handheld scan is applied once.
+
+Each handheld submission carries a `scan_id` chosen by the device. The service
+stores its result under that id in the same transaction as its effect; the same
+id again gets the stored result and changes nothing.
+"""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .dbtypes import UTCDateTime, utcnow
+from .extensions import db
+
+
+class ScanReceipt(db.Model):
+    __tablename__ = "scan_receipts"
+
+    scan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
+    """The stored result of an earlier submission with this id, if any."""
+    if not scan_id:
+        return None
+    receipt = db.session.get(ScanReceipt, scan_id)
+    if receipt is None or receipt.action != action:
+        return None
+    return dict(receipt.result)
+
+
+def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:
+    """Store the result in the caller's transaction (committed with the effect)."""
+    if scan_id:
+        db.session.add(ScanReceipt(scan_id=scan_id[:64], action=action, result=result, user_id=user_id))

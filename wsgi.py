@@ -1,0 +1,3 @@
+from wms import create_app
+
+app = create_app()
