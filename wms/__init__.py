@@ -76,10 +76,9 @@ def _register_blueprints(app: Flask) -> None:
     from .handheld import bp as handheld_bp
     from .health import bp as health_bp
 
+    models.register_area_blueprints(app)  # areas add API routes to api_bp before it is registered
     for blueprint in (health_bp, auth_bp, desk_bp, handheld_bp, api_bp):
         app.register_blueprint(blueprint)
-    for register in models.AREA_BLUEPRINTS:
-        register(app)
 
 
 def _wants_json() -> bool:

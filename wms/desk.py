@@ -7,8 +7,16 @@ from .auth.models import Role
 
 bp = blueprint_role(Blueprint("desk", __name__), Role.SUPERVISOR)
 
-# (endpoint, label) pairs the areas add to the desk navigation as they register.
-NAVIGATION: list[tuple[str, str]] = []
+# (endpoint, label) pairs the areas add to the desk navigation as they register, in `position` order.
+NAVIGATION: list[tuple[str, object]] = []
+_positions: dict[str, int] = {}
+
+
+def add_navigation(position: int, endpoint: str, label) -> None:
+    if endpoint not in _positions:
+        _positions[endpoint] = position
+        NAVIGATION.append((endpoint, label))
+        NAVIGATION.sort(key=lambda item: _positions[item[0]])
 
 
 @bp.get("/")

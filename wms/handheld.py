@@ -8,8 +8,14 @@ from .views_common import feedback
 
 bp = blueprint_role(Blueprint("handheld", __name__, url_prefix="/hh"), Role.WORKER)
 
-# (endpoint, label) pairs the areas add as they register; the menu numbers them 1, 2, 3...
-MENU: list[tuple[str, object]] = []
+# (position, endpoint, label) the areas add as they register; the menu numbers them 1, 2, 3...
+MENU: list[tuple[int, str, object]] = []
+
+
+def add_menu_item(position: int, endpoint: str, label) -> None:
+    if endpoint not in {e for _p, e, _l in MENU}:
+        MENU.append((position, endpoint, label))
+        MENU.sort(key=lambda item: item[0])
 
 
 @bp.get("/")
@@ -18,7 +24,7 @@ def menu():
 
 
 def _items():
-    return [(str(i), endpoint, label) for i, (endpoint, label) in enumerate(MENU, start=1)]
+    return [(str(i), endpoint, label) for i, (_position, endpoint, label) in enumerate(MENU, start=1)]
 
 
 @bp.post("/")

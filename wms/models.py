@@ -1,9 +1,30 @@
 """Every area's models, imported in one place so Alembic and create_app see them all.
 
-AREA_BLUEPRINTS: functions that register each area's blueprints (added as areas land).
+An area is a package under wms/ listed in AREAS; its models live in `wms/<area>/models.py` and its
+blueprints are registered by `wms/<area>/blueprints.py: register(app)`. Adding an area means adding its
+name here, nothing else.
 """
+import importlib
+import importlib.util
+
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .idempotency import ScanReceipt  # noqa: F401
+from .settings import Setting  # noqa: F401
 
-AREA_BLUEPRINTS: list = []
+AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "picking", "shipping", "returns")
+
+
+def _area_modules(name: str):
+    for area in AREAS:
+        module = f"wms.{area}.{name}"
+        if importlib.util.find_spec(f"wms.{area}") and importlib.util.find_spec(module):
+            yield importlib.import_module(module)
+
+
+list(_area_modules("models"))
+
+
+def register_area_blueprints(app) -> None:
+    for module in _area_modules("blueprints"):
+        module.register(app)

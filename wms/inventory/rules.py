@@ -1,0 +1,83 @@
+"""Stock rules: pure functions, no database."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from ..catalog.models import LotStatus
+from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, LocationKind, Mixing
+
+ADJUSTMENT_REASONS = ("damaged", "found", "lost", "count_variance", "expired", "correction")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """What the rule needs to know about the place stock is going to."""
+
+    code: str
+    kind: LocationKind
+    active: bool
+    blocked: bool
+    mixing: Mixing
+    capacity_units: int | None
+    units_now: int  # units already there
+    products_now: frozenset[int]
+    lots_now: frozenset[int | None]
+
+
+@dataclass(frozen=True)
+class Goods:
+    product_id: int
+    sku: str
+    lot_id: int | None
+    lot_code: str | None
+    lot_status: str | None
+    expires_on: date | None
+    quantity: int
+
+
+def destination_problem(dest: Destination, goods: Goods, today: date, quarantine_code: str | None = None):
+    """Why these goods may not go there, or None. A message a worker can act on."""
+    if dest.kind in VIRTUAL_KINDS:
+        return _l("%(code)s is not a physical place.", code=dest.code)
+    if not dest.active:
+        return _l("Location %(code)s is not in use.", code=dest.code)
+    if dest.blocked:
+        return _l("Location %(code)s is blocked: choose another one.", code=dest.code)
+    if dest.kind in PICKABLE_KINDS and goods.lot_id is not None:
+        where = quarantine_code or _l("quarantine")
+        if goods.expires_on is not None and goods.expires_on < today:
+            return _l("Lot %(lot)s expired on %(date)s: put it in %(where)s, not in a picking location.",
+                      lot=goods.lot_code, date=goods.expires_on.isoformat(), where=where)
+        if goods.lot_status != LotStatus.RELEASED:
+            return _l("Lot %(lot)s is %(status)s: put it in %(where)s, not in a picking location.",
+                      lot=goods.lot_code, status=goods.lot_status, where=where)
+    if dest.mixing == Mixing.ONE_PRODUCT and dest.products_now - {goods.product_id}:
+        return _l("%(code)s holds another product and takes one product only.", code=dest.code)
+    if dest.mixing == Mixing.ONE_LOT and (
+        dest.products_now - {goods.product_id} or dest.lots_now - {goods.lot_id}
+    ):
+        return _l("%(code)s holds another lot and takes one lot only.", code=dest.code)
+    if dest.capacity_units is not None and dest.units_now + goods.quantity > dest.capacity_units:
+        return _l("%(code)s has room for %(room)s more units, not %(qty)s.", code=dest.code,
+                  room=max(dest.capacity_units - dest.units_now, 0), qty=goods.quantity)
+    return None
+
+
+def needs_approval(delta: int, threshold: int, is_supervisor: bool) -> bool:
+    """Large corrections need a second pair of eyes; a supervisor's own are applied at once."""
+    return abs(delta) > threshold and not is_supervisor
+
+
+def count_variances(expected: dict, counted: dict) -> dict:
+    """Per stock key: counted − expected, for every key either side knows (unseen keys count as 0)."""
+    keys = set(expected) | set(counted)
+    return {key: counted.get(key, 0) - expected.get(key, 0) for key in keys}
+
+
+def parse_quantity(text: str, *, maximum: int = 1_000_000) -> int:
+    """A quantity typed on a handheld: a whole number of base units, at least 1."""
+    text = (text or "").strip()
+    if not text.isdigit() or not (1 <= int(text) <= maximum):
+        raise ValueError(_l("Type a whole number of units from 1 to %(max)s.", max=maximum))
+    return int(text)
