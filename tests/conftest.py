@@ -63,21 +63,23 @@ def _table_names():
     return [t.name for t in reversed(db.metadata.sorted_tables)]
 
 
+def empty_database() -> None:
+    """Delete every row (the schema stays). Needs an app context."""
+    db.session.remove()
+    # DELETE in dependency order is much faster than TRUNCATE for the few rows a test leaves.
+    with db.engine.begin() as conn:
+        for name in _table_names():
+            conn.execute(text(f'DELETE FROM "{name}"'))
+
+
 @pytest.fixture(autouse=True)
 def _empty_database(request):
     """Every test starts from an empty database (migrations stay)."""
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in _table_names()) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in _table_names():
-                    conn.execute(text(f'DELETE FROM "{name}"'))
+    with request.getfixturevalue("app").app_context():
+        empty_database()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..locations import services as locations
-from ..locations.models import PICKABLE_KINDS, Location, LocationKind, Mixing
+from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Mixing
 from . import rules
 from .models import (
     Adjustment,
@@ -258,9 +258,10 @@ def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = 
         raise DomainError(_l("Stock is already in %(code)s.", code=target.code))
     moved = 0
     for item in items:
+        quantity = item.quantity  # apply_move empties this very item
         apply_move(product=item.product, lot=item.lot, source=item.location, target=target,
-                   quantity=item.quantity, reason=reason, user_id=user_id, from_lpn=lpn, to_lpn=lpn)
-        moved += item.quantity
+                   quantity=quantity, reason=reason, user_id=user_id, from_lpn=lpn, to_lpn=lpn)
+        moved += quantity
     lpn.location_id = target.id
     result = {"lpn": lpn.code, "target": target.code, "units": moved, "items": len(items)}
     idempotency.remember(scan_id, "stock.move_lpn", result, user_id)
@@ -337,6 +338,18 @@ def adjust_stock(*, location_id: int, product_id: int, lot_id: int | None, delta
     return result
 
 
+def set_adjustment_threshold(units: int, *, user_id: int | None) -> int:
+    """The supervisor's rule: adjustments and count variances of more units than this wait for approval."""
+    if not isinstance(units, int) or isinstance(units, bool) or not (0 <= units <= 1_000_000):
+        raise DomainError(_l("The approval threshold is a whole number of units from 0 to %(max)s.",
+                             max=1_000_000))
+    before = settings.get("adjustment_approval_units")
+    settings.put("adjustment_approval_units", units)
+    audit.record("setting.adjustment_approval_units", None, user_id=user_id, before=before, after=units)
+    db.session.commit()
+    return units
+
+
 def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int) -> Adjustment:
     """A supervisor approves (the stock changes now) or rejects (nothing changes) a pending adjustment."""
     adjustment = db.session.get(Adjustment, adjustment_id, with_for_update=True)
@@ -378,6 +391,9 @@ def change_lot_status(lot_id: int, new_status: str, *, reason: str, user_id: int
         raise DomainError(_l("Unknown lot status %(status)s.", status=new_status)) from None
     if not (reason or "").strip():
         raise DomainError(_l("Say why the lot's status changes."))
+    reference = (reference or "").strip() or None
+    if reference is not None and len(reference) > 80:
+        raise DomainError(_l("A reference is at most 80 characters."))
     current = LotStatus(lot.status)
     if target not in LOT_TRANSITIONS[current]:
         raise DomainError(_l("A %(current)s lot cannot become %(target)s.", current=current.value,
@@ -409,10 +425,25 @@ def _segregate(lot: Lot, user_id: int | None, document: str) -> int:
         if item.reserved:
             raise Conflict(_l("%(qty)s units of lot %(lot)s at %(code)s are still reserved for orders.",
                               qty=item.reserved, lot=lot.code, code=item.location.code))
-        apply_move(product=item.product, lot=lot, source=item.location, target=quarantine, quantity=item.quantity,
-                   reason="quarantine", user_id=user_id, document=document, check_target=False)
-        moved += item.quantity
+        quantity = item.quantity  # apply_move empties this very item
+        apply_move(product=item.product, lot=lot, source=item.location, target=quarantine, quantity=quantity,
+                   reason="quarantine", user_id=user_id, document=document, check_target=False,
+                   from_lpn=item.lpn)  # the units leave their plate; the rest of the plate stays put
+        moved += quantity
     return moved
+
+
+def _open_count(location: Location, user_id: int | None, reason: str) -> tuple[CountTask, bool]:
+    """The location's open count task, made if there is none; and whether it is new."""
+    task = db.session.scalar(select(CountTask).where(CountTask.location_id == location.id,
+                                                     CountTask.status == CountStatus.OPEN.value))
+    if task is not None:
+        return task, False
+    task = CountTask(location_id=location.id, reason=reason, created_by_id=user_id)
+    db.session.add(task)
+    db.session.flush()
+    audit.record("count.open", task, location=location.code, reason=reason)
+    return task, True
 
 
 def open_count(location_id: int, *, user_id: int | None, reason: str = "cycle") -> CountTask:
@@ -420,15 +451,41 @@ def open_count(location_id: int, *, user_id: int | None, reason: str = "cycle") 
     location = db.session.get(Location, location_id)
     if location is None or location.is_virtual:
         raise NotFound(_l("Location not found."))
-    task = db.session.scalar(select(CountTask).where(CountTask.location_id == location_id,
-                                                     CountTask.status == CountStatus.OPEN.value))
-    if task is None:
-        task = CountTask(location_id=location_id, reason=reason, created_by_id=user_id)
-        db.session.add(task)
-        db.session.flush()
-        audit.record("count.open", task, location=location.code, reason=reason)
+    task, _new = _open_count(location, user_id, reason)
     db.session.commit()
     return task
+
+
+MAX_COUNTS_AT_ONCE = 500
+
+
+def open_counts(code: str, *, prefix: bool, user_id: int | None, reason: str = "cycle") -> dict:
+    """Count tasks for one location (its code) or for every active location whose code starts with `code`
+    (`A-03`: the whole aisle), in one transaction. Locations with an open count keep theirs."""
+    code = (code or "").strip().upper()
+    if not code:
+        raise DomainError(_l("Type a location code or the start of one."))
+    if reason not in ("cycle", "request", "short_pick"):
+        raise DomainError(_l("Unknown count reason %(reason)s.", reason=reason))
+    query = select(Location).where(Location.kind.not_in([k.value for k in VIRTUAL_KINDS]),
+                                   Location.active.is_(True))
+    if prefix:
+        query = query.where(Location.code.startswith(code, autoescape=True))
+    else:
+        query = query.where(Location.code == code)
+    places = list(db.session.scalars(query.order_by(Location.code).limit(MAX_COUNTS_AT_ONCE + 1)))
+    if not places:
+        raise DomainError(_l("No location in use has the code %(code)s.", code=code) if not prefix else
+                          _l("No location in use starts with %(code)s.", code=code))
+    if len(places) > MAX_COUNTS_AT_ONCE:
+        raise DomainError(_l("More than %(max)s locations start with %(code)s: narrow the range.",
+                             max=MAX_COUNTS_AT_ONCE, code=code))
+    created, existing = [], []
+    for location in places:
+        task, new = _open_count(location, user_id, reason)
+        (created if new else existing).append(task.id)
+    db.session.commit()
+    return {"created": created, "already_open": existing, "locations": [p.code for p in places]}
 
 
 def submit_count(task_id: int, counted: dict[tuple[int, int | None, int | None], int], *, user_id: int | None,

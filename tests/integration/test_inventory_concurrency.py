@@ -1,0 +1,72 @@
+"""Workers taking the last units of one bin at once: never more than is there.
+
+On PostgreSQL the stock items are row-locked (SELECT ... FOR UPDATE); on SQLite every transaction takes the
+write lock at BEGIN (BEGIN IMMEDIATE). Both are exercised here with real threads."""
+import threading
+
+from sqlalchemy import func, select
+
+from tests.factories import build_world, receive
+from wms.errors import DomainError
+from wms.extensions import db
+from wms.inventory import services as inventory
+from wms.inventory.models import Move
+
+
+def _race(app, n_threads, work):
+    barrier = threading.Barrier(n_threads)
+    outcomes = []
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                work(i)
+                outcomes.append("ok")
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def test_two_moves_of_the_last_units_cannot_both_succeed(app):
+    with app.app_context():
+        world = build_world()
+        receive(world, "MED", "A-01-01-2", 10, "L-LATE")
+        ids = dict(product_id=world.products["MED"].id, lot_id=world.lots["L-LATE"].id,
+                   source_id=world.loc["A-01-01-2"].id)
+        targets = [world.loc["A-01-01-1"].id, world.loc["A-02-01-1"].id]
+        db.session.remove()
+
+    outcomes = _race(app, 2, lambda i: inventory.move_stock(**ids, target_id=targets[i], quantity=10, user_id=None))
+    assert sorted(outcomes) == ["DomainError", "ok"]
+    with app.app_context():
+        world_moves = db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "move"))
+        assert world_moves == 1
+        assert inventory.stock_mismatches() == []
+
+
+def test_many_workers_draining_one_bin_never_go_negative(app):
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-2", 25)
+        ids = dict(product_id=world.products["BOTTLE"].id, lot_id=None, source_id=world.loc["A-01-01-2"].id,
+                   target_id=world.loc["A-01-01-1"].id)
+        db.session.remove()
+
+    outcomes = _race(app, 12, lambda i: inventory.move_stock(**ids, quantity=3, user_id=None))
+    assert outcomes.count("ok") == 8  # 8 × 3 = 24 ≤ 25 < 27
+    with app.app_context():
+        assert inventory.stock_mismatches() == []
+        from wms.inventory.models import StockItem
+
+        quantities = sorted(i.quantity for i in db.session.scalars(select(StockItem)))
+        assert quantities == [1, 24]
