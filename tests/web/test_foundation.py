@@ -20,7 +20,7 @@ def test_healthz_is_public_and_checks_the_database(client):
 def _concrete(rule):
     url = rule.rule
     for arg in rule.arguments:
-        url = re.sub(r"<(?:[^:<>]+:)?%s>" % arg, "1", url)
+        url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", "1", url)
     return url
 
 
