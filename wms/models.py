@@ -12,7 +12,7 @@ from .auth.models import ApiToken, User  # noqa: F401
 from .idempotency import ScanReceipt  # noqa: F401
 from .settings import Setting  # noqa: F401
 
-AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "picking", "shipping", "returns")
+AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "orders", "picking", "shipping", "returns")
 
 
 def _area_modules(name: str):
