@@ -1,7 +1,7 @@
 """Retaguarda WMS: the warehouse behind an online store."""
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
@@ -57,11 +57,23 @@ def _init_extensions(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
 
+    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 365 * 24 * 3600)
+    asset_versions: dict[str, str] = {}
+
+    def asset(filename: str) -> str:
+        """A static file's URL with its content hash, so handhelds cache it for good and still get changes."""
+        if filename not in asset_versions:
+            import hashlib
+
+            data = (ROOT / "static" / filename).read_bytes()
+            asset_versions[filename] = hashlib.sha256(data).hexdigest()[:10]
+        return url_for("static", filename=filename, v=asset_versions[filename])
+
     @app.context_processor
     def template_globals():
         from flask_babel import get_locale
 
-        return {"csrf_token": generate_csrf, "get_locale": get_locale}
+        return {"csrf_token": generate_csrf, "get_locale": get_locale, "asset": asset}
 
     from . import formatting
 

@@ -49,8 +49,10 @@ def gs_substitutes() -> str:
 
 
 def read(raw: str) -> Scan:
+    from ..clock import today
+
     try:
-        return parse_scan(raw, gs_substitutes=gs_substitutes())
+        return parse_scan(raw, gs_substitutes=gs_substitutes(), today=today())
     except ScanError as exc:
         raise DomainError(exc.message) from None
 
@@ -76,9 +78,11 @@ def _product_scan(scan: Scan, code: str) -> Identified:
 
 def identify(raw: str) -> Identified:
     scan = read(raw)
-    if scan.kind == "sscc" or (scan.kind == "gs1" and scan.sscc and not scan.gtin):
+    if scan.sscc:
+        # A pallet label: (00) alone, or with the contents' (02) GTIN and (37) count. Its plate decides.
         lpn = db.session.scalar(select(Lpn).where(Lpn.code == scan.sscc))
-        return Identified(kind="sscc", scan=scan, sscc=scan.sscc, lpn=lpn)
+        return Identified(kind="sscc", scan=scan, sscc=scan.sscc, lpn=lpn, count=scan.count,
+                          lot_code=scan.lot, expires_on=scan.expires_on)
     if scan.kind in ("gs1", "gtin"):
         if not scan.gtin:
             raise UnknownScan(_l("This GS1 code names no product (no GTIN): scan the product's barcode."))
