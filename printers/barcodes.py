@@ -20,6 +20,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from wms import gs1
+
 __all__ = [
     "FNC1",
     "Code128",
@@ -148,11 +150,10 @@ def code128(text: str) -> Code128:
 
 
 def gs1_check_digit(digits: str) -> int:
-    """Mod-10 check digit of a GTIN or SSCC body: weights 3,1,3,1... from the right."""
+    """Mod-10 check digit of a GTIN or SSCC body (the one rule lives in wms.gs1)."""
     if not (isinstance(digits, str) and digits.isascii() and digits.isdigit()):
         raise ValueError(f"A GS1 number is digits only, got {digits!r}")
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(digits)))
-    return (10 - total % 10) % 10
+    return int(gs1.check_digit(digits))
 
 
 def is_valid_gs1_key(digits: str, lengths: tuple[int, ...] = (8, 12, 13, 14, 18)) -> bool:
