@@ -38,6 +38,10 @@ def database_is_empty() -> bool:
 
 
 def register(app) -> None:
+    from .printing.commands import register as register_printing
+
+    register_printing(app)
+
     @app.cli.command("run")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)

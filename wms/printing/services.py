@@ -485,3 +485,31 @@ def retry(job_id: int, *, user_id: int | None = None) -> PrintJob:
     send_after_commit(job.id)
     db.session.commit()
     return job
+
+
+# --- printing a record by its code (desk, handheld, command line) -------------------------------------
+
+
+def print_record(kind: str, ref: str, *, station: str | None = None, printer_name: str | None = None,
+                 user_id: int | None = None, copies: int = 1) -> int:
+    """Queue the label of a location, product, lot or LPN, commit, and return the job's id.
+
+    The commit sends it at once; look at the job afterwards to tell the person how it went.
+    """
+    from .sources import label_data
+
+    job_id = queue_label(kind, label_data(kind, ref), station=station, printer_name=printer_name,
+                         user_id=user_id, copies=copies)
+    db.session.commit()
+    return job_id
+
+
+def print_test_label(printer_id: int, *, user_id: int | None = None) -> int:
+    """A short location label on one printer, sent now: is it on, loaded and reachable?"""
+    printer = get_printer(printer_id)
+    kind = "location" if printer.label_size in available_sizes("location") else "product"
+    data = {"code": "TEST-PRINT"} if kind == "location" else {"name": "Test print", "sku": "TEST-PRINT"}
+    job_id = queue_label(kind, data, printer_name=printer.name, user_id=user_id, reference="test")
+    audit.record("printer.test", printer, user_id=user_id, job=job_id)
+    db.session.commit()
+    return job_id
