@@ -12,6 +12,7 @@ from .extensions import db
 from .inventory import services as inventory
 from .locations import services as locations
 from .locations.models import LocationKind
+from .printing.demo import load_printers
 
 DEMO_USERS = [
     # username, role, name, password, badge, pin
@@ -73,6 +74,7 @@ def load() -> None:
     for username, role, name, password, badge, pin in DEMO_USERS:
         auth_services.create_user(username, role=role, name=name, password=password, badge=badge, pin=pin)
     load_warehouse()
+    load_printers()
 
 
 def load_warehouse() -> None:
