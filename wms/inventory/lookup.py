@@ -21,6 +21,15 @@ class UnknownScan(DomainError):
     pass
 
 
+class AnvisaMismatch(DomainError):
+    """The barcode's (713) Anvisa registration is not the product's. `found` is what the scan named, so a
+    caller that takes suspect goods into quarantine (receiving) can still use it."""
+
+    def __init__(self, message, found: "Identified"):
+        super().__init__(message)
+        self.found = found
+
+
 @dataclass
 class Identified:
     kind: str  # location, product, lpn, sscc, badge
@@ -70,9 +79,9 @@ def _product_scan(scan: Scan, code: str) -> Identified:
         found.lot = catalog.find_lot(product.id, scan.lot)
     if scan.anvisa_registration and product.anvisa_registration and \
             scan.anvisa_registration != product.anvisa_registration:
-        raise DomainError(_l("The barcode's Anvisa registration %(scanned)s is not %(sku)s's (%(known)s): "
-                             "set the item aside and call your supervisor.", scanned=scan.anvisa_registration,
-                             sku=product.sku, known=product.anvisa_registration))
+        raise AnvisaMismatch(_l("The barcode's Anvisa registration %(scanned)s is not %(sku)s's (%(known)s): "
+                                "set the item aside and call your supervisor.", scanned=scan.anvisa_registration,
+                                sku=product.sku, known=product.anvisa_registration), found)
     return found
 
 
