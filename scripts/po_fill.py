@@ -3,6 +3,7 @@
     python scripts/po_fill.py scripts/pt_BR.py     # merge, then print untranslated msgids
 """
 import runpy
+import subprocess
 import sys
 
 from babel.messages.pofile import read_po, write_po
@@ -27,6 +28,8 @@ def main() -> None:
         write_po(f, catalog, width=0, omit_header=False)
     for msgid in missing:
         print(repr(msgid))
+    # Compile now, so the .mo never lags the .po it was made from.
+    subprocess.run(["pybabel", "compile", "-d", "wms/translations"], check=True, capture_output=True)
 
 
 if __name__ == "__main__":

@@ -92,5 +92,11 @@
     }
   });
 
+  // A fresh screen clears an error shown above the previous one.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var box = document.getElementById("request-error");
+    if (box && e.detail.target && e.detail.target.id !== "request-error") box.innerHTML = "";
+  });
+
   document.addEventListener("htmx:afterSettle", focusInput);
 })();

@@ -97,6 +97,16 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _htmx_error(app: Flask, message, status: int):
+    """An error that escaped a view, for htmx: shown above the screen, which stays as it was (its scan input
+    included), instead of replacing the screen."""
+    response = app.make_response((render_template("_partials/error.html", message=message), status))
+    response.headers["X-Scan-Result"] = "bad"
+    response.headers["HX-Retarget"] = "#request-error"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -104,9 +114,7 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return access.api_error(exc.status, str(exc), **exc.details)
         if request.headers.get("HX-Request"):
-            response = app.make_response((render_template("_partials/error.html", message=str(exc)), exc.status))
-            response.headers["X-Scan-Result"] = "bad"
-            return response
+            return _htmx_error(app, str(exc), exc.status)
         return render_template("errors/error.html", code=exc.status, message=str(exc)), exc.status
 
     @app.errorhandler(CSRFError)
@@ -140,9 +148,7 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return access.api_error(exc.code or 500, str(message))
         if request.headers.get("HX-Request"):
-            response = app.make_response((render_template("_partials/error.html", message=message), exc.code))
-            response.headers["X-Scan-Result"] = "bad"
-            return response
+            return _htmx_error(app, message, exc.code)
         return render_template("errors/error.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)
@@ -155,7 +161,5 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return access.api_error(500, message)
         if request.headers.get("HX-Request"):
-            response = app.make_response((render_template("_partials/error.html", message=message), 500))
-            response.headers["X-Scan-Result"] = "bad"
-            return response
+            return _htmx_error(app, message, 500)
         return render_template("errors/error.html", code=500, message=message), 500

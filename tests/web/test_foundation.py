@@ -189,3 +189,12 @@ def test_portuguese_is_the_default(app, users):
     assert "Leia o seu crachá" in page
     response = client.post("/login", data={"username": "supervisor", "password": "x"})
     assert "Usuário ou senha incorretos." in response.get_data(as_text=True)
+
+
+def test_an_error_escaping_a_view_keeps_the_handheld_screen(auth, client):
+    """htmx errors are shown above the screen (its scan input stays) instead of replacing it."""
+    auth.login("worker")
+    response = client.post("/hh/no-such-screen", data={"scan": "x"}, headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#request-error"
+    assert response.headers["X-Scan-Result"] == "bad"
