@@ -1,0 +1,441 @@
+"""Picking on the handheld: choose a wave, bind a tote to each order, walk the tasks in route order (scan the
+location, the product with its lot, confirm the quantity, scan the tote), skip and come back, short picks, leave
+the totes in staging; and replenishment of pick faces (scan from, scan to).
+
+As in the stock screens, each step is a pure function of (state in hidden fields, scan): a refused scan answers
+the same step with the message, status 422 and the bad sound, and nothing changes. Only the last scan of a
+task (the tote, or 0 found) calls a service, with the request's scan_id, so a resend is answered once.
+"""
+from dataclasses import dataclass, replace
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from .. import clock
+from ..access import blueprint_role
+from ..auth.models import Role
+from ..catalog.models import Lot
+from ..errors import DomainError
+from ..extensions import db
+from ..inventory import lookup
+from ..inventory.models import Lpn, StockItem
+from ..views_common import feedback
+from . import services
+from .models import (
+    ACTIVE_WAVE_STATUSES,
+    PickTask,
+    PickTaskStatus,
+    ReplenishmentStatus,
+    ReplenishmentTask,
+    Wave,
+    WaveStatus,
+)
+
+bp = blueprint_role(Blueprint("picking_hh", __name__, url_prefix="/hh/pick"), Role.WORKER)
+
+
+class StaleScreen(DomainError):
+    def __init__(self, message=None):
+        super().__init__(message or _l("This screen is out of date: here is the next step."))
+
+
+def _number(form, name: str) -> int | None:
+    text = (form.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise StaleScreen()
+    return int(text)
+
+
+def _answer(template: str, **context):
+    return feedback(render_template(template, **context), ok=True)
+
+
+def _refused(template: str, error: DomainError, context):
+    db.session.rollback()
+    return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
+
+
+def _typed_quantity(text: str, maximum: int) -> int | None:
+    """Enter alone is None (take the whole task); otherwise a whole number from 0 to `maximum`."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 7) or int(text) > maximum:
+        raise DomainError(_l("Type how many you took: 0 to %(qty)s.", qty=maximum))
+    return int(text)
+
+
+# --------------------------------------------------------------------------------------------- waves
+
+
+def _active_waves() -> list[Wave]:
+    return list(db.session.scalars(select(Wave).where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))
+                                   .order_by(Wave.id).limit(30)))
+
+
+def _open_counts(wave_ids: list[int]) -> dict[int, int]:
+    if not wave_ids:
+        return {}
+    return dict(db.session.execute(select(PickTask.wave_id, func.count()).where(
+        PickTask.wave_id.in_(wave_ids), PickTask.status == PickTaskStatus.OPEN.value).group_by(PickTask.wave_id)).all())
+
+
+def _waves_screen(**context) -> dict:
+    waves = _active_waves()
+    replenishments = db.session.scalar(select(func.count()).select_from(ReplenishmentTask).where(
+        ReplenishmentTask.status == ReplenishmentStatus.OPEN.value))
+    return dict(waves=waves, open_tasks=_open_counts([w.id for w in waves]), replenishments=replenishments,
+                **context)
+
+
+@bp.get("/")
+def waves():
+    return render_template("picking/hh/waves.html", **_waves_screen())
+
+
+@bp.post("/")
+def choose_wave():
+    code = (request.form.get("scan") or "").strip().upper()
+    wave = db.session.scalar(select(Wave).where(Wave.code == code)) if code else None
+    if wave is None or wave.status not in (WaveStatus.OPEN, WaveStatus.PICKING):
+        error = DomainError(_l("%(code)s is not a wave waiting to be picked: scan or choose one below.",
+                               code=code[:20] or "-"))
+        return _refused("picking/hh/waves.html", error, _waves_screen)
+    response = feedback("", ok=True)
+    response.headers["HX-Redirect"] = url_for("picking_hh.wave", wave_id=wave.id)
+    return response
+
+
+# --------------------------------------------------------------------------------------------- one wave
+
+
+@dataclass(frozen=True)
+class PickState:
+    """Where the picker is in one task: location scanned → product (and lot) confirmed → quantity → tote."""
+
+    task: PickTask | None = None
+    at_location: bool = False
+    product_ok: bool = False
+    lot: Lot | None = None
+    quantity: int | None = None
+
+    @property
+    def step(self) -> str:
+        if not self.at_location:
+            return "location"
+        if not self.product_ok:
+            return "product"
+        if self.task.product.lot_tracked and self.lot is None:
+            return "lot"
+        if self.quantity is None:
+            return "quantity"
+        return "tote"
+
+    @property
+    def substitute(self) -> bool:
+        return self.lot is not None and self.lot.id != self.task.lot_id
+
+    def hidden(self) -> dict:
+        return {"task_id": self.task.id if self.task else "", "at_location": "1" if self.at_location else "",
+                "product_ok": "1" if self.product_ok else "", "lot_id": self.lot.id if self.lot else "",
+                "quantity": "" if self.quantity is None else self.quantity}
+
+
+def _state(form, wave: Wave) -> PickState:
+    task_id = _number(form, "task_id")
+    if task_id is None:
+        return PickState(task=services.next_task(wave.id))
+    task = db.session.get(PickTask, task_id)
+    if task is None or task.wave_id != wave.id:
+        raise StaleScreen()
+    if task.status != PickTaskStatus.OPEN:
+        raise StaleScreen(_l("That task was done meanwhile: here is the next one."))
+    lot_id = _number(form, "lot_id")
+    lot = db.session.get(Lot, lot_id) if lot_id else None
+    if lot_id and (lot is None or lot.product_id != task.product_id):
+        raise StaleScreen()
+    quantity = _number(form, "quantity")
+    if quantity is not None and quantity > task.quantity:
+        raise StaleScreen()
+    return PickState(task=task, at_location=bool(form.get("at_location")), product_ok=bool(form.get("product_ok")),
+                     lot=lot, quantity=quantity)
+
+
+def _lots_here(task: PickTask) -> set[int | None]:
+    """The lots of the task's product lying in its location (not on a tote)."""
+    return set(db.session.scalars(
+        select(StockItem.lot_id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
+        .where(StockItem.location_id == task.location_id, StockItem.product_id == task.product_id,
+               StockItem.quantity > 0, or_(StockItem.lpn_id.is_(None), Lpn.kind != services.TOTE))))
+
+
+def _check_lot(state: PickState, lot: Lot) -> PickState:
+    """The lot the picker holds: the reserved one (not expired), or an accepted substitute."""
+    task = state.task
+    if lot.id == task.lot_id:
+        if lot.is_expired(clock.today()):
+            raise DomainError(_l("Lot %(lot)s expired on %(date)s: set it aside, call your supervisor and skip "
+                                 "this task.", lot=lot.code, date=lot.expires_on.isoformat()))
+        return replace(state, product_ok=True, lot=lot)
+    services.substitute_item(task, lot)
+    return replace(state, product_ok=True, lot=lot)
+
+
+def _scan_lot_code(state: PickState, found: lookup.Identified) -> PickState:
+    task = state.task
+    if found.lot is None:
+        raise DomainError(_l("Lot %(lot)s of %(sku)s is not known here: set the item aside and pick lot "
+                             "%(wanted)s.", lot=found.lot_code, sku=task.product.sku, wanted=task.lot.code))
+    return _check_lot(state, found.lot)
+
+
+def _at_location(state: PickState, raw: str) -> PickState:
+    found = lookup.expect(lookup.identify(raw), "location")
+    if found.location.id != state.task.location_id:
+        raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
+                             wanted=state.task.location.code))
+    return replace(state, at_location=True)
+
+
+def _product(state: PickState, raw: str) -> PickState:
+    task = state.task
+    found = lookup.expect(lookup.identify(raw), "product")
+    if found.product.id != task.product_id:
+        raise DomainError(_l("Wrong product: that is %(got)s. Pick %(wanted)s.", got=found.product.sku,
+                             wanted=task.product.sku))
+    if not task.product.lot_tracked:
+        return replace(state, product_ok=True)
+    if found.lot_code:
+        return _scan_lot_code(state, found)
+    if _lots_here(task) == {task.lot_id}:
+        # Only the reserved lot lies here: the plain barcode cannot be another one.
+        return _check_lot(state, task.lot)
+    return replace(state, product_ok=True)  # several lots here: the next step asks which
+
+
+def _lot(state: PickState, raw: str) -> PickState:
+    task = state.task
+    text = raw.strip()
+    lot = db.session.scalar(select(Lot).where(Lot.product_id == task.product_id, Lot.code.in_({text, text.upper()})))
+    if lot is not None:
+        if lot.id not in _lots_here(task):
+            raise DomainError(_l("Lot %(lot)s is not in %(code)s: pick lot %(wanted)s.", lot=lot.code,
+                                 code=task.location.code, wanted=task.lot.code))
+        return _check_lot(state, lot)
+    try:
+        found = lookup.expect(lookup.identify(text), "product")
+    except lookup.UnknownScan:
+        raise DomainError(_l("Lot %(lot)s of %(sku)s is not known here: set the item aside and pick lot "
+                             "%(wanted)s.", lot=text[:20], sku=task.product.sku, wanted=task.lot.code)) from None
+    if found.product.id != task.product_id:
+        raise DomainError(_l("Wrong product: that is %(got)s. Pick %(wanted)s.", got=found.product.sku,
+                             wanted=task.product.sku))
+    if not found.lot_code:
+        raise DomainError(_l("This barcode has no lot: scan the code with the lot or type the lot."))
+    return _scan_lot_code(state, found)
+
+
+def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
+    return services.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
+                                 tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
+
+
+def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
+    wave = db.session.get(Wave, wave.id)
+    waiting = [wo for wo in wave.orders if wo.tote_lpn_id is None]
+    if state is None or state.task is None or state.task.status != PickTaskStatus.OPEN:
+        state = PickState(task=services.next_task(wave.id))
+    tasks = db.session.execute(select(func.count(), func.count().filter(PickTask.status != PickTaskStatus.OPEN.value))
+                               .where(PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.CANCELLED.value)
+                               ).one()
+    if wave.status == WaveStatus.DONE:
+        screen = "done"
+    elif waiting:
+        screen = "tote"
+    elif state.task is None:
+        screen = "finish"
+    else:
+        screen = "task"
+    return dict(wave=wave, screen=screen, waiting=waiting, state=state, total=tasks[0], done_count=tasks[1],
+                today=clock.today(), **context)
+
+
+@bp.get("/waves/<int:wave_id>")
+def wave(wave_id: int):
+    return render_template("picking/hh/wave.html", **_wave_screen(services.get_wave(wave_id)))
+
+
+@bp.post("/waves/<int:wave_id>")
+def wave_scan(wave_id: int):
+    wave = services.get_wave(wave_id)
+    form = request.form
+    raw = form.get("scan", "")
+    scan_id = form.get("scan_id") or None
+    template = "picking/hh/wave.html"
+    try:
+        state = _state(form, wave)
+    except StaleScreen as exc:
+        return _refused(template, exc, lambda: _wave_screen(wave))
+    screen = _wave_screen(wave, state)["screen"]
+    try:
+        if screen == "tote":
+            done = services.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
+            return _answer(template, **_wave_screen(wave, bound=done))
+        if screen == "finish":
+            done = services.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
+            return _answer(template, **_wave_screen(wave, finished=done))
+        if screen == "done":
+            raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
+        step = state.step
+        if step == "location":
+            new = _at_location(state, raw)
+        elif step == "product":
+            new = _product(state, raw)
+        elif step == "lot":
+            new = _lot(state, raw)
+        elif step == "quantity":
+            quantity = _typed_quantity(raw, state.task.quantity)
+            quantity = state.task.quantity if quantity is None else quantity
+            if quantity == 0:
+                done = _confirm(state, 0, None, scan_id)
+                return _answer(template, **_wave_screen(wave, picked=done))
+            new = replace(state, quantity=quantity)
+        else:
+            found = lookup.identify(raw)
+            if found.kind != "lpn":
+                raise DomainError(_l("Scan the tote of this order: %(tote)s.", tote=state.task.wave_order.tote.code))
+            done = _confirm(state, state.quantity, found.lpn.code, scan_id)
+            return _answer(template, **_wave_screen(wave, picked=done))
+    except StaleScreen as exc:
+        return _refused(template, exc, lambda: _wave_screen(wave))
+    except DomainError as exc:
+        return _refused(template, exc, lambda: _wave_screen(wave, state))
+    return _answer(template, **_wave_screen(wave, new))
+
+
+@bp.post("/waves/<int:wave_id>/skip")
+def skip(wave_id: int):
+    wave = services.get_wave(wave_id)
+    template = "picking/hh/wave.html"
+    try:
+        state = _state(request.form, wave)
+        if state.task is None:
+            raise StaleScreen()
+        done = services.skip_task(state.task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
+    except DomainError as exc:
+        return _refused(template, exc, lambda: _wave_screen(wave))
+    return _answer(template, **_wave_screen(wave, skipped=done))
+
+
+# --------------------------------------------------------------------------------------------- replenishment
+
+
+@dataclass(frozen=True)
+class ReplenishState:
+    task: ReplenishmentTask | None = None
+    at_source: bool = False
+    product_ok: bool = False
+    quantity: int | None = None
+
+    @property
+    def step(self) -> str:
+        if self.task is None:
+            return "choose"
+        if not self.at_source:
+            return "from"
+        if not self.product_ok:
+            return "product"
+        if self.quantity is None:
+            return "quantity"
+        return "to"
+
+    def hidden(self) -> dict:
+        return {"task_id": self.task.id if self.task else "", "at_source": "1" if self.at_source else "",
+                "product_ok": "1" if self.product_ok else "",
+                "quantity": "" if self.quantity is None else self.quantity}
+
+
+def _replenish_state(form) -> ReplenishState:
+    task_id = _number(form, "task_id") or _number(form, "take")
+    if task_id is None:
+        return ReplenishState()
+    task = db.session.get(ReplenishmentTask, task_id)
+    if task is None:
+        raise StaleScreen()
+    if task.status != ReplenishmentStatus.OPEN:
+        raise StaleScreen(_l("That replenishment was done meanwhile."))
+    quantity = _number(form, "quantity")
+    if quantity is not None and not 1 <= quantity <= task.quantity:
+        raise StaleScreen()
+    return ReplenishState(task=task, at_source=bool(form.get("at_source")), product_ok=bool(form.get("product_ok")),
+                          quantity=quantity)
+
+
+def _replenish_screen(state: ReplenishState | None = None, **context) -> dict:
+    return dict(state=state or ReplenishState(), tasks=services.open_replenishments(), today=clock.today(),
+                **context)
+
+
+def _replenish_product(state: ReplenishState, raw: str) -> ReplenishState:
+    task = state.task
+    found = lookup.expect(lookup.identify(raw), "product")
+    if found.product.id != task.product_id:
+        raise DomainError(_l("Wrong product: that is %(got)s. Take %(wanted)s.", got=found.product.sku,
+                             wanted=task.product.sku))
+    if task.lot is not None and found.lot_code and found.lot_code != task.lot.code:
+        raise DomainError(_l("Wrong lot: that is %(got)s. Take lot %(wanted)s.", got=found.lot_code,
+                             wanted=task.lot.code))
+    return replace(state, product_ok=True)
+
+
+@bp.get("/replenish")
+def replenish():
+    return render_template("picking/hh/replenish.html", **_replenish_screen())
+
+
+@bp.post("/replenish")
+def replenish_scan():
+    form = request.form
+    raw = form.get("scan", "")
+    template = "picking/hh/replenish.html"
+    try:
+        state = _replenish_state(form)
+    except StaleScreen as exc:
+        return _refused(template, exc, _replenish_screen)
+    try:
+        step = state.step
+        if step == "choose":
+            tasks = services.open_replenishments(limit=1)
+            if not tasks:
+                raise DomainError(_l("No replenishment is waiting."))
+            new = ReplenishState(task=tasks[0][0])
+        elif step == "from":
+            found = lookup.expect(lookup.identify(raw), "location")
+            if found.location.id != state.task.from_location_id:
+                raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
+                                     wanted=state.task.from_location.code))
+            new = replace(state, at_source=True)
+        elif step == "product":
+            new = _replenish_product(state, raw)
+        elif step == "quantity":
+            quantity = _typed_quantity(raw, state.task.quantity)
+            if quantity == 0:
+                raise DomainError(_l("Type how many you moved: 1 to %(qty)s.", qty=state.task.quantity))
+            new = replace(state, quantity=state.task.quantity if quantity is None else quantity)
+        else:
+            found = lookup.expect(lookup.identify(raw), "location")
+            if found.location.id != state.task.to_location_id:
+                raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
+                                     wanted=state.task.to_location.code))
+            done = services.complete_replenishment(state.task.id, quantity=state.quantity, user_id=current_user.id,
+                                                   scan_id=form.get("scan_id") or None)
+            return _answer(template, **_replenish_screen(done=done))
+    except StaleScreen as exc:
+        return _refused(template, exc, _replenish_screen)
+    except DomainError as exc:
+        return _refused(template, exc, lambda: _replenish_screen(state))
+    return _answer(template, **_replenish_screen(new))
