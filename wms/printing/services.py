@@ -491,17 +491,37 @@ def retry(job_id: int, *, user_id: int | None = None) -> PrintJob:
 
 
 def print_record(kind: str, ref: str, *, station: str | None = None, printer_name: str | None = None,
-                 user_id: int | None = None, copies: int = 1) -> int:
+                 user_id: int | None = None, copies: int = 1, scan_id: str | None = None) -> int:
     """Queue the label of a location, product, lot or LPN, commit, and return the job's id.
 
-    The commit sends it at once; look at the job afterwards to tell the person how it went.
+    The commit sends it at once; look at the job afterwards to tell the person how it went. A handheld's
+    resent tap (same scan_id) gets the first job back instead of a second label.
     """
+    from .. import idempotency
     from .sources import label_data
 
+    earlier = idempotency.replay(scan_id, "print.label")
+    if earlier is not None:
+        return int(earlier["job_id"])
     job_id = queue_label(kind, label_data(kind, ref), station=station, printer_name=printer_name,
                          user_id=user_id, copies=copies)
+    idempotency.remember(scan_id, "print.label", {"job_id": job_id}, user_id)
     db.session.commit()
     return job_id
+
+
+def job_message(job: PrintJob) -> tuple[bool, str]:
+    """(good news?, what to tell the person who asked for the label)."""
+    name = job.printer.name
+    if job.status == JobStatus.SENT:
+        return True, str(_l("Label sent to %(printer)s.", printer=name))
+    if job.status == JobStatus.QUEUED and job.last_error:
+        return False, str(_l("Printer %(printer)s did not take the label: %(error)s The label is kept and "
+                             "prints when the printer is back.", printer=name, error=job.last_error))
+    if job.status in (JobStatus.QUEUED, JobStatus.SENDING):
+        return True, str(_l("Label queued for %(printer)s.", printer=name))
+    return False, str(_l("The label may not have printed on %(printer)s: %(error)s", printer=name,
+                         error=job.last_error or ""))
 
 
 def print_test_label(printer_id: int, *, user_id: int | None = None) -> int:
