@@ -1,0 +1,20 @@
+"""The receiving area: its API routes, handheld screens, desk screens and menu entries."""
+from flask_babel import lazy_gettext as _l
+
+from .. import desk
+from ..handheld import add_menu_item
+
+
+def register(app) -> None:
+    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, merged from every area's PATHS
+    from . import api  # noqa: F401  routes on wms.api.bp, before the app registers it
+    from .handheld import bp as handheld_bp
+    from .views import bp as desk_bp
+
+    app.register_blueprint(handheld_bp)
+    app.register_blueprint(desk_bp)
+    add_menu_item(50, "receiving_hh.receive", _l("Receive"))
+    add_menu_item(55, "receiving_hh.putaway", _l("Put away"))
+    desk.add_navigation(80, "receiving_desk.board", _l("Receiving"))
+    desk.add_navigation(85, "receiving_desk.quarantine", _l("Quarantine"))
+    desk.add_navigation(86, "receiving_desk.rules", _l("Put-away rules"))
