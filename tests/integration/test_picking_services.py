@@ -397,6 +397,6 @@ def test_replenishments_a_wave_needs_come_first(world):
     picking.replenish_faces([world.loc["A-02-01-1"].id], user_id=None)
     locations.update_location(world.loc["A-01-04-1"].id, slot_product_id=bottle, slot_min=5, slot_max=20)
     order_id = take([("BOTTLE", 6)])
-    wave_with_totes([order_id])
+    wave = wave_with_totes([order_id])
     ranked = picking.open_replenishments()
-    assert [(t.to_location.code, needed) for t, needed in ranked] == [("A-01-04-1", "W00001"), ("A-02-01-1", None)]
+    assert [(t.to_location.code, needed) for t, needed in ranked] == [("A-01-04-1", wave.code), ("A-02-01-1", None)]

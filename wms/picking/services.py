@@ -154,13 +154,14 @@ def _release(reservation: Reservation, quantity: int, item: StockItem) -> None:
     """Give back reserved units (the item is locked by the caller). An emptied reservation is deleted."""
     if not 0 < quantity <= reservation.quantity:
         raise ValueError("release more than reserved")
+    line = reservation.order_line
     if quantity == reservation.quantity:
         for task in db.session.scalars(select(PickTask).where(PickTask.reservation_id == reservation.id)):
             task.reservation = None
         db.session.flush()
     reservation.quantity -= quantity
     item.reserved -= quantity
-    reservation.order_line.allocated -= quantity
+    line.allocated -= quantity
     if reservation.quantity == 0:
         db.session.delete(reservation)
 
