@@ -125,3 +125,18 @@ def test_the_print_button_partial(app):
     assert 'hx-post="/hh/print/label"' in page and 'hx-target="#print-result-location"' in page
     assert 'name="ref" value="A-01-01-1"' in page and 'id="print-result-location"' in page
     assert "Print location label" in page and 'name="station"' not in page
+
+
+def test_print_screen_scans_a_location_or_product_and_offers_its_label(worker, app):
+    from tests.factories import BOTTLE_GTIN
+
+    assert "Print a label" in text(worker.get("/hh/"))
+    page = text(worker.get("/hh/print/"))
+    assert "Scan a location or product" in page
+    response = worker.post("/hh/print/", data={"scan": "A-01-01-1"}, headers=HX)
+    assert response.headers["X-Scan-Result"] == "ok"
+    assert 'data-kind="location"' in text(response) and 'name="ref" value="A-01-01-1"' in text(response)
+    response = worker.post("/hh/print/", data={"scan": BOTTLE_GTIN}, headers=HX)
+    assert 'data-kind="product"' in text(response) and 'name="ref" value="BOTTLE"' in text(response)
+    response = worker.post("/hh/print/", data={"scan": "NOTHING-HERE"}, headers=HX)
+    assert response.status_code in (404, 422) and response.headers["X-Scan-Result"] == "bad"

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import desk
+from ..handheld import add_menu_item
 
 
 def register(app) -> None:
@@ -11,3 +12,4 @@ def register(app) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(handheld_bp)
     desk.add_navigation(90, "printing.printers", _l("Printers"))
+    add_menu_item(90, "printing_hh.index", _l("Print a label"))

@@ -15,6 +15,27 @@ bp = blueprint_role(Blueprint("printing_hh", __name__, url_prefix="/hh/print"), 
 HANDHELD_KINDS = ("location", "product")
 
 
+def _screen(**context):
+    return render_template("printing/hh/print.html", **context)
+
+
+@bp.get("/")
+def index():
+    """Scan (or type) a location or a product: its print buttons appear."""
+    return _screen(found=None)
+
+
+@bp.post("/")
+def scan():
+    from ..inventory import lookup
+
+    try:
+        found = lookup.expect(lookup.identify(request.form.get("scan", "")), "location", "product")
+    except DomainError as exc:
+        return feedback(_screen(found=None, error=str(exc)), ok=False, status=exc.status)
+    return feedback(_screen(found=found), ok=True)
+
+
 @bp.post("/label")
 def print_label():
     form = request.form
