@@ -421,3 +421,25 @@ def test_put_away_of_some_units_by_product(world, worker_id):
 def test_identify_names_the_case(world):
     found = lookup.identify(MEDICINE_CASE_GTIN)
     assert found.units == 24
+
+
+def test_a_finished_plate_prints_its_label_on_the_dock_printer(world, worker_id, tmp_path):
+    from wms.printing import services as printing
+    from wms.printing.models import PrintJob
+
+    printer = printing.create_printer("dock-1", f"file://{tmp_path}")
+    printing.assign_printer("dock", "lpn", printer.id)
+    receipt_id = services.start_receipt(user_id=worker_id).id
+    result = services.receive_scan(receipt_id, dm(SOAP_GTIN, lot="P1", expires_on=days(300)), Answers(quantity=7),
+                                   user_id=worker_id)
+    done = services.finish_plates(receipt_id, user_id=worker_id)
+    assert done == {"printed": [result["lpn"]], "label_problem": None}
+    job = db.session.scalar(select(PrintJob))
+    assert (job.kind, job.reference, job.station, job.printer_id) == ("lpn", result["lpn"], "dock", printer.id)
+    assert result["lpn"] in job.zpl and "SOAP" in job.zpl and "P1" in job.zpl
+    # the next scan starts a new plate; closing finishes it and prints its label too
+    second = services.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1), user_id=worker_id)
+    assert second["lpn"] != result["lpn"]
+    closed = services.close_receipt(receipt_id, user_id=worker_id)
+    assert closed["printed"] == [second["lpn"]]
+    assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 2

@@ -22,8 +22,8 @@ ASN_STATUS = {"expected": _l("expected"), "receiving": _l("receiving"), "receive
 HOLD_STATUS = {"open": _l("waiting"), "released": _l("released"), "rejected": _l("rejected")}
 RULE_KIND = {"reserve": _l("reserve"), "pick_face": _l("pick face"), "staging": _l("staging"),
              "quarantine": _l("quarantine")}
-SUGGESTION_WHY = {"same_lot": _l("already holds this lot"), "empty": _l("empty"),
-                  "same_product": _l("holds this product"), "mixed": _l("has room")}
+SUGGESTION_WHY = {"same_lot": _l("already holds this lot"), "empty": _l("an empty place"),
+                  "same_product": _l("already holds this product"), "mixed": _l("has room")}
 
 
 def _word(table: dict, code: str | None) -> str:
