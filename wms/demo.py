@@ -75,6 +75,7 @@ def load() -> None:
         auth_services.create_user(username, role=role, name=name, password=password, badge=badge, pin=pin)
     load_warehouse()
     load_printers()
+    load_receiving()
 
 
 def load_warehouse() -> None:
@@ -113,3 +114,30 @@ def logins_text() -> str:
     for username, role, _name, password, badge, pin in DEMO_USERS:
         lines.append(f"  {role:<10} {username:<10} password {password:<10} badge {badge}  PIN {pin}")
     return "\n".join(lines)
+
+
+DEMO_PALLET_SSCC = "376104250021234569"
+
+
+def load_receiving() -> None:
+    """Two ASNs expected today (one of GS1-labelled medicines on a pallet with an SSCC) and put-away rules."""
+    from .receiving import services as receiving
+
+    today = clock.today()
+    receiving.create_asn({
+        "supplier": "Distribuidora Farma SA", "reference": "NF-000123", "expected_on": today.isoformat(),
+        "note": f"Pallet SSCC {DEMO_PALLET_SSCC}: one scan receives its two lines.",
+        "lines": [
+            {"sku": "MED-DIPI-500", "quantity": 240, "lot": "DP2502",
+             "expires_on": (today + timedelta(days=500)).isoformat(), "sscc": DEMO_PALLET_SSCC},
+            {"sku": "MED-AMOX-500", "quantity": 120, "lot": "AX2507",
+             "expires_on": (today + timedelta(days=400)).isoformat(), "sscc": DEMO_PALLET_SSCC},
+            {"sku": "COS-FPS50", "quantity": 48},
+        ]})
+    receiving.create_asn({
+        "supplier": "Utilidades Casa Ltda", "reference": "PC-4501", "expected_on": today.isoformat(),
+        "lines": [{"sku": "ACC-GARRAFA", "quantity": 30}, {"sku": "ACC-CABO-USBC", "quantity": 100},
+                  {"sku": "SAN-ALCOOL70", "quantity": 60}]})
+    for priority, category, kind in ((10, "medicine", "reserve"), (20, "cosmetic", "reserve"),
+                                     (30, "sanitizer", "reserve"), (40, "other", "pick_face")):
+        receiving.save_rule(priority=priority, location_kind=kind, category=category, zone="A", user_id=None)
