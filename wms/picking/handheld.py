@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from .. import clock
+from .. import clock, idempotency
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog.models import Lot
@@ -276,6 +276,12 @@ def wave_scan(wave_id: int):
     raw = form.get("scan", "")
     scan_id = form.get("scan_id") or None
     template = "picking/hh/wave.html"
+    # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
+    # a screen state that this very scan made out of date.
+    for action, shown in (("pick.confirm", "picked"), ("pick.bind_tote", "bound"), ("pick.finish", "finished")):
+        earlier = idempotency.replay(scan_id, action)
+        if earlier is not None:
+            return _answer(template, **_wave_screen(wave, **{shown: earlier}))
     try:
         state = _state(form, wave)
     except StaleScreen as exc:
@@ -402,6 +408,9 @@ def replenish_scan():
     form = request.form
     raw = form.get("scan", "")
     template = "picking/hh/replenish.html"
+    earlier = idempotency.replay(form.get("scan_id") or None, "replenish.done")
+    if earlier is not None:
+        return _answer(template, **_replenish_screen(done=earlier))
     try:
         state = _replenish_state(form)
     except StaleScreen as exc:

@@ -990,8 +990,8 @@ def reprint_tote_label(wave_order_id: int, *, user_id: int | None) -> dict:
                              "picking station's printer.")) from None
     contents = [{"sku": i.product.sku, "qty": i.quantity, **({"lot": i.lot.code} if i.lot else {})}
                 for i in tote_contents(wave_order.tote_lpn_id)]
-    job = printing.queue_label("lpn", {"code": wave_order.tote.code, "contents": contents}, station="picking",
-                               user_id=user_id)
-    audit.record("wave.tote_label", wave_order.wave, user_id=user_id, tote=wave_order.tote.code)
+    job_id = printing.queue_label("lpn", {"code": wave_order.tote.code, "contents": contents}, station="picking",
+                                  user_id=user_id)
+    audit.record("wave.tote_label", wave_order.wave, user_id=user_id, tote=wave_order.tote.code, job=job_id)
     db.session.commit()
-    return {"tote": wave_order.tote.code, "job": getattr(job, "id", None)}
+    return {"tote": wave_order.tote.code, "job": job_id}
