@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import text
 
 from wms import create_app
@@ -84,8 +85,9 @@ def _empty_database(request):
 
 @pytest.fixture
 def ctx(app):
-    """An app context for calling services directly."""
-    with app.app_context():
+    """An app context for calling services directly. Messages read English, as with `client`: outside a
+    request the locale would be the warehouse's Portuguese."""
+    with app.app_context(), force_locale("en"):
         yield
         db.session.remove()
 

@@ -148,7 +148,7 @@ def apply_move(*, product: Product, lot: Lot | None, source: Location, target: L
         on_hand = item.quantity if item else 0
         free = item.available if item else 0
         if free < quantity:
-            lot_text = f" {_l('lot')} {lot.code}" if lot else ""
+            lot_text = " " + str(_l("lot")) + " " + lot.code if lot else ""  # babel does not look inside f-strings
             if on_hand >= quantity:
                 raise Conflict(_l("Only %(free)s of %(sku)s%(lot)s at %(code)s are free; the rest is reserved "
                                   "for orders.", free=free, sku=product.sku, lot=lot_text, code=source.code))
