@@ -60,10 +60,12 @@ def test_label_to_a_file(runner, app, world, tmp_path):
 
 
 def test_label_errors_are_one_clear_line(runner, app, world):
+    # The command line speaks the warehouse's language (pt_BR), as the screens do by default.
     result = runner.invoke(args=["label", "location", "NOWHERE", "--output", "-"])
-    assert result.exit_code == 1 and "Location NOWHERE is not known here." in result.output
+    assert result.exit_code == 1 and "O endereço NOWHERE não é conhecido aqui." in result.output
     result = runner.invoke(args=["label", "location", "DOCK"])
-    assert result.exit_code == 1 and "No printer is set up: ask a supervisor to add one." in result.output
+    assert result.exit_code == 1
+    assert "Nenhuma impressora configurada: peça a um supervisor para cadastrar uma." in result.output
     result = runner.invoke(args=["label", "shipping_correios", "PH297898690BR", "--output", "-"])
     assert result.exit_code != 0 and "--data FILE.json" in result.output
 

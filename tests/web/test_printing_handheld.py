@@ -120,7 +120,7 @@ def test_needs_a_login(client, world):
 
 
 def test_the_print_button_partial(app):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         page = render_template("printing/hh/_print_button.html", print_kind="location", print_ref="A-01-01-1")
     assert 'hx-post="/hh/print/label"' in page and 'hx-target="#print-result-location"' in page
     assert 'name="ref" value="A-01-01-1"' in page and 'id="print-result-location"' in page
