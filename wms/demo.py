@@ -12,6 +12,7 @@ from .extensions import db
 from .inventory import services as inventory
 from .locations import services as locations
 from .locations.models import LocationKind
+from .orders.demo import load_orders
 from .printing.demo import load_printers
 
 DEMO_USERS = [
@@ -76,6 +77,7 @@ def load() -> None:
     load_warehouse()
     load_printers()
     load_receiving()
+    load_orders()
 
 
 def load_warehouse() -> None:
