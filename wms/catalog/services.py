@@ -1,6 +1,4 @@
 """Catalogue: products, barcodes, lots. Services commit once; `*_in_transaction` helpers don't."""
-import csv
-import io
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +7,7 @@ from sqlalchemy import select
 from .. import audit, gs1
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..locations.services import ImportReport
+from ..locations.services import ImportReport, csv_rows
 from . import rules
 from .models import BarcodeKind, Category, Lot, LotStatus, Product, ProductBarcode
 
@@ -22,6 +20,9 @@ def normalize_barcode(code: str, kind: str) -> str:
     """GTINs become 14 digits (so EAN-13 and its GTIN-14 form match); other codes are kept as typed."""
     code = (code or "").strip()
     if kind in (BarcodeKind.GTIN, BarcodeKind.CASE_GTIN):
+        if code.isascii() and code.isdigit() and len(code) in gs1.GTIN_LENGTHS and not gs1.is_valid_gtin(code):
+            raise DomainError(_l("%(code)s has a wrong check digit: a GTIN with these digits ends in %(digit)s. "
+                                 "Check the number typed.", code=code, digit=gs1.check_digit(code[:-1])))
         if not gs1.is_valid_gtin(code):
             raise DomainError(_l("%(code)s is not a valid GTIN (8, 12, 13 or 14 digits with a right check digit).",
                                  code=code))
@@ -36,8 +37,14 @@ def _validate(values: dict) -> dict:
     name = (values.get("name") or "").strip()
     if not sku or len(sku) > 40:
         raise DomainError(_l("A product needs a SKU of 1 to 40 characters."))
-    if not name:
-        raise DomainError(_l("A product needs a name."))
+    if not name or len(name) > 200:
+        raise DomainError(_l("A product needs a name of at most 200 characters."))
+    unit = (values.get("unit") or "").strip() or "un"
+    if len(unit) > 10:
+        raise DomainError(_l("A unit is at most 10 characters, e.g. un, cx, kg."))
+    photo_url = (values.get("photo_url") or "").strip() or None
+    if photo_url and len(photo_url) > 500:
+        raise DomainError(_l("A photo address is at most 500 characters."))
     category = values.get("category") or Category.OTHER.value
     try:
         category = Category(category).value
@@ -47,7 +54,8 @@ def _validate(values: dict) -> dict:
     problem = rules.anvisa_problem(registration, category)
     if problem:
         raise DomainError(problem)
-    clean = dict(values, sku=sku, name=name, category=category, anvisa_registration=registration)
+    clean = dict(values, sku=sku, name=name, unit=unit, photo_url=photo_url, category=category,
+                 anvisa_registration=registration)
     for number in ("min_shelf_life_days", "weight_g", "length_mm", "width_mm", "height_mm"):
         value = clean.get(number)
         if value in (None, ""):
@@ -65,10 +73,14 @@ def _validate(values: dict) -> dict:
 
 
 def _add_barcodes(product: Product, barcodes) -> None:
+    added: set[str] = set()
     for code, kind, units in barcodes:
         normalized = normalize_barcode(code, kind)
         if units < 1:
             raise DomainError(_l("A case holds at least one unit."))
+        if normalized in added:  # not in the database yet, but would break its unique index at the flush
+            raise DomainError(_l("Barcode %(code)s is given twice.", code=code))
+        added.add(normalized)
         taken = db.session.scalar(select(ProductBarcode).where(ProductBarcode.code == normalized))
         if taken is not None:
             raise DomainError(_l("Barcode %(code)s already belongs to %(sku)s.", code=code, sku=taken.product.sku))
@@ -90,7 +102,8 @@ def create_product(*, barcodes=(), **values) -> Product:
     return product
 
 
-def update_product(product_id: int, **values) -> Product:
+def update_product(product_id: int, *, active: bool | None = None, **values) -> Product:
+    """Change the fields given; `active=False` takes the product out of use (it stays for history)."""
     product = get(product_id)
     merged = {k: getattr(product, k) for k in PRODUCT_FIELDS}
     merged.update(values)
@@ -99,7 +112,10 @@ def update_product(product_id: int, **values) -> Product:
         raise DomainError(_l("SKU %(sku)s already exists.", sku=clean["sku"]))
     for key, value in clean.items():
         setattr(product, key, value)
-    audit.record("product.update", product, **{k: v for k, v in values.items() if k in PRODUCT_FIELDS})
+    if active is not None:
+        product.active = active
+    audit.record("product.update", product, active=product.active,
+                 **{k: v for k, v in values.items() if k in PRODUCT_FIELDS})
     db.session.commit()
     return product
 
@@ -182,14 +198,15 @@ def import_products_csv(text: str) -> ImportReport:
     """sku,name[,unit,category,lot_tracked,expiry_tracked,min_shelf_life_days,anvisa_registration,gtin,
     case_gtin,case_units,...]. All rows or none; each bad row is reported with its line number."""
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or not {"sku", "name"} <= {f.strip().lower() for f in reader.fieldnames}:
+    rows = csv_rows(text, {"sku", "name"})
+    if rows is None:
         raise DomainError(_l("The CSV needs a header line with at least: sku,name"))
     seen: set[str] = set()
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for number, row, problem in rows:
         product = None
         try:
+            if problem:
+                raise DomainError(problem)
             for flag in ("lot_tracked", "expiry_tracked"):
                 row[flag] = _truthy(row.get(flag, ""))
             clean = _validate(row)
