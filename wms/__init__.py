@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     _init_extensions(app)
+    _escape_lazy_text(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     app.before_request(access.enforce)
@@ -33,6 +34,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _escape_lazy_text(app: Flask) -> None:
+    """Flask-Babel's lazy strings claim to be safe HTML (`__html__`), so a message like "%(code)s is not a
+    known location" would print a scanned `<script>` unescaped. Turn them into plain text before Jinja
+    escapes its output."""
+    from flask_babel.speaklater import LazyString
+
+    app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
 
 
 def _init_extensions(app: Flask) -> None:

@@ -198,3 +198,17 @@ def test_an_error_escaping_a_view_keeps_the_handheld_screen(auth, client):
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "#request-error"
     assert response.headers["X-Scan-Result"] == "bad"
+
+
+def test_scanned_text_in_a_message_is_escaped(auth, client, app):
+    """A barcode can hold any text: it must never become markup in the worker's browser."""
+    from tests.factories import build_world
+
+    with app.app_context():
+        build_world()
+    auth.login("worker")
+    response = client.post("/hh/stock/here", data={"scan": "<img src=x onerror=alert(1)>"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "<img" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
