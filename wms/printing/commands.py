@@ -53,9 +53,8 @@ def print_worker(once: bool, interval: float):
             stop.wait(services.next_due_in(interval))
             if stop.is_set():
                 break
-    if once:
-        click.echo(f"done: sent {totals['sent']}, waiting to retry {totals['retrying']}, "
-                   f"failed {totals['failed']}")
+    click.echo(f"{'done' if once else 'stopped'}: sent {totals['sent']}, waiting to retry {totals['retrying']}, "
+               f"failed {totals['failed']}")
 
 
 @click.command("label")
