@@ -221,6 +221,13 @@ def _expiry_answer(state: ReceiveState, text: str) -> ReceiveState:
         raise DomainError(exc.args[0]) from None
 
 
+def _plain_code(raw: str) -> bool:
+    try:
+        return lookup.read(raw).kind == "code" and len(raw.strip()) <= 40
+    except DomainError:
+        return False
+
+
 def _after(state: ReceiveState, result: dict) -> ReceiveState:
     """The state for the next scan: the question the service asked, or a clean screen once the goods are in."""
     if result.get("status") != "need":
@@ -256,7 +263,8 @@ def receipt_scan(receipt_id: int):
     try:
         pin = None
         if not state.need:
-            dock = locations.by_code(raw) if raw.strip() and len(raw.strip()) <= 40 else None
+            # a dock's code moves the receipt there (a product or pallet code is never looked up as a place)
+            dock = locations.by_code(raw) if _plain_code(raw) else None
             if dock is not None and not dock.is_virtual:
                 if dock.kind != LocationKind.RECEIVING.value:
                     raise DomainError(_l("%(code)s is not a dock: scan what arrived.", code=dock.code))

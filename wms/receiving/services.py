@@ -28,6 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, events, gs1, idempotency, settings
 from ..auth import services as auth_services
@@ -550,7 +551,9 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
         lot_code = None  # a lot on the label of a product not tracked by lot is not kept
     elif lot_code is None:
         return _need("lot", product, expected_lots=_asn_lots(receipt, product))
-    known_lot = catalog.find_lot(product.id, lot_code) if lot_code else None
+    known_lot = None
+    if lot_code:
+        known_lot = found.lot if found.lot_code == lot_code else catalog.find_lot(product.id, lot_code)
     expires_on = found.expires_on or answers.expires_on or (known_lot.expires_on if known_lot else None)
     if product.expiry_tracked and expires_on is None:
         return _need("expiry", product, lot=lot_code)
@@ -585,7 +588,7 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
     else:
         parts = rules.allocate(lines, product.id, lot_code, units) or [(None, units)]
         result = _take_in(receipt, product, arrival, verdict, parts, user_id=user_id,
-                          approver=approver, serial=found.serial, sscc=found.sscc)
+                          approver=approver, serial=found.serial, sscc=found.sscc, known_lot=known_lot)
     idempotency.remember(scan_id, "receiving.scan", result, user_id)
     db.session.commit()
     return result
@@ -652,11 +655,14 @@ def _plate(receipt: Receipt, *, hold: bool, kind: str = "pallet") -> Lpn:
 
 
 def _lot(receipt: Receipt, product: Product, code: str | None, expires_on: date | None,
-         hold_reasons: tuple[str, ...], user_id: int | None) -> Lot | None:
-    """The lot, created if new: in quarantine when the goods are held (with the reason in its history)."""
+         hold_reasons: tuple[str, ...], user_id: int | None, *, known: Lot | None | bool = False) -> Lot | None:
+    """The lot, created if new: in quarantine when the goods are held (with the reason in its history).
+    `known`: the lot already looked up (None: there is none yet), to spare a query."""
     if code is None:
         return None
-    quarantine = bool(hold_reasons) and catalog.find_lot(product.id, code) is None
+    if known is False:
+        known = catalog.find_lot(product.id, code)
+    quarantine = bool(hold_reasons) and known is None
     lot = catalog.lot_in_transaction(product, code, expires_on=expires_on,
                                      status=LotStatus.QUARANTINE.value if quarantine else LotStatus.RELEASED.value)
     if quarantine:
@@ -693,10 +699,11 @@ def _damaged_location(receipt: Receipt) -> Location:
 
 def _take_in(receipt: Receipt, product: Product, arrival: rules.Arrival, verdict: rules.Verdict,
              parts: list[tuple[int | None, int]], *, user_id: int | None, approver: User | None,
-             serial: str | None, sscc: str | None = None) -> dict:
+             serial: str | None, sscc: str | None = None, known_lot: Lot | None | bool = False) -> dict:
     outcome = {rules.STOCK: Outcome.STOCK, rules.QUARANTINE: Outcome.QUARANTINE,
                rules.DAMAGED: Outcome.DAMAGED}[verdict.outcome]
-    lot = _lot(receipt, product, arrival.lot_code, arrival.expires_on, verdict.hold_reasons, user_id)
+    lot = _lot(receipt, product, arrival.lot_code, arrival.expires_on, verdict.hold_reasons, user_id,
+               known=known_lot)
     supplier = locations.virtual_location(receipt.warehouse_id, LocationKind.SUPPLIER)
     if outcome == Outcome.DAMAGED:
         target, lpn = _damaged_location(receipt), None
@@ -912,42 +919,54 @@ class LineView:
 
 def summary(receipt: Receipt) -> list[LineView]:
     """Per ASN line (then per product not on the ASN): expected, received, held, damaged, refused, and the
-    discrepancies recorded, summed by kind."""
+    discrepancies recorded, summed by kind. A few grouped queries, however many scans the receipt has: the
+    handheld shows it after every scan."""
     views: dict[tuple, LineView] = {}
-    asn_lines = receipt.asn.lines if receipt.asn else []
+    asn_lines = []
+    if receipt.asn_id is not None:
+        asn_lines = list(db.session.scalars(select(AsnLine).where(AsnLine.asn_id == receipt.asn_id)
+                                            .options(joinedload(AsnLine.product)).order_by(AsnLine.line_no)))
+    first_line = {}
     for line in asn_lines:
         views[("line", line.id)] = LineView(line.product.sku, line.product.name, line.quantity, line.line_no,
                                             line.lot_code or "", discrepancies={})
+        first_line.setdefault(line.product_id, line.id)
+    for line_id, total in received_by_line([line.id for line in asn_lines]).items():
+        views[("line", line_id)].received = total
+    items = db.session.execute(
+        select(ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome, func.sum(ReceiptItem.quantity))
+        .where(ReceiptItem.receipt_id == receipt.id)
+        .group_by(ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome)).all()
+    found = db.session.execute(
+        select(Discrepancy.asn_line_id, Discrepancy.product_id, Discrepancy.kind, Discrepancy.decision,
+               func.sum(Discrepancy.quantity))
+        .where(Discrepancy.receipt_id == receipt.id, Discrepancy.product_id.is_not(None))
+        .group_by(Discrepancy.asn_line_id, Discrepancy.product_id, Discrepancy.kind, Discrepancy.decision)).all()
+    others = {product_id for line_id, product_id, *_rest in [*items, *found] if line_id is None}
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(others)))} if others else {}
 
-    def view_for(line_id: int | None, product: Product) -> LineView:
-        key = ("line", line_id) if line_id is not None else ("product", product.id)
+    def view_for(line_id: int | None, product_id: int) -> LineView:
+        key = ("line", line_id) if line_id is not None else ("product", product_id)
         if key not in views:
+            product = products[product_id]
             views[key] = LineView(product.sku, product.name, 0, discrepancies={})
         return views[key]
 
-    if receipt.asn is not None:
-        received = received_by_line([line.id for line in asn_lines])
-        for line in asn_lines:
-            views[("line", line.id)].received = received.get(line.id, 0)
-    items = db.session.scalars(select(ReceiptItem).where(ReceiptItem.receipt_id == receipt.id)).all()
-    for item in items:
-        view = view_for(item.asn_line_id, item.product)
-        if item.asn_line_id is None:
-            view.received += item.quantity
-        if item.outcome == Outcome.QUARANTINE:
-            view.quarantined += item.quantity
-        elif item.outcome == Outcome.DAMAGED:
-            view.damaged += item.quantity
-    for row in receipt.discrepancies:
-        if row.product is None:
-            continue
-        line_id = row.asn_line_id
-        if line_id is None and row.decision == Decision.REFUSED and receipt.asn is not None:
-            line_id = next((line.id for line in asn_lines if line.product_id == row.product_id), None)
-        view = view_for(line_id, row.product)
-        view.discrepancies[row.kind] = view.discrepancies.get(row.kind, 0) + row.quantity
-        if row.decision == Decision.REFUSED:
-            view.refused += row.quantity
+    for line_id, product_id, outcome, total in items:
+        view = view_for(line_id, product_id)
+        if line_id is None:
+            view.received += int(total)
+        if outcome == Outcome.QUARANTINE:
+            view.quarantined += int(total)
+        elif outcome == Outcome.DAMAGED:
+            view.damaged += int(total)
+    for line_id, product_id, kind, decision, total in found:
+        if line_id is None and decision == Decision.REFUSED:
+            line_id = first_line.get(product_id)  # refused goods count against the product's line
+        view = view_for(line_id, product_id)
+        view.discrepancies[kind] = view.discrepancies.get(kind, 0) + int(total)
+        if decision == Decision.REFUSED:
+            view.refused += int(total)
     return sorted(views.values(), key=lambda v: (v.line_no is None, v.line_no or 0, v.sku))
 
 
