@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from printers.transports import send
@@ -107,7 +106,7 @@ def label(kind, ref, printer, output, station, data_file, dpi, size, copies):
                     Path(output).write_bytes(payload)
                     click.echo(f"{kind} label {ref} written to {output} ({len(payload)} bytes)")
                 return
-            send(printer, payload, timeout=float(current_app.config.get("WMS_PRINT_TIMEOUT", 3.0)))
+            send(printer, payload, timeout=float(services.setting("WMS_PRINT_TIMEOUT", 3.0)))
             click.echo(f"{kind} label {ref} sent to {printer}")
             return
         job_id = services.queue_label(kind, data, station=station, printer_name=printer, copies=copies,

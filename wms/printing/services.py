@@ -18,6 +18,7 @@ that certainly is not:
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -51,6 +52,7 @@ __all__ = [
     "reprint",
     "retry",
     "send_job",
+    "setting",
     "unassign_printer",
     "update_printer",
 ]
@@ -248,7 +250,7 @@ def _send_committed(session):
     if not job_ids:
         return
     try:
-        if current_app.config.get("WMS_PRINT_IMMEDIATE", True):
+        if setting("WMS_PRINT_IMMEDIATE", True):
             send_now(job_ids)
     except Exception:  # the caller's work is committed; the worker will send what is left
         log.exception("immediate send of print jobs %s failed", job_ids)
@@ -278,8 +280,20 @@ class Outcome:
         return self.status == JobStatus.QUEUED and self.error is not None
 
 
-def _config(name: str, default):
-    return current_app.config.get(name, default)
+def setting(name: str, default):
+    """An app setting, else the environment variable of the same name, else the default.
+
+    WMS_PRINT_TIMEOUT (s, 3), WMS_PRINT_IMMEDIATE (send right after commit, on), WMS_PRINT_BACKOFF_FIRST
+    (s, 5), WMS_PRINT_BACKOFF_MAX (s, 300), WMS_PRINT_MAX_ATTEMPTS (50, about 4 hours of a printer off).
+    """
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(name)
+    if value is None:
+        return default
+    if isinstance(default, bool) and isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return value
 
 
 def _claim(session: Session, job_id: int | None, skip_printers: Iterable[int]) -> tuple[int, int, str, bytes] | None:
@@ -341,7 +355,7 @@ def send_job(job_id: int | None = None, *, skip_printers: Iterable[int] = ()) ->
 
     Runs in its own sessions, never in the caller's transaction, and never raises for a printer problem.
     """
-    timeout = float(_config("WMS_PRINT_TIMEOUT", 3.0))
+    timeout = float(setting("WMS_PRINT_TIMEOUT", 3.0))
     with Session(db.engine, expire_on_commit=False) as session:
         claim = _claim(session, job_id, skip_printers)
         if claim is None:
@@ -367,14 +381,14 @@ def _record_failure(session: Session, job_id: int, printer_id: int, exc: Excepti
         _finish(session, job_id, status=JobStatus.FAILED.value, last_error=error)
         log.warning("print job %s failed after it was handed over: %s", job_id, message)
         return Outcome(job_id, printer_id, JobStatus.FAILED.value, error)
-    most = int(_config("WMS_PRINT_MAX_ATTEMPTS", 50))
+    most = int(setting("WMS_PRINT_MAX_ATTEMPTS", 50))
     if attempts >= most:
         note = str(_l("Gave up after %(attempts)s attempts.", attempts=attempts))
         error = f"{message} {note}"[:500]
         _finish(session, job_id, status=JobStatus.FAILED.value, last_error=error)
         return Outcome(job_id, printer_id, JobStatus.FAILED.value, error)
-    wait = rules.backoff(attempts, float(_config("WMS_PRINT_BACKOFF_FIRST", rules.BACKOFF_FIRST_S)),
-                         float(_config("WMS_PRINT_BACKOFF_MAX", rules.BACKOFF_MAX_S)))
+    wait = rules.backoff(attempts, float(setting("WMS_PRINT_BACKOFF_FIRST", rules.BACKOFF_FIRST_S)),
+                         float(setting("WMS_PRINT_BACKOFF_MAX", rules.BACKOFF_MAX_S)))
     _finish(session, job_id, status=JobStatus.QUEUED.value, last_error=message[:500],
             next_attempt_at=utcnow() + wait, claimed_at=None)
     log.info("print job %s not delivered (%s); next attempt in %s", job_id, message, wait)
@@ -413,7 +427,7 @@ def drain(limit: int | None = None) -> DrainResult:
 def recover_stale(older_than: timedelta | None = None) -> int:
     """Jobs left 'sending' by a sender that died: failed, for a person to check (they may have printed)."""
     if older_than is None:
-        older_than = timedelta(seconds=max(60.0, 4 * float(_config("WMS_PRINT_TIMEOUT", 3.0))))
+        older_than = timedelta(seconds=max(60.0, 4 * float(setting("WMS_PRINT_TIMEOUT", 3.0))))
     error = str(_l("The sender stopped while sending this label: check the printer before you retry."))
     with Session(db.engine) as session:
         count = session.execute(
