@@ -1,0 +1,45 @@
+"""Two workers scanning on one receipt at once: the over-receipt check sees both scans (the receipt row is
+locked for the scan's transaction), so together they never pass more than the ASN allows without a supervisor.
+Run with real threads on SQLite (BEGIN IMMEDIATE) and PostgreSQL (SELECT ... FOR UPDATE)."""
+import threading
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from tests.factories import BOTTLE_GTIN, build_world
+from wms import clock
+from wms.extensions import db
+from wms.inventory import services as inventory
+from wms.receiving import services
+from wms.receiving.models import ReceiptItem
+
+
+def test_two_scans_at_once_cannot_both_pass_the_over_receipt_check(app):
+    with app.app_context():
+        build_world()
+        services.set_over_tolerance(0, user_id=None)
+        asn, _created = services.create_asn({"supplier": "ACME", "reference": "PO-C", "lines": [
+            {"sku": "BOTTLE", "quantity": 10}], "expected_on": clock.today().isoformat()})
+        receipt_id = services.start_receipt(asn_id=asn.id, user_id=None).id
+        db.session.remove()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def scan(i):
+        with app.app_context(), force_locale("en"):
+            barrier.wait()
+            try:
+                results.append(services.receive_scan(receipt_id, BOTTLE_GTIN, services.Answers(quantity=8),
+                                                     user_id=None, scan_id=f"race-{i}")["status"])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=scan, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["need", "received"]  # the second is told a supervisor must allow it
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(ReceiptItem.quantity))) == 8
+        assert inventory.stock_mismatches() == []
