@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, clock, idempotency
 from ..catalog.models import Lot, LotStatus
@@ -122,7 +122,8 @@ def lock_orders(order_ids: Iterable[int]) -> list[Order]:
     orders = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
                                      .execution_options(populate_existing=True)))
     list(db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
-                            .with_for_update().execution_options(populate_existing=True)))
+                            .with_for_update().execution_options(populate_existing=True)
+                            .options(selectinload(OrderLine.product))))
     return orders
 
 
@@ -136,14 +137,21 @@ def lock_order(order_id: int) -> Order:
 # --------------------------------------------------------------------------------------------- reservations
 
 
-def _reserve(line: OrderLine, item: StockItem, quantity: int) -> Reservation:
-    """Hold units of a locked stock item for a line (merged with the line's reservation on the same item)."""
-    reservation = db.session.scalar(select(Reservation).where(Reservation.order_line_id == line.id,
-                                                              Reservation.stock_item_id == item.id))
+def _reserve(line: OrderLine, item: StockItem, quantity: int,
+             held: dict[tuple[int, int], Reservation] | None = None) -> Reservation:
+    """Hold units of a locked stock item for a line (merged with the line's reservation on the same item;
+    `held` is the lines' reservations by (line, item) when the caller has read them already)."""
+    if held is not None:
+        reservation = held.get((line.id, item.id))
+    else:
+        reservation = db.session.scalar(select(Reservation).where(Reservation.order_line_id == line.id,
+                                                                  Reservation.stock_item_id == item.id))
     if reservation is None:
         reservation = Reservation(order_line_id=line.id, stock_item_id=item.id, lot_id=item.lot_id,
                                   location_id=item.location_id, quantity=0)
         db.session.add(reservation)
+        if held is not None:
+            held[(line.id, item.id)] = reservation
     reservation.quantity += quantity
     item.reserved += quantity
     line.allocated += quantity
@@ -217,6 +225,8 @@ def allocate_lines(order: Order, lines: list[OrderLine], *, exclude_location_ids
             pick_face=kind == LocationKind.PICK_FACE.value, distance=_depot_metres(warehouse, aisle, bay))))
     today = clock.today()
     by_channel = channel_rules(order.channel)
+    held = {(r.order_line_id, r.stock_item_id): r for r in db.session.scalars(
+        select(Reservation).where(Reservation.order_line_id.in_([line.id for line in wanted])))}
     made: list[Reservation] = []
     for line in wanted:
         pool = by_product.get(line.product_id, [])
@@ -225,7 +235,7 @@ def allocate_lines(order: Order, lines: list[OrderLine], *, exclude_location_ids
         candidates = [_with_free(c, items[c.item_id]) for _i, c in pool]
         takes, _short = rules.allocate(line.outstanding, candidates, today, line_min_shelf_life(line, order, by_channel))
         for take in takes:
-            made.append(_reserve(line, items[take.item_id], take.quantity))
+            made.append(_reserve(line, items[take.item_id], take.quantity, held))
     return made
 
 
@@ -238,13 +248,19 @@ def in_active_wave(order_id: int) -> WaveOrder | None:
         WaveOrder.order_id == order_id, Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])))
 
 
-def refresh_status(order: Order) -> str:
-    """Set an open order's status from its lines (awaiting payment, cancelled, packed or shipped stay)."""
+_NOT_IN_A_WAVE = object()
+
+
+def refresh_status(order: Order, wave_order=_NOT_IN_A_WAVE) -> str:
+    """Set an open order's status from its lines (awaiting payment, cancelled, packed or shipped stay).
+    `wave_order`: the order's place in an active wave (or None), when the caller knows it already."""
     if order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.PACKED,
                         OrderStatus.SHIPPED):
         return order.status
+    if wave_order is _NOT_IN_A_WAVE:
+        wave_order = in_active_wave(order.id)
     lines = [rules.LineState(line.quantity, line.allocated, line.picked) for line in order.lines]
-    order.status = rules.order_status(lines, picking=in_active_wave(order.id) is not None)
+    order.status = rules.order_status(lines, picking=wave_order is not None)
     return order.status
 
 
@@ -255,8 +271,9 @@ def allocate_in_transaction(order: Order, *, user_id: int | None) -> int:
         return 0
     made = allocate_lines(order, list(order.lines))
     reserved = sum(r.quantity for r in made)  # merged reservations may count earlier units: only a summary
-    _add_tasks_for_active_wave(order, made)
-    refresh_status(order)
+    wave_order = in_active_wave(order.id) if order.status != OrderStatus.RELEASED else None
+    _add_tasks_for_active_wave(order, made, wave_order)
+    refresh_status(order, wave_order)
     db.session.flush()
     replenish_faces({r.location_id for r in made}, user_id=user_id)
     if made:
@@ -462,11 +479,12 @@ def _add_tasks(wave: Wave, wave_order: WaveOrder, reservations: list[Reservation
     return tasks
 
 
-def _add_tasks_for_active_wave(order: Order, made: list[Reservation]) -> None:
+def _add_tasks_for_active_wave(order: Order, made: list[Reservation], wave_order=_NOT_IN_A_WAVE) -> None:
     """New reservations of an order that is being picked become tasks of its wave, in walking order."""
     if not made:
         return
-    wave_order = in_active_wave(order.id)
+    if wave_order is _NOT_IN_A_WAVE:
+        wave_order = in_active_wave(order.id)
     if wave_order is None:
         return
     db.session.flush()
