@@ -60,7 +60,7 @@ def test_the_order_page_shows_lines_allocations_back_orders_and_history(client, 
     assert "48 units are back-ordered" not in page  # 60 wanted, 48 bottles in stock
     assert "12 units are back-ordered" in page
     assert "A-01-04-1" in page and "A-02-05-2" in page  # where the 48 are reserved
-    assert "order.take" in page and "order.allocate" in page
+    assert "taken from the channel" in page and "stock reserved" in page
     assert "180 days" not in page
     assert client.get("/desk/orders/424242").status_code == 404
 

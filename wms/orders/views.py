@@ -37,6 +37,10 @@ PAYMENT = {"pending": _l("pending"), "authorized": _l("authorized"), "paid": _l(
 CATEGORY = {"medicine": _l("medicine"), "cosmetic": _l("cosmetic"), "sanitizer": _l("sanitizer"),
             "food": _l("food"), "health_product": _l("health product"), "other": _l("other")}
 TASK_STATUS = {"open": _l("open"), "done": _l("done"), "cancelled": _l("cancelled")}
+HISTORY = {"order.take": _l("taken from the channel"), "order.release": _l("released (payment confirmed)"),
+           "order.allocate": _l("stock reserved"), "order.unreserve": _l("reservations released"),
+           "order.hold": _l("put on hold"), "order.unhold": _l("hold lifted"), "order.cancel": _l("cancelled"),
+           "order.lot_unavailable": _l("a reserved lot became unavailable")}
 
 
 @bp.context_processor
@@ -47,6 +51,7 @@ def _helpers():
         "payment_name": lambda code: str(PAYMENT.get(code, code)),
         "category_name": lambda code: str(CATEGORY.get(code, code)) if code else _("all categories"),
         "task_status": lambda code: str(TASK_STATUS.get(code, code)),
+        "history_action": lambda code: str(HISTORY.get(code, code)),
         "money": lambda cents: format_currency(Decimal(cents) / 100, "BRL"),
         "cep": lambda digits: f"{digits[:5]}-{digits[5:]}" if digits and len(digits) == 8 else digits,
     }
