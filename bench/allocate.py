@@ -195,9 +195,22 @@ def main() -> None:
         assert not problems and not stock
         t = time.perf_counter()
         wave = picking.build_wave(picking.WaveFilter(include_partial=True), max_orders=40, user_id=None)
-        tasks = len(picking.wave_tasks(wave.id))
-        print(f"wave: 40 orders, {tasks} pick tasks in route order ({wave.planned_distance_m:.0f} m) built in "
-              f"{(time.perf_counter() - t) * 1000:.0f} ms")
+        built_ms = (time.perf_counter() - t) * 1000
+        tasks = picking.wave_tasks(wave.id)
+        print(f"wave: 40 orders, {len(tasks)} pick tasks in route order ({wave.planned_distance_m:.0f} m) built in "
+              f"{built_ms:.0f} ms")
+        # The same stops walked as most systems print them: by location code, and the S-shape order.
+        from wms.picking import routing
+        from wms.picking.rules import walk_stop
+
+        warehouse = tasks[0].location.warehouse
+        layout = picking.warehouse_layout(warehouse)
+        stops = [walk_stop(layout, t.location.aisle, t.location.bay, warehouse.bay_width_m) for t in tasks]
+        by_code = sorted(range(len(tasks)), key=lambda i: tasks[i].location.code)
+        code_m = routing.route_length(layout, [stops[i] for i in by_code])
+        _order, s_shape_m = routing.s_shape_order(layout, stops)
+        print(f"same stops by location code: {code_m:.0f} m ({code_m / wave.planned_distance_m:.2f}×), "
+              f"S-shape: {s_shape_m:.0f} m ({s_shape_m / wave.planned_distance_m:.2f}×)")
 
 
 if __name__ == "__main__":

@@ -400,3 +400,22 @@ def test_replenishments_a_wave_needs_come_first(world):
     wave = wave_with_totes([order_id])
     ranked = picking.open_replenishments()
     assert [(t.to_location.code, needed) for t, needed in ranked] == [("A-01-04-1", wave.code), ("A-02-01-1", None)]
+
+
+def test_a_lot_blocked_during_a_wave_moves_its_tasks_to_another_lot(world):
+    order_id = take([("MED", 12)])  # L-SOON in reserve
+    wave = wave_with_totes([order_id])
+    old = picking.next_task(wave.id)
+    assert old.lot.code == "L-SOON"
+    inventory.change_lot_status(world.lots["L-SOON"].id, "blocked", reason="temperature log lost", user_id=None)
+    assert db.session.get(PickTask, old.id).status == "cancelled"
+    tasks = [t for t in picking.wave_tasks(wave.id) if t.status == "open"]
+    assert sorted((t.location.code, t.lot.code, t.quantity) for t in tasks) == [
+        ("A-01-01-1", "L-LATE", 10), ("A-02-03-2", "L-LATE", 2)]
+    assert sorted(t.sequence for t in tasks) == [1, 2]
+    with pytest.raises(Conflict):
+        picking.confirm_pick(old.id, quantity=12, lot_id=old.lot_id, tote_code="TOTE-1", user_id=None)
+    db.session.rollback()
+    pick_all(wave.id)
+    assert order(order_id).status == OrderStatus.PICKED
+    assert books_are_right()

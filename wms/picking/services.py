@@ -511,7 +511,7 @@ def _sequence(wave: Wave) -> float:
                                                            PickTask.status == PickTaskStatus.OPEN.value)
                                     .options(joinedload(PickTask.location)).order_by(PickTask.id)))
     done = db.session.scalar(select(func.max(PickTask.sequence)).where(
-        PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.OPEN.value)) or 0
+        PickTask.wave_id == wave.id, PickTask.status == PickTaskStatus.DONE.value)) or 0
     order, distance = plan_walk([task.location for task in tasks])
     for position, index in enumerate(order, start=1):
         tasks[index].sequence = done + position
