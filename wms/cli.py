@@ -58,6 +58,8 @@ def register(app) -> None:
             demo.load()
             click.echo("Demo warehouse loaded.")
         click.echo(demo.logins_text())
+        # The command's own session must not hold SQLite's write lock while requests are served.
+        db.session.remove()
         click.echo(f"Serving on http://{host}:{port}  (desk: /login, handheld: /hh/login)")
         serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 

@@ -86,7 +86,7 @@ def test_navigation_offers_stock_expiry_and_counts(auth, client):
     html = client.get("/desk").get_data(as_text=True)
     assert 'href="/desk/stock/"' in html and ">Stock<" in html
     assert 'href="/desk/stock/expiry"' in html and ">Expiry<" in html
-    assert 'href="/desk/stock/adjustments">Counts & adjustments<' in html
+    assert 'href="/desk/stock/adjustments">Counts &amp; adjustments<' in html
 
 
 def test_a_worker_is_refused_every_stock_desk_screen(auth, client, world, app):
