@@ -133,10 +133,10 @@ def test_damaged_plates_close_and_put_away(client, auth, asn_id, app):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "No label printed" in html
     response = client.get(f"{url}/close")
-    assert "1 lines are short" in response.get_data(as_text=True)
+    assert "Lines short of the ASN: 1." in response.get_data(as_text=True)
     response = client.post(f"{url}/close", data={"confirm": "1"}, headers=HX)
     html = response.get_data(as_text=True)
-    assert "is closed" in html and "discrepancies recorded" in html
+    assert "is closed" in html and "Discrepancies recorded: 2." in html  # damaged, under
     # put away: scan the plate, go where the screen says
     with app.app_context():
         lpn = db.session.scalar(select(Lpn).order_by(Lpn.id.desc()))

@@ -129,7 +129,7 @@ def import_csv():
         return _board(import_error=str(exc)), exc.status
     if report.errors:
         return _board(import_report=report), 422
-    flash(_("%(created)s ASNs imported, %(unchanged)s already there.", created=len(report.created),
+    flash(_("ASNs imported: %(created)s; already there: %(unchanged)s.", created=len(report.created),
             unchanged=len(report.unchanged)), "success")
     return redirect(url_for(".board"))
 
