@@ -1,4 +1,7 @@
 """The supervisors' desk: home and navigation. Each area adds its own desk blueprint."""
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -19,6 +22,26 @@ def add_navigation(position: int, endpoint: str, label) -> None:
         NAVIGATION.sort(key=lambda item: _positions[item[0]])
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A number on the supervisor's home that needs attention when it is not zero."""
+
+    position: int
+    label: object
+    count: Callable[[], int]
+    endpoint: str
+    args: tuple[tuple[str, str], ...] = ()
+
+
+TILES: list[Tile] = []
+
+
+def add_tile(position: int, label, count: Callable[[], int], endpoint: str, **args: str) -> None:
+    if all(t.endpoint != endpoint or dict(t.args) != args for t in TILES):
+        TILES.append(Tile(position, label, count, endpoint, tuple(sorted(args.items()))))
+        TILES.sort(key=lambda t: t.position)
+
+
 @bp.get("/")
 @requires(Role.WORKER)
 def index():
@@ -29,7 +52,8 @@ def index():
 
 @bp.get("/desk")
 def home():
-    return render_template("desk/home.html")
+    tiles = [(t.label, t.count(), url_for(t.endpoint, **dict(t.args))) for t in TILES]
+    return render_template("desk/home.html", tiles=tiles)
 
 
 @bp.app_context_processor

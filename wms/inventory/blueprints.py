@@ -13,3 +13,34 @@ def register(app) -> None:
     add_menu_item(20, "inventory_hh.move", _l("Move"))
     add_menu_item(30, "inventory_hh.count", _l("Count"))
     views.register(app)  # the desk: its blueprint and navigation
+    _tiles()
+
+
+def _tiles() -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from .. import clock
+    from ..catalog.models import Lot, LotStatus
+    from ..desk import add_tile
+    from ..extensions import db
+    from .models import Adjustment, CountTask, StockItem
+
+    def count(stmt) -> int:
+        return db.session.scalar(stmt) or 0
+
+    add_tile(10, _l("adjustments awaiting approval"), lambda: count(
+        select(func.count()).select_from(Adjustment).where(Adjustment.status == "pending")),
+        "inventory_desk.adjustments")
+    add_tile(11, _l("counts to review"), lambda: count(
+        select(func.count()).select_from(CountTask).where(CountTask.status == "counted")),
+        "inventory_desk.counts")
+    add_tile(12, _l("lots with stock expiring within 30 days"), lambda: count(
+        select(func.count(func.distinct(Lot.id))).join(StockItem, StockItem.lot_id == Lot.id)
+        .where(StockItem.quantity > 0, Lot.expires_on <= clock.today() + timedelta(days=30))),
+        "inventory_desk.expiry")
+    add_tile(13, _l("lots held (quarantine, blocked, recalled) with stock"), lambda: count(
+        select(func.count(func.distinct(Lot.id))).join(StockItem, StockItem.lot_id == Lot.id)
+        .where(StockItem.quantity > 0, Lot.status != LotStatus.RELEASED.value)),
+        "inventory_desk.stock", view="lot")

@@ -13,3 +13,12 @@ def register(app) -> None:
     app.register_blueprint(handheld_bp)
     desk.add_navigation(90, "printing.printers", _l("Printers"))
     add_menu_item(90, "printing_hh.index", _l("Print a label"))
+
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from .models import PrintJob
+
+    desk.add_tile(90, _l("print jobs failed"), lambda: db.session.scalar(
+        select(func.count()).select_from(PrintJob).where(PrintJob.status == "failed")) or 0,
+        "printing.jobs", status="failed")
