@@ -22,6 +22,12 @@ ASN_STATUS = {"expected": _l("expected"), "receiving": _l("receiving"), "receive
 HOLD_STATUS = {"open": _l("waiting"), "released": _l("released"), "rejected": _l("rejected")}
 RULE_KIND = {"reserve": _l("reserve"), "pick_face": _l("pick face"), "staging": _l("staging"),
              "quarantine": _l("quarantine")}
+LOT_STATUS = {"released": _l("released"), "quarantine": _l("quarantine"), "blocked": _l("blocked"),
+              "recalled": _l("recalled")}
+CATEGORY = {"medicine": _l("Medicine"), "cosmetic": _l("Cosmetic"), "sanitizer": _l("Sanitizer"), "food": _l("Food"),
+            "health_product": _l("Health product"), "other": _l("Other")}
+SOURCE = {"desk": _l("desk"), "csv": "CSV", "api": "API"}
+PLATE_KIND = {"pallet": _l("pallet"), "tote": _l("tote"), "box": _l("box")}
 SUGGESTION_WHY = {"same_lot": _l("already holds this lot"), "empty": _l("an empty place"),
                   "same_product": _l("already holds this product"), "mixed": _l("has room")}
 
@@ -43,4 +49,8 @@ def helpers() -> dict:
         "hold_status": lambda code: _word(HOLD_STATUS, code),
         "rule_kind": lambda code: _word(RULE_KIND, code),
         "suggestion_why": lambda code: _word(SUGGESTION_WHY, code),
+        "lot_status": lambda code: _word(LOT_STATUS, code),
+        "category_label": lambda code: _word(CATEGORY, code),
+        "source": lambda code: _word(SOURCE, code),
+        "plate_kind": lambda code: _word(PLATE_KIND, code),
     }
