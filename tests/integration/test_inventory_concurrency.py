@@ -70,3 +70,17 @@ def test_many_workers_draining_one_bin_never_go_negative(app):
 
         quantities = sorted(i.quantity for i in db.session.scalars(select(StockItem)))
         assert quantities == [1, 24]
+
+
+def test_plates_numbered_at_the_same_instant_get_different_codes(app):
+    from wms.inventory.models import Lpn
+
+    def make(_i):
+        inventory.create_numbered_lpn()
+        db.session.commit()
+
+    outcomes = _race(app, 6, make)
+    assert outcomes == ["ok"] * 6
+    with app.app_context():
+        codes = list(db.session.scalars(select(Lpn.code)))
+        assert len(codes) == len(set(codes)) == 6

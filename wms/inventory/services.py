@@ -229,13 +229,30 @@ def create_lpn(code: str, kind: str = "pallet", location_id: int | None = None) 
 
 
 def next_lpn_code(prefix: str = "LPN") -> str:
-    """The next free plate code: LPN00000001, LPN00000002..."""
+    """The next free plate code: LPN00000001, LPN00000002... (a hint: `create_numbered_lpn` makes it safe)."""
     last = db.session.scalar(select(func.max(Lpn.id))) or 0
     code = f"{prefix}{last + 1:08d}"
     while lpn_by_code(code):
         last += 1
         code = f"{prefix}{last + 1:08d}"
     return code
+
+
+def create_numbered_lpn(kind: str = "pallet", location_id: int | None = None, prefix: str = "LPN") -> Lpn:
+    """A new plate with the next free number, in the caller's transaction. Two docks creating plates at the
+    same instant may pick the same number: the loser's insert fails inside a savepoint and it takes the next."""
+    from sqlalchemy.exc import IntegrityError
+
+    for _attempt in range(20):
+        code = next_lpn_code(prefix)
+        try:
+            with db.session.begin_nested():
+                lpn = Lpn(code=code, kind=kind, location_id=location_id)
+                db.session.add(lpn)
+            return lpn
+        except IntegrityError:
+            continue
+    raise Conflict(_l("Could not number a new LPN: try again."))
 
 
 def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = "move",

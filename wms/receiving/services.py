@@ -647,7 +647,7 @@ def _plate(receipt: Receipt, *, hold: bool, kind: str = "pallet") -> Lpn:
     for plate in receipt.plates:
         if plate.building and plate.hold == hold:
             return plate.lpn
-    lpn = inventory.create_lpn(inventory.next_lpn_code(), kind=kind, location_id=receipt.dock_id)
+    lpn = inventory.create_numbered_lpn(kind=kind, location_id=receipt.dock_id)
     db.session.add(ReceiptLpn(receipt_id=receipt.id, lpn_id=lpn.id, hold=hold, building=True))
     db.session.flush()
     db.session.refresh(receipt, ["plates"])
