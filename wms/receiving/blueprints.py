@@ -18,3 +18,17 @@ def register(app) -> None:
     desk.add_navigation(80, "receiving_desk.board", _l("Receiving"))
     desk.add_navigation(85, "receiving_desk.quarantine", _l("Quarantine"))
     desk.add_navigation(86, "receiving_desk.rules", _l("Put-away rules"))
+
+    from sqlalchemy import func, select
+
+    from .. import clock
+    from ..extensions import db
+    from .models import Asn, AsnStatus, Hold, HoldStatus
+
+    desk.add_tile(20, _l("ASNs expected by today, not received yet"), lambda: db.session.scalar(
+        select(func.count()).select_from(Asn).where(Asn.status == AsnStatus.EXPECTED.value,
+                                                    Asn.expected_on <= clock.today())) or 0,
+        "receiving_desk.board")
+    desk.add_tile(21, _l("quarantine holds waiting for QA"), lambda: db.session.scalar(
+        select(func.count()).select_from(Hold).where(Hold.status == HoldStatus.OPEN.value)) or 0,
+        "receiving_desk.quarantine")
