@@ -52,7 +52,8 @@ def seed(n_items: int, n_products: int, rng: random.Random) -> list[str]:
         for zone in "AB" for aisle in range(1, 41) for bay in range(1, 51) for level in range(1, 6)])
     db.session.execute(insert(Location), [dict(warehouse_id=warehouse.id, code="STAGE", kind="staging",
                                                active=True, blocked=False, mixing="mixed", created_at=now)])
-    bins = list(db.session.scalars(select(Location.id).where(Location.kind.in_(["pick_face", "reserve"]))))
+    bins = list(db.session.scalars(select(Location.id).where(Location.kind.in_(["pick_face", "reserve"]))
+                                   .order_by(Location.id)))
     categories = ["medicine", "cosmetic", "sanitizer", "other"]
     db.session.execute(insert(Product), [
         dict(sku=f"SKU{i:05d}", name=f"Produto {i}", unit="un", category=categories[i % 4], lot_tracked=True,
