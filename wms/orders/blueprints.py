@@ -12,3 +12,21 @@ def register(app) -> None:
     app.register_blueprint(bp)
     desk.add_navigation(60, "orders_desk.orders", _l("Orders"))
     desk.add_navigation(75, "orders_desk.channel_rules", _l("Channel rules"))
+
+    from sqlalchemy import func, select
+
+    from .. import clock
+    from ..extensions import db
+    from .models import OPEN_STATUSES, Order, OrderStatus
+
+    def count(*criteria) -> int:
+        return db.session.scalar(select(func.count()).select_from(Order).where(*criteria)) or 0
+
+    desk.add_tile(30, _l("orders back-ordered or partly allocated"), lambda: count(Order.status.in_(
+        [OrderStatus.BACKORDERED.value, OrderStatus.PARTIALLY_ALLOCATED.value])),
+        "orders_desk.orders", status="backordered")
+    desk.add_tile(31, _l("open orders promised by today"), lambda: count(
+        Order.status.in_([s.value for s in OPEN_STATUSES]), Order.promised_ship_date <= clock.today()),
+        "orders_desk.orders", status="open")
+    desk.add_tile(32, _l("orders on hold"), lambda: count(Order.on_hold.is_(True)),
+                  "orders_desk.orders", held="1")
