@@ -487,7 +487,7 @@ def test_an_empty_location_or_plate_is_refused_as_the_source(app, worker, wh):
 def test_a_tampered_or_stale_screen_starts_again(app, worker, wh):
     before = books(app)
     response = post(worker, MOVE, {"from_id": "999999", "scan": BOTTLE_GTIN})
-    refused(response, "This screen is out of date: start again.")
+    refused(response, "This screen is out of date: here is the next step.")
     assert 'data-step="from"' in text(response)
     refused(post(worker, MOVE, {"from_id": "x1", "scan": BOTTLE_GTIN}), "This screen is out of date")
     assert books(app) == before

@@ -2,7 +2,7 @@
 
 Each area adds its routes to `bp` (see wms/<area>/api.py); this module checks the token.
 """
-from flask import Blueprint, g, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
 from .. import access
@@ -44,3 +44,14 @@ def json_body() -> dict:
         error.status = 400
         raise error
     return data
+
+
+def answer(body: dict, status: int = 200, *, location: str | None = None, replayed: bool = False):
+    """A JSON answer; `location` names the resource, `replayed` marks an idempotent repeat of a create."""
+    response = jsonify(body)
+    response.status_code = status
+    if location:
+        response.headers["Location"] = location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

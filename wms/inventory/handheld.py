@@ -6,7 +6,6 @@ the message, status 422 and the bad sound: the state it came with is untouched, 
 is a pure function of (state, scan), which makes a resent request harmless; the steps that change stock call a
 service with the request's scan_id, and the service applies that id once.
 """
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -23,7 +22,7 @@ from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
 from ..locations.models import Location
-from ..views_common import feedback
+from ..views_common import StaleScreen, answer, form_number, refused
 from . import lookup, services
 from .models import CountStatus, CountTask, Lpn, StockItem
 
@@ -32,37 +31,9 @@ bp = blueprint_role(Blueprint("inventory_hh", __name__, url_prefix="/hh/stock"),
 MAX_UNITS = 1_000_000
 
 
-class StaleScreen(DomainError):
-    """The hidden state names something that is gone, closed or tampered with: start the screen again."""
-
-    def __init__(self, message=None):
-        super().__init__(message or _l("This screen is out of date: start again."))
-
-
-def _answer(template: str, **context):
-    """The next screen, with the good sound."""
-    return feedback(render_template(template, **context), ok=True)
-
-
-def _refused(template: str, error: DomainError, context: Callable[[], dict]):
-    """The same step again with the message and the bad sound. The transaction is rolled back before the
-    screen is built, so nothing the refused scan touched is kept or read back."""
-    db.session.rollback()
-    return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
-
-
-def _number(form, name: str) -> int | None:
-    text = (form.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 9:
-        raise StaleScreen()
-    return int(text)
-
-
 def _load(model, form, name: str):
     """The row a hidden field names, or None when the field is empty."""
-    row_id = _number(form, name)
+    row_id = form_number(form, name)
     if row_id is None:
         return None
     row = db.session.get(model, row_id)
@@ -190,9 +161,9 @@ def here_scan():
     try:
         shown = _shown_from_scan(request.form.get("scan", ""))
     except DomainError as exc:
-        return _refused("inventory/hh/here.html", exc, lambda: dict(
+        return refused("inventory/hh/here.html", exc, lambda: dict(
             shown=_shown_from_ref(request.form.get("shown")), today=clock.today()))
-    return _answer("inventory/hh/here.html", shown=shown, today=clock.today())
+    return answer("inventory/hh/here.html", shown=shown, today=clock.today())
 
 
 # --- 2. Move -----------------------------------------------------------------------------------------------
@@ -253,7 +224,7 @@ def _move_state(form) -> MoveState:
     return MoveState(
         source=_load(Location, form, "from_id"), lpn=_load(Lpn, form, "lpn_id"),
         product=_load(Product, form, "product_id"), lot=_load(Lot, form, "lot_id"),
-        quantity=_number(form, "quantity"), suggested=_number(form, "suggested"),
+        quantity=form_number(form, "quantity"), suggested=form_number(form, "suggested"),
     )
 
 
@@ -386,7 +357,7 @@ def move_scan():
     try:
         state = _move_state(form)
     except StaleScreen as exc:
-        return _refused("inventory/hh/move.html", exc, lambda: dict(state=MoveState(), today=clock.today()))
+        return refused("inventory/hh/move.html", exc, lambda: dict(state=MoveState(), today=clock.today()))
     raw = form.get("scan", "")
     try:
         step = state.step
@@ -395,17 +366,17 @@ def move_scan():
         elif step == "what":
             new = _move_what(state, raw)
         elif step == "lot":
-            new = _move_lot(state, raw, _number(form, "pick_lot"))
+            new = _move_lot(state, raw, form_number(form, "pick_lot"))
         elif step == "quantity":
             new = _move_quantity(state, raw)
         else:
             done = _move_to(state, raw, form.get("scan_id") or None)
-            return _answer("inventory/hh/move.html", state=MoveState(), done=done, today=clock.today())
+            return answer("inventory/hh/move.html", state=MoveState(), done=done, today=clock.today())
     except StaleScreen as exc:
-        return _refused("inventory/hh/move.html", exc, lambda: dict(state=MoveState(), today=clock.today()))
+        return refused("inventory/hh/move.html", exc, lambda: dict(state=MoveState(), today=clock.today()))
     except DomainError as exc:
-        return _refused("inventory/hh/move.html", exc, lambda: dict(state=state, today=clock.today()))
-    return _answer("inventory/hh/move.html", state=new, today=clock.today())
+        return refused("inventory/hh/move.html", exc, lambda: dict(state=state, today=clock.today()))
+    return answer("inventory/hh/move.html", state=new, today=clock.today())
 
 
 # --- 3. Blind count ----------------------------------------------------------------------------------------
@@ -507,7 +478,7 @@ def _count_state(form) -> CountState:
         raise StaleScreen()
     return CountState(
         task=_load(CountTask, form, "task_id"), tally=tally, last=last, lpn=_load(Lpn, form, "lpn_id"),
-        wanted=_load(Product, form, "wanted_id"), wanted_units=_number(form, "wanted_units") or 0, mode=mode,
+        wanted=_load(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
     )
 
 
@@ -601,14 +572,14 @@ def count_scan():
         state = _count_state(form)
         state.lines()
     except StaleScreen as exc:
-        return _refused("inventory/hh/count.html", exc, lambda: _count_screen(CountState()))
+        return refused("inventory/hh/count.html", exc, lambda: _count_screen(CountState()))
     raw = form.get("scan", "")
     try:
         if action == "finish" and state.task is not None:
             # Before any check of the task: a resent Finish must get its first answer back.
             done = services.submit_count(state.task.id, dict(state.tally), user_id=current_user.id,
                                          scan_id=form.get("scan_id") or None)
-            return _answer("inventory/hh/count.html", done=done, **_count_screen(CountState()))
+            return answer("inventory/hh/count.html", done=done, **_count_screen(CountState()))
         if state.task is not None and state.task.status != CountStatus.OPEN:
             raise StaleScreen(_l("This count was already submitted."))
         if action == "type_quantity" and state.last is not None:
@@ -616,7 +587,7 @@ def count_scan():
         elif action == "back":
             new = replace(state, mode="scan", wanted=None, wanted_units=0)
         elif state.step == "start":
-            new = _count_open(raw, _number(form, "take_task"))
+            new = _count_open(raw, form_number(form, "take_task"))
         elif state.step == "lot":
             new = _count_lot(state, raw)
         elif state.step == "quantity":
@@ -624,9 +595,9 @@ def count_scan():
         else:
             new = _count_scan(state, raw)
     except StaleScreen as exc:
-        return _refused("inventory/hh/count.html", exc, lambda: _count_screen(CountState()))
+        return refused("inventory/hh/count.html", exc, lambda: _count_screen(CountState()))
     except DomainError as exc:
         # A count submitted meanwhile (a second Finish with a new scan id) goes back to the start.
-        return _refused("inventory/hh/count.html", exc, lambda: _count_screen(
+        return refused("inventory/hh/count.html", exc, lambda: _count_screen(
             state if state.task is None or state.task.status == CountStatus.OPEN else CountState()))
-    return _answer("inventory/hh/count.html", **_count_screen(new))
+    return answer("inventory/hh/count.html", **_count_screen(new))

@@ -2,17 +2,14 @@
 
 A token is not a person: services get no user id, and the audit trail says the change came through the API.
 """
-from flask import g, jsonify, request, url_for
+from flask import g, request, url_for
 
-from ..api import bp, json_body
+from ..api import answer, bp, json_body
 from . import services
 
 
 def _answer(body: dict, status: int, order_id: int):
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Location"] = url_for("api.order_get", order_id=order_id)
-    return response
+    return answer(body, status, location=url_for("api.order_get", order_id=order_id))
 
 
 def _optional_body() -> dict:
@@ -30,10 +27,8 @@ def order_create():
     """Take an order. The same channel order sent again is answered the same (201, with
     `Idempotent-Replayed: true`) and stored once."""
     order, created = services.take_order(json_body())
-    response = _answer(services.as_json(order), 201, order.id)
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return answer(services.as_json(order), 201, location=url_for("api.order_get", order_id=order.id),
+                  replayed=not created)
 
 
 @bp.get("/orders/<int:order_id>")

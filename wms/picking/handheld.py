@@ -21,7 +21,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..inventory import lookup
 from ..inventory.models import Lpn, StockItem
-from ..views_common import feedback
+from ..views_common import StaleScreen, answer, feedback, form_number, refused
 from . import services
 from .models import (
     ACTIVE_WAVE_STATUSES,
@@ -34,29 +34,6 @@ from .models import (
 )
 
 bp = blueprint_role(Blueprint("picking_hh", __name__, url_prefix="/hh/pick"), Role.WORKER)
-
-
-class StaleScreen(DomainError):
-    def __init__(self, message=None):
-        super().__init__(message or _l("This screen is out of date: here is the next step."))
-
-
-def _number(form, name: str) -> int | None:
-    text = (form.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 9:
-        raise StaleScreen()
-    return int(text)
-
-
-def _answer(template: str, **context):
-    return feedback(render_template(template, **context), ok=True)
-
-
-def _refused(template: str, error: DomainError, context):
-    db.session.rollback()
-    return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
 
 
 def _typed_quantity(text: str, maximum: int) -> int | None:
@@ -104,7 +81,7 @@ def choose_wave():
     if wave is None or wave.status not in (WaveStatus.OPEN, WaveStatus.PICKING):
         error = DomainError(_l("%(code)s is not a wave waiting to be picked: scan or choose one below.",
                                code=code[:20] or "-"))
-        return _refused("picking/hh/waves.html", error, _waves_screen)
+        return refused("picking/hh/waves.html", error, _waves_screen)
     response = feedback("", ok=True)
     response.headers["HX-Redirect"] = url_for("picking_hh.wave", wave_id=wave.id)
     return response
@@ -146,7 +123,7 @@ class PickState:
 
 
 def _state(form, wave: Wave) -> PickState:
-    task_id = _number(form, "task_id")
+    task_id = form_number(form, "task_id")
     if task_id is None:
         return PickState(task=services.next_task(wave.id))
     task = db.session.get(PickTask, task_id)
@@ -154,11 +131,11 @@ def _state(form, wave: Wave) -> PickState:
         raise StaleScreen()
     if task.status != PickTaskStatus.OPEN:
         raise StaleScreen(_l("That task was done meanwhile: here is the next one."))
-    lot_id = _number(form, "lot_id")
+    lot_id = form_number(form, "lot_id")
     lot = db.session.get(Lot, lot_id) if lot_id else None
     if lot_id and (lot is None or lot.product_id != task.product_id):
         raise StaleScreen()
-    quantity = _number(form, "quantity")
+    quantity = form_number(form, "quantity")
     if quantity is not None and quantity > task.quantity:
         raise StaleScreen()
     return PickState(task=task, at_location=bool(form.get("at_location")), product_ok=bool(form.get("product_ok")),
@@ -281,19 +258,19 @@ def wave_scan(wave_id: int):
     for action, shown in (("pick.confirm", "picked"), ("pick.bind_tote", "bound"), ("pick.finish", "finished")):
         earlier = idempotency.replay(scan_id, action)
         if earlier is not None:
-            return _answer(template, **_wave_screen(wave, **{shown: earlier}))
+            return answer(template, **_wave_screen(wave, **{shown: earlier}))
     try:
         state = _state(form, wave)
     except StaleScreen as exc:
-        return _refused(template, exc, lambda: _wave_screen(wave))
+        return refused(template, exc, lambda: _wave_screen(wave))
     screen = _wave_screen(wave, state)["screen"]
     try:
         if screen == "tote":
             done = services.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
-            return _answer(template, **_wave_screen(wave, bound=done))
+            return answer(template, **_wave_screen(wave, bound=done))
         if screen == "finish":
             done = services.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
-            return _answer(template, **_wave_screen(wave, finished=done))
+            return answer(template, **_wave_screen(wave, finished=done))
         if screen == "done":
             raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
         step = state.step
@@ -308,19 +285,19 @@ def wave_scan(wave_id: int):
             quantity = state.task.quantity if quantity is None else quantity
             if quantity == 0:
                 done = _confirm(state, 0, None, scan_id)
-                return _answer(template, **_wave_screen(wave, picked=done))
+                return answer(template, **_wave_screen(wave, picked=done))
             new = replace(state, quantity=quantity)
         else:
             found = lookup.identify(raw)
             if found.kind != "lpn":
                 raise DomainError(_l("Scan the tote of this order: %(tote)s.", tote=state.task.wave_order.tote.code))
             done = _confirm(state, state.quantity, found.lpn.code, scan_id)
-            return _answer(template, **_wave_screen(wave, picked=done))
+            return answer(template, **_wave_screen(wave, picked=done))
     except StaleScreen as exc:
-        return _refused(template, exc, lambda: _wave_screen(wave))
+        return refused(template, exc, lambda: _wave_screen(wave))
     except DomainError as exc:
-        return _refused(template, exc, lambda: _wave_screen(wave, state))
-    return _answer(template, **_wave_screen(wave, new))
+        return refused(template, exc, lambda: _wave_screen(wave, state))
+    return answer(template, **_wave_screen(wave, new))
 
 
 @bp.post("/waves/<int:wave_id>/skip")
@@ -333,8 +310,8 @@ def skip(wave_id: int):
             raise StaleScreen()
         done = services.skip_task(state.task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
     except DomainError as exc:
-        return _refused(template, exc, lambda: _wave_screen(wave))
-    return _answer(template, **_wave_screen(wave, skipped=done))
+        return refused(template, exc, lambda: _wave_screen(wave))
+    return answer(template, **_wave_screen(wave, skipped=done))
 
 
 # --------------------------------------------------------------------------------------------- replenishment
@@ -366,7 +343,7 @@ class ReplenishState:
 
 
 def _replenish_state(form) -> ReplenishState:
-    task_id = _number(form, "task_id") or _number(form, "take")
+    task_id = form_number(form, "task_id") or form_number(form, "take")
     if task_id is None:
         return ReplenishState()
     task = db.session.get(ReplenishmentTask, task_id)
@@ -374,7 +351,7 @@ def _replenish_state(form) -> ReplenishState:
         raise StaleScreen()
     if task.status != ReplenishmentStatus.OPEN:
         raise StaleScreen(_l("That replenishment was done meanwhile."))
-    quantity = _number(form, "quantity")
+    quantity = form_number(form, "quantity")
     if quantity is not None and not 1 <= quantity <= task.quantity:
         raise StaleScreen()
     return ReplenishState(task=task, at_source=bool(form.get("at_source")), product_ok=bool(form.get("product_ok")),
@@ -410,11 +387,11 @@ def replenish_scan():
     template = "picking/hh/replenish.html"
     earlier = idempotency.replay(form.get("scan_id") or None, "replenish.done")
     if earlier is not None:
-        return _answer(template, **_replenish_screen(done=earlier))
+        return answer(template, **_replenish_screen(done=earlier))
     try:
         state = _replenish_state(form)
     except StaleScreen as exc:
-        return _refused(template, exc, _replenish_screen)
+        return refused(template, exc, _replenish_screen)
     try:
         step = state.step
         if step == "choose":
@@ -442,9 +419,9 @@ def replenish_scan():
                                      wanted=state.task.to_location.code))
             done = services.complete_replenishment(state.task.id, quantity=state.quantity, user_id=current_user.id,
                                                    scan_id=form.get("scan_id") or None)
-            return _answer(template, **_replenish_screen(done=done))
+            return answer(template, **_replenish_screen(done=done))
     except StaleScreen as exc:
-        return _refused(template, exc, _replenish_screen)
+        return refused(template, exc, _replenish_screen)
     except DomainError as exc:
-        return _refused(template, exc, lambda: _replenish_screen(state))
-    return _answer(template, **_replenish_screen(new))
+        return refused(template, exc, lambda: _replenish_screen(state))
+    return answer(template, **_replenish_screen(new))

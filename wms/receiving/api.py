@@ -2,17 +2,14 @@
 
 A token is not a person: the services get no user id; the ASN's source says it came through the API.
 """
-from flask import jsonify, url_for
+from flask import url_for
 
-from ..api import bp, json_body
+from ..api import answer, bp, json_body
 from . import services
 
 
 def _answer(body: dict, status: int, asn_id: int):
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Location"] = url_for("api.asn_get", asn_id=asn_id)
-    return response
+    return answer(body, status, location=url_for("api.asn_get", asn_id=asn_id))
 
 
 @bp.post("/asns")
@@ -20,10 +17,8 @@ def asn_create():
     """Announce a delivery. The same supplier and reference with the same contents again is answered the same
     (201, `Idempotent-Replayed: true`) and stored once; other contents under a used reference get 409."""
     asn, created = services.create_asn(json_body(), source="api")
-    response = _answer(services.asn_as_dict(asn), 201, asn.id)
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return answer(services.asn_as_dict(asn), 201, location=url_for("api.asn_get", asn_id=asn.id),
+                  replayed=not created)
 
 
 @bp.get("/asns/<int:asn_id>")
