@@ -32,9 +32,29 @@ from .models import (
     item_key,
 )
 
+# Called after a service has committed, with the products whose sellable stock just grew (units put into a
+# picking location, a lot released), so the picking area can give back-ordered orders their stock. Each hook
+# runs its own transactions; a failure there is logged and never undoes the caller's committed work.
+STOCK_AVAILABLE_HOOKS: list[Callable[[set[int], int | None], None]] = []
+
 # Called with a lot that may no longer be allocated (blocked, recalled, quarantined), inside the
 # transaction that changes its status, so the picking area can release and re-allocate reservations.
 LOT_UNAVAILABLE_HOOKS: list[Callable[[Lot], None]] = []
+
+
+def stock_became_available(product_ids: Iterable[int], user_id: int | None) -> None:
+    """Tell the hooks, after the caller's commit, that these products have more sellable stock."""
+    import logging
+
+    product_ids = set(product_ids)
+    if not product_ids:
+        return
+    for hook in STOCK_AVAILABLE_HOOKS:
+        try:
+            hook(product_ids, user_id)
+        except Exception:  # noqa: BLE001 - the stock change is committed; allocation can be retried
+            db.session.rollback()
+            logging.getLogger(__name__).exception("stock-available hook %s failed", hook)
 
 
 def lock_items(keys: Iterable[str]) -> dict[str, StockItem]:
@@ -208,6 +228,8 @@ def move_stock(*, product_id: int, lot_id: int | None, source_id: int, target_id
     result = _result(move, product, lot, source, target).as_dict()
     idempotency.remember(scan_id, "stock.move", result, user_id)
     db.session.commit()
+    if target.kind_enum in PICKABLE_KINDS and not source.is_pickable:
+        stock_became_available({product_id}, user_id)
     return result
 
 
@@ -282,7 +304,11 @@ def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = 
     lpn.location_id = target.id
     result = {"lpn": lpn.code, "target": target.code, "units": moved, "items": len(items)}
     idempotency.remember(scan_id, "stock.move_lpn", result, user_id)
+    products = {item.product_id for item in items}
+    from_pickable = all(item.location.is_pickable for item in items)
     db.session.commit()
+    if target.kind_enum in PICKABLE_KINDS and not from_pickable:
+        stock_became_available(products, user_id)
     return result
 
 
@@ -426,7 +452,10 @@ def change_lot_status(lot_id: int, new_status: str, *, reason: str, user_id: int
             moved = _segregate(lot, user_id, reference or f"LOT-{lot.code}")
     audit.record("lot.status", lot, user_id=user_id, from_status=current.value, to_status=target.value,
                  reason=reason, moved=moved)
+    product_id = lot.product_id
     db.session.commit()
+    if target == LotStatus.RELEASED:
+        stock_became_available({product_id}, user_id)
     return {"lot": lot.code, "status": lot.status, "moved": moved}
 
 

@@ -293,13 +293,18 @@ def allocate_order(order_id: int, *, user_id: int | None = None) -> dict:
     return result
 
 
-def allocate_backorders(*, user_id: int | None, limit: int = 500) -> dict:
-    """Try again for open orders that still miss stock, most urgent first, each in its own transaction."""
+def allocate_backorders(*, user_id: int | None, limit: int = 500,
+                        product_ids: Iterable[int] | None = None) -> dict:
+    """Try again for open orders that still miss stock (of these products, when given), most urgent first,
+    each in its own transaction."""
+    criteria = [Order.status.in_([OrderStatus.RELEASED.value, OrderStatus.BACKORDERED.value,
+                                  OrderStatus.PARTIALLY_ALLOCATED.value]),
+                OrderLine.quantity > OrderLine.allocated + OrderLine.picked]
+    if product_ids is not None:
+        criteria.append(OrderLine.product_id.in_(list(product_ids)))
     ids = list(db.session.scalars(
         select(Order.id).join(OrderLine)
-        .where(Order.status.in_([OrderStatus.RELEASED.value, OrderStatus.BACKORDERED.value,
-                                 OrderStatus.PARTIALLY_ALLOCATED.value]),
-               OrderLine.quantity > OrderLine.allocated + OrderLine.picked)
+        .where(*criteria)
         .group_by(Order.id, Order.promised_ship_date, Order.priority, Order.created_at)
         .order_by(Order.promised_ship_date.is_(None), Order.promised_ship_date, Order.priority.desc(),
                   Order.created_at, Order.id)
@@ -356,6 +361,15 @@ def on_lot_unavailable(lot: Lot) -> None:
 
 
 inventory.LOT_UNAVAILABLE_HOOKS.append(on_lot_unavailable)
+
+
+def on_stock_available(product_ids: set[int], user_id: int | None) -> None:
+    """Stock of these products was put where it can be picked, or its lot released: back-orders get it now,
+    the most urgent first, instead of waiting for a supervisor's button."""
+    allocate_backorders(user_id=user_id, product_ids=product_ids, limit=50)
+
+
+inventory.STOCK_AVAILABLE_HOOKS.append(on_stock_available)
 
 
 # --------------------------------------------------------------------------------------------- checks
