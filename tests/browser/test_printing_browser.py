@@ -135,3 +135,21 @@ def test_handheld_print_with_the_printer_off_says_the_label_is_kept(handheld, ap
     page.get_by_role("button", name="Print location label").click()
     expect(page.locator("#print-result-location")).to_contain_text("The label is kept and prints when the printer is back.")
     assert wait_feedback(page, 2) == "bad"
+
+
+def test_whats_here_prints_the_scanned_location_label(handheld, app, users, printer):
+    """The print button of "What's here?": scan a bin, tap print, the label reaches the printer once."""
+    with app.app_context():
+        build_world()
+        services.assign_printer("", "", services.create_printer("ZB-2", printer.url, label_size="100x50").id)
+        db.session.remove()
+    page = handheld
+    hh_login(page)
+    page.goto("/hh/stock/here")
+    scan(page, "A-01-01-1")
+    assert wait_feedback(page, 1) == "ok"
+    page.get_by_role("button", name="Print location label").click()
+    expect(page.locator("#print-result-location")).to_contain_text("Label sent to ZB-2.")
+    assert printer.wait_for(1)
+    assert b"A-01-01-1" in printer.jobs[0] and len(printer.jobs) == 1
+    expect(page.locator("input[name=scan]")).to_be_focused()
