@@ -419,3 +419,17 @@ def test_a_lot_blocked_during_a_wave_moves_its_tasks_to_another_lot(world):
     pick_all(wave.id)
     assert order(order_id).status == OrderStatus.PICKED
     assert books_are_right()
+
+
+def test_a_recall_holds_orders_whose_totes_already_hold_the_lot(world):
+    """Picked units of a lot recalled afterwards must not be packed: the order is held, saying what to take out."""
+    order_id = take([("MED", 3)])
+    wave = wave_with_totes([order_id], "TOTE-R")
+    pick_all(wave.id)
+    picked_lot = db.session.scalar(select(StockItem).join(Lpn, Lpn.id == StockItem.lpn_id)
+                                   .where(Lpn.code == "TOTE-R", StockItem.quantity > 0)).lot
+    inventory.change_lot_status(picked_lot.id, "recalled", reason="Anvisa recall", user_id=None)
+    held = order(order_id)
+    assert held.on_hold
+    assert f"Lot {picked_lot.code} is recalled: take 3 × MED out of tote TOTE-R." == held.hold_reason
+    assert books_are_right()

@@ -26,7 +26,7 @@ from ..inventory import services as inventory
 from ..inventory.models import CountStatus, CountTask, Lpn, StockItem
 from ..locations import services as locations
 from ..locations.models import Location, LocationKind, Warehouse
-from ..orders.models import ChannelRule, Order, OrderLine, OrderStatus
+from ..orders.models import FINAL_STATUSES, ChannelRule, Order, OrderLine, OrderStatus
 from . import routing, rules
 from .models import (
     ACTIVE_WAVE_STATUSES,
@@ -342,7 +342,9 @@ def _cancel_open_tasks(reservation: Reservation) -> None:
 
 def on_lot_unavailable(lot: Lot) -> None:
     """LOT_UNAVAILABLE_HOOKS: inside the transaction that quarantines, blocks or recalls a lot, release every
-    reservation on it (cancelling their open pick tasks) and allocate those lines again from other lots."""
+    reservation on it (cancelling their open pick tasks) and allocate those lines again from other lots; and
+    hold every order that already has units of the lot in its tote, so they are taken out before packing."""
+    _hold_orders_with_picked_units(lot)
     reservations = list(db.session.scalars(select(Reservation).where(Reservation.lot_id == lot.id)))
     if not reservations:
         return
@@ -358,6 +360,27 @@ def on_lot_unavailable(lot: Lot) -> None:
     for order in orders:
         allocate_in_transaction(order, user_id=None)
         audit.record("order.lot_unavailable", order, lot=lot.code, status=lot.status)
+
+
+def _hold_orders_with_picked_units(lot: Lot) -> None:
+    """Units of the lot already on a tote belong to an order that must not be packed as it is (RDC 430/2020:
+    recalled or suspect stock never reaches a customer): put that order on hold, saying what to take out."""
+    rows = db.session.execute(
+        select(StockItem, WaveOrder)
+        .join(WaveOrder, WaveOrder.tote_lpn_id == StockItem.lpn_id)
+        .join(Order, Order.id == WaveOrder.order_id)
+        .where(StockItem.lot_id == lot.id, StockItem.quantity > 0,
+               Order.status.not_in([s.value for s in FINAL_STATUSES]))
+        .order_by(WaveOrder.id)
+    ).all()
+    for item, wave_order in rows:
+        order = wave_order.order
+        reason = str(_l("Lot %(lot)s is %(status)s: take %(qty)s × %(sku)s out of tote %(tote)s.",
+                        lot=lot.code, status=lot.status, qty=item.quantity, sku=item.product.sku,
+                        tote=item.lpn.code))
+        order.on_hold = True
+        order.hold_reason = reason[:200]
+        audit.record("order.hold", order, reason=reason, lot=lot.code, tote=item.lpn.code)
 
 
 inventory.LOT_UNAVAILABLE_HOOKS.append(on_lot_unavailable)
