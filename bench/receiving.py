@@ -43,7 +43,7 @@ def setup(app) -> list[dict]:
     from wms.locations import services as locations
 
     with app.app_context():
-        auth.create_user("bench", role="worker", badge="BADGE-B", pin="1234", password="bench")
+        auth.create_user("bench", role="worker", badge="BADGE-B", pin="1234", password="bench", locale="en")
         warehouse = locations.create_warehouse("W1", "Bench", aisle_length_m=20.0, aisle_pitch_m=3.0, bay_width_m=1.0)
         for code, kind in (("DOCK", "receiving"), ("Q-01", "quarantine"), ("DMG-01", "damaged")):
             locations.create_location(code, kind, warehouse=warehouse)
