@@ -75,6 +75,23 @@ def register(app) -> None:
         demo.load()
         click.echo(demo.logins_text())
 
+    @app.cli.command("check")
+    @with_appcontext
+    def check():
+        """Prove the books: every stock item equals its ledger sum, every reservation sum its cached figure.
+        Exits 1 on any mismatch (run it from cron and alert on failure)."""
+        from .inventory.services import stock_mismatches
+        from .picking.services import reservation_mismatches
+
+        stock, reservations = stock_mismatches(), reservation_mismatches()
+        for row in stock:
+            click.echo(f"stock item {row['key']}: ledger {row['ledger']}, item {row['item']}")
+        for row in reservations:
+            click.echo(f"reservations: {row}")
+        if stock or reservations:
+            raise click.ClickException(f"{len(stock)} stock and {len(reservations)} reservation mismatches")
+        click.echo("Every stock item equals its ledger; every reservation total equals its cached figure.")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["worker", "supervisor", "admin"]), required=True)

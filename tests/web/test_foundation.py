@@ -212,3 +212,20 @@ def test_scanned_text_in_a_message_is_escaped(auth, client, app):
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "<img" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_wms_check_proves_the_books_and_fails_on_a_mismatch(app, runner):
+    from tests.factories import build_world, receive
+    from wms.inventory.models import StockItem
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-2", 5)
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0 and "equals its ledger" in result.output
+    with app.app_context():
+        item = db.session.scalar(select(StockItem))
+        item.quantity = 7  # a cache that no longer matches its ledger
+        db.session.commit()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1 and "ledger 5, item 7" in result.output
