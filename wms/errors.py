@@ -27,3 +27,13 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+
+
+def get_or_not_found(model, row_id, message):
+    """The row with this id, or NotFound with a message that names what is missing."""
+    from .extensions import db
+
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(message)
+    return row

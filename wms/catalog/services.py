@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit, gs1
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..locations.services import ImportReport, csv_rows
 from . import rules
@@ -134,10 +134,7 @@ def add_barcode(product_id: int, code: str, kind: str = "gtin", units: int = 1) 
 
 
 def get(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(_l("Product not found."))
-    return product
+    return get_or_not_found(Product, product_id, _l("Product not found."))
 
 
 def by_sku(sku: str) -> Product | None:

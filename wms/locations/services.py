@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from . import rules
 from .models import VIRTUAL_KINDS, Location, LocationKind, Mixing, Warehouse, Zone
@@ -59,10 +59,7 @@ def by_code(code: str) -> Location | None:
 
 
 def get(location_id: int) -> Location:
-    location = db.session.get(Location, location_id)
-    if location is None:
-        raise NotFound(_l("Location not found."))
-    return location
+    return get_or_not_found(Location, location_id, _l("Location not found."))
 
 
 def _zone(warehouse_id: int, code: str | None) -> Zone | None:

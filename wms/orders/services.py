@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..catalog.models import Category, Product
 from ..dbtypes import utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..picking import services as picking
 from . import rules
@@ -28,10 +28,7 @@ class OrderRejected(DomainError):
 
 
 def get(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(_l("Order not found."))
-    return order
+    return get_or_not_found(Order, order_id, _l("Order not found."))
 
 
 def by_channel_id(channel: str, channel_order_id: str) -> Order | None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit, clock, idempotency
 from ..catalog.models import Lot, LotStatus
 from ..dbtypes import utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..inventory import lookup
 from ..inventory import services as inventory
@@ -570,10 +570,7 @@ def next_task(wave_id: int) -> PickTask | None:
 
 
 def get_wave(wave_id: int) -> Wave:
-    wave = db.session.get(Wave, wave_id)
-    if wave is None:
-        raise NotFound(_l("Wave not found."))
-    return wave
+    return get_or_not_found(Wave, wave_id, _l("Wave not found."))
 
 
 def _lock_wave(wave_id: int) -> Wave:

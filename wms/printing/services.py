@@ -35,7 +35,7 @@ from printers.zpl import SIZES, available_sizes, render_label
 
 from .. import audit
 from ..dbtypes import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from . import rules
 from .models import JobStatus, Printer, PrinterAssignment, PrintJob
@@ -101,10 +101,7 @@ def create_printer(name: str, url: str, *, dpi: int = 203, label_size: str = "10
 
 
 def get_printer(printer_id: int) -> Printer:
-    printer = db.session.get(Printer, printer_id)
-    if printer is None:
-        raise NotFound(_l("That printer does not exist (any more)."))
-    return printer
+    return get_or_not_found(Printer, printer_id, _l("That printer does not exist (any more)."))
 
 
 def update_printer(printer_id: int, *, name: str, url: str, dpi: int, label_size: str, place: str,
@@ -459,10 +456,7 @@ def next_due_in(default: float) -> float:
 
 
 def get_job(job_id: int) -> PrintJob:
-    job = db.session.get(PrintJob, job_id)
-    if job is None:
-        raise NotFound(_l("That print job does not exist."))
-    return job
+    return get_or_not_found(PrintJob, job_id, _l("That print job does not exist."))
 
 
 def reprint(job_id: int, *, printer_id: int | None = None, user_id: int | None = None) -> int:

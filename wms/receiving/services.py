@@ -36,7 +36,7 @@ from ..auth.models import Role, User
 from ..catalog import services as catalog
 from ..catalog.models import Category, Lot, LotStatus, LotStatusChange, Product
 from ..dbtypes import utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..inventory import lookup
 from ..inventory import services as inventory
@@ -328,10 +328,7 @@ def import_asns_csv(text: str, *, user_id: int | None = None) -> CsvReport:
 
 
 def get_asn(asn_id: int) -> Asn:
-    asn = db.session.get(Asn, asn_id)
-    if asn is None:
-        raise NotFound(_l("ASN not found."))
-    return asn
+    return get_or_not_found(Asn, asn_id, _l("ASN not found."))
 
 
 def cancel_asn(asn_id: int, *, user_id: int | None) -> Asn:
@@ -437,10 +434,7 @@ def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: in
 
 
 def get_receipt(receipt_id: int) -> Receipt:
-    receipt = db.session.get(Receipt, receipt_id)
-    if receipt is None:
-        raise NotFound(_l("Receipt not found."))
-    return receipt
+    return get_or_not_found(Receipt, receipt_id, _l("Receipt not found."))
 
 
 def _open_receipt(receipt_id: int) -> Receipt:
