@@ -1,0 +1,62 @@
+"""Desk pages over the 100,000-stock-item warehouse of bench/stock.py: how long a supervisor waits.
+
+    python bench/desk.py
+    DATABASE_URL=postgresql://postgres@127.0.0.1/wms_bench python bench/desk.py     # drops that schema
+
+Best of 3, in-process (Flask test client), milliseconds.
+"""
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import stock as warehouse  # noqa: E402  bench/stock.py: the same seeded warehouse
+
+from tests.conftest import make_app  # noqa: E402
+from wms.cli import upgrade_database  # noqa: E402
+from wms.extensions import db  # noqa: E402
+
+PAGES = ["/desk", "/desk/stock/", "/desk/stock/?view=location", "/desk/stock/?view=lot", "/desk/stock/?q=SKU00042",
+         "/desk/stock/expiry", "/desk/stock/adjustments", "/desk/stock/counts", "/desk/stock/locations/1000/ledger",
+         "/desk/locations", "/desk/products", "/desk/orders/", "/desk/waves/", "/desk/receiving/",
+         "/desk/stock/export.csv", "/desk/stock/check"]
+
+
+def main():
+    folder = tempfile.mkdtemp()
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app = make_app(url, folder)
+    with app.app_context():
+        if url.startswith("postgresql"):
+            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade_database()
+        warehouse.seed(warehouse.ITEMS)
+        from wms.auth import services
+
+        services.create_user("sup", role="supervisor", password="sup", locale="en")
+        if url.startswith("postgresql"):
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "sup", "password": "sup"})
+    print(f"{'PostgreSQL' if 'postgresql' in url else 'SQLite'}, {warehouse.ITEMS:,} stock items, best of 3 (ms):")
+    for path in PAGES:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            response = client.get(path)
+            response.get_data()
+            times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+        print(f"  {path:40} {min(times):8.1f}")
+
+
+if __name__ == "__main__":
+    main()
