@@ -5,20 +5,14 @@
 
 Best of 3, in-process (Flask test client), milliseconds.
 """
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stock as warehouse  # noqa: E402  bench/stock.py: the same seeded warehouse
-
-from tests.conftest import make_app  # noqa: E402
-from wms.cli import upgrade_database  # noqa: E402
-from wms.extensions import db  # noqa: E402
+from common import analyze, fresh_app  # noqa: E402
 
 PAGES = ["/desk", "/desk/stock/", "/desk/stock/?view=location", "/desk/stock/?view=lot", "/desk/stock/?q=SKU00042",
          "/desk/stock/expiry", "/desk/stock/adjustments", "/desk/stock/counts", "/desk/stock/locations/1000/ledger",
@@ -27,26 +21,16 @@ PAGES = ["/desk", "/desk/stock/", "/desk/stock/?view=location", "/desk/stock/?vi
 
 
 def main():
-    folder = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = make_app(url, folder)
+    app, database = fresh_app()
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade_database()
         warehouse.seed(warehouse.ITEMS)
         from wms.auth import services
 
         services.create_user("sup", role="supervisor", password="sup", locale="en")
-        if url.startswith("postgresql"):
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        analyze()
     client = app.test_client()
     client.post("/login", data={"username": "sup", "password": "sup"})
-    print(f"{'PostgreSQL' if 'postgresql' in url else 'SQLite'}, {warehouse.ITEMS:,} stock items, best of 3 (ms):")
+    print(f"{database}, {warehouse.ITEMS:,} stock items, best of 3 (ms):")
     for path in PAGES:
         times = []
         for _ in range(3):

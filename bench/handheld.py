@@ -7,18 +7,14 @@ Server time is measured in-process with Flask's test client (no network): the ti
 response body, which is what the server adds to every scan.
 """
 import gzip
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.conftest import make_app  # noqa: E402
-from wms.cli import upgrade_database  # noqa: E402
-from wms.extensions import db  # noqa: E402
+from common import fresh_app  # noqa: E402  (puts the repository on the path)
 
 
 def timed(client, method, path, n=300, **kwargs):
@@ -34,16 +30,8 @@ def timed(client, method, path, n=300, **kwargs):
 
 
 def main():
-    folder = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = make_app(url, folder)
+    app, database = fresh_app()
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade_database()
         from wms.auth import services
 
         services.create_user("bench", role="worker", badge="BADGE-B", pin="1234", password="bench")
@@ -62,7 +50,7 @@ def main():
         print(f"  {path.split('?')[0]:40} {len(body):7,} B   gzip {gz:7,} B")
     print(f"  {'total':40} {total:7,} B   gzip {total_gz:7,} B  (assets are cached for a year, versioned by hash)")
 
-    print(f"\nServer time per handheld request ({'PostgreSQL' if 'postgresql' in url else 'SQLite'}), ms:")
+    print(f"\nServer time per handheld request ({database}), ms:")
     rows = [("GET /hh/login", timed(client, "GET", "/hh/login"))]
     rows.append(("POST /hh/login (badge scan)", timed(
         client, "POST", "/hh/login", data={"scan": "BADGE-B"}, headers={"HX-Request": "true"})))

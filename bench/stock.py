@@ -11,18 +11,16 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from common import analyze, fresh_app  # noqa: E402  (puts the repository on the path)
+from sqlalchemy import insert, select  # noqa: E402
 
-from tests.conftest import make_app  # noqa: E402
 from wms import clock, gs1  # noqa: E402
-from wms.cli import upgrade_database  # noqa: E402
 from wms.extensions import db  # noqa: E402
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", 100_000))
@@ -109,22 +107,11 @@ def gtin_for(i: int) -> str:
 
 
 def main():
-    folder = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = make_app(url, folder)
-    database = "PostgreSQL" if "postgresql" in url else "SQLite"
+    app, database = fresh_app()
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade_database()
         start = time.perf_counter()
         items, product_ids = seed(ITEMS)
-        if url.startswith("postgresql"):
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        analyze()
         print(f"{database}: seeded {len(items):,} stock items in {time.perf_counter() - start:.1f} s")
 
         from wms.catalog.models import Lot
