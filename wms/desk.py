@@ -10,16 +10,19 @@ from .auth.models import Role
 
 bp = blueprint_role(Blueprint("desk", __name__), Role.SUPERVISOR)
 
-# (endpoint, label) pairs the areas add to the desk navigation as they register, in `position` order.
+# (endpoint, label) pairs the areas add to the desk navigation as they register, in `position` order: the daily
+# work in NAVIGATION, the master data and rules that change rarely in SETUP (shown under one menu).
 NAVIGATION: list[tuple[str, object]] = []
+SETUP: list[tuple[str, object]] = []
 _positions: dict[str, int] = {}
 
 
-def add_navigation(position: int, endpoint: str, label) -> None:
+def add_navigation(position: int, endpoint: str, label, *, setup: bool = False) -> None:
     if endpoint not in _positions:
         _positions[endpoint] = position
-        NAVIGATION.append((endpoint, label))
-        NAVIGATION.sort(key=lambda item: _positions[item[0]])
+        entries = SETUP if setup else NAVIGATION
+        entries.append((endpoint, label))
+        entries.sort(key=lambda item: _positions[item[0]])
 
 
 @dataclass(frozen=True)
@@ -58,4 +61,4 @@ def home():
 
 @bp.app_context_processor
 def _navigation():
-    return {"desk_navigation": NAVIGATION}
+    return {"desk_navigation": NAVIGATION, "desk_setup": SETUP}

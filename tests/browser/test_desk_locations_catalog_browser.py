@@ -34,6 +34,7 @@ def location_codes(app) -> set[str]:
 
 def test_create_a_range_after_its_preview(app, supervisor_desk):
     page = supervisor_desk
+    page.click("nav.topnav >> text=Setup")  # master data lives under the Setup menu
     page.click("nav.topnav >> text=Locations")
     page.wait_for_url("**/desk/locations")
     page.click("text=Create a range")
@@ -89,6 +90,7 @@ def test_create_a_product_with_a_bad_gtin_then_a_good_one(app, supervisor_desk):
     page = supervisor_desk
     good = gtin13("789100000070")
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    page.click("nav.topnav >> text=Setup")
     page.click("nav.topnav >> text=Products")
     page.click("text=New product")
     page.fill("input[name=sku]", "MED-PARA-750")
@@ -112,6 +114,7 @@ def test_create_a_product_with_a_bad_gtin_then_a_good_one(app, supervisor_desk):
         made = catalog.by_sku("MED-PARA-750")
         assert made.gtin == "0" + good and made.lot_tracked
     # the search finds it by the EAN-13 on the box
+    page.click("nav.topnav >> text=Setup")
     page.click("nav.topnav >> text=Products")
     page.fill("input[name=q]", good)
     expect(page.locator("#results tbody tr")).to_have_count(1)

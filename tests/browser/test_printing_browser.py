@@ -64,7 +64,8 @@ def test_desk_preview_shows_the_label_and_its_barcode_scans(desk, app, users, pr
         db.session.remove()
     page = desk
     desk_login(page)
-    page.click("text=Printers")
+    page.click("nav.topnav >> text=Setup")
+    page.click("nav.topnav >> text=Printers")
     page.click("text=Print a label")
     page.select_option("select[name=kind]", "location")
     page.fill("input[name=ref]", "A-01-02-1")

@@ -8,4 +8,4 @@ def register(app) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
-    desk.add_navigation(20, "catalog.index", _l("Products"))
+    desk.add_navigation(20, "catalog.index", _l("Products"), setup=True)

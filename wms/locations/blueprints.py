@@ -8,4 +8,4 @@ def register(app) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
-    desk.add_navigation(10, "locations.index", _l("Locations"))
+    desk.add_navigation(10, "locations.index", _l("Locations"), setup=True)

@@ -11,7 +11,7 @@ def register(app) -> None:
 
     app.register_blueprint(bp)
     desk.add_navigation(60, "orders_desk.orders", _l("Orders"))
-    desk.add_navigation(75, "orders_desk.channel_rules", _l("Channel rules"))
+    desk.add_navigation(75, "orders_desk.channel_rules", _l("Channel rules"), setup=True)
 
     from sqlalchemy import func, select
 

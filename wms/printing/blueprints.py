@@ -11,7 +11,7 @@ def register(app) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(handheld_bp)
-    desk.add_navigation(90, "printing.printers", _l("Printers"))
+    desk.add_navigation(90, "printing.printers", _l("Printers"), setup=True)
     add_menu_item(90, "printing_hh.index", _l("Print a label"))
 
     from sqlalchemy import func, select

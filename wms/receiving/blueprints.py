@@ -15,9 +15,9 @@ def register(app) -> None:
     app.register_blueprint(desk_bp)
     add_menu_item(50, "receiving_hh.receive", _l("Receive"))
     add_menu_item(55, "receiving_hh.putaway", _l("Put away"))
-    desk.add_navigation(80, "receiving_desk.board", _l("Receiving"))
-    desk.add_navigation(85, "receiving_desk.quarantine", _l("Quarantine"))
-    desk.add_navigation(86, "receiving_desk.rules", _l("Put-away rules"))
+    desk.add_navigation(5, "receiving_desk.board", _l("Receiving"))
+    desk.add_navigation(6, "receiving_desk.quarantine", _l("Quarantine"))
+    desk.add_navigation(86, "receiving_desk.rules", _l("Put-away rules"), setup=True)
 
     from sqlalchemy import func, select
 
