@@ -1,0 +1,59 @@
+"""A supervisor's day at the desk in Chromium (1280×800): an order awaiting payment released by hand, a hold
+refused without a reason, then a wave built from the system's proposal with its walk in route order."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_picking_helpers import books_are_right, stocked_world, take
+from wms.extensions import db
+from wms.orders.models import Order
+
+
+@pytest.fixture
+def orders(app, users):
+    with app.app_context():
+        stocked_world()
+        paid = take([("MED", 2)], channel_order_id="SITE-77")
+        waiting = take([("BOTTLE", 1)], channel_order_id="SITE-78", payment_status="pending")
+        db.session.remove()
+    return paid, waiting
+
+
+def desk_login(page):
+    page.goto("/login")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", "supervisor")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/desk")
+
+
+def test_release_an_order_by_hand_then_build_the_proposed_wave(desk, app, orders):
+    paid, waiting = orders
+    page = desk
+    desk_login(page)
+    page.click("nav.topnav >> text=Orders")
+    expect(page.locator("table")).to_contain_text("SITE-77")
+    expect(page.locator("table")).to_contain_text("SITE-78")
+    page.click(f"a[href='/desk/orders/{waiting}']")
+
+    # a hold needs a reason: the browser refuses the empty field, nothing is sent
+    page.click("button:has-text('Hold')")
+    assert page.evaluate("document.querySelector('input[name=reason]:invalid') !== null")
+    with app.app_context():
+        assert not db.session.get(Order, waiting).on_hold
+
+    page.fill("#actions input[name=note]", "PIX confirmed by phone")
+    page.click("button:has-text('Release by hand')")
+    expect(page.locator("main")).to_contain_text("allocated")
+    with app.app_context():
+        assert db.session.get(Order, waiting).status == "allocated"
+
+    page.click("nav.topnav >> text=Waves")
+    expect(page.locator("#proposal")).to_contain_text("2 orders")
+    page.click("button:has-text('Build this wave')")
+    page.wait_for_url(re.compile(r".*/desk/waves/\d+$"))
+    expect(page.locator(".flash")).to_contain_text("built with 2 orders")
+    expect(page.locator("main")).to_contain_text("A-01-04-1")  # the bottle's pick face is on the walk
+    with app.app_context():
+        assert books_are_right()
