@@ -71,6 +71,12 @@ def empty_database() -> None:
     with db.engine.begin() as conn:
         for name in _table_names():
             conn.execute(text(f'DELETE FROM "{name}"'))
+        if conn.dialect.name == "postgresql":
+            # Ids start again at 1, as SQLite's do after a DELETE, so both databases run the same test data.
+            conn.execute(text(
+                "DO $$ DECLARE s record; BEGIN FOR s IN SELECT sequencename FROM pg_sequences "
+                "WHERE schemaname = 'public' LOOP EXECUTE format('ALTER SEQUENCE %I RESTART', s.sequencename); "
+                "END LOOP; END $$"))
 
 
 @pytest.fixture(autouse=True)

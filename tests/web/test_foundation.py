@@ -100,7 +100,7 @@ def test_unknown_badge_is_a_clear_error(client, users):
 def test_passwords_and_pins_are_hashed(app, users):
     with app.app_context():
         user = db.session.get(User, users["worker"])
-        assert "1111" not in (user.pin_hash or "") and user.pin_hash.startswith("pbkdf2:")
+        assert user.pin_hash != "1111" and user.pin_hash.startswith("pbkdf2:")
         assert user.password_hash != "worker"
 
 
