@@ -98,7 +98,7 @@ def load_warehouse() -> None:
         )
     supplier = locations.virtual_location(warehouse.id, LocationKind.SUPPLIER)
     today = clock.today()
-    for sku, lot_code, days, status, places in DEMO_STOCK:
+    for sku, lot_code, days, _status, places in DEMO_STOCK:
         product = products[sku]
         lot = None
         if lot_code:
@@ -106,9 +106,12 @@ def load_warehouse() -> None:
         for code, quantity in places:
             inventory.apply_move(product=product, lot=lot, source=supplier, target=locations.by_code(code),
                                  quantity=quantity, reason="receipt", document="DEMO-OPENING", user_id=None)
-        if lot is not None and status != LotStatus.RELEASED:
-            lot.status = status
     db.session.commit()
+    for sku, lot_code, _days, status, _places in DEMO_STOCK:
+        if lot_code and status != LotStatus.RELEASED:
+            # Through the service, so the demo's held lots have their status history like any other.
+            lot = catalog.find_lot(products[sku].id, lot_code)
+            inventory.change_lot_status(lot.id, status, reason="Demo: held at the opening count", user_id=None)
 
 
 def logins_text() -> str:

@@ -2,6 +2,8 @@
 
 Each area adds its routes to `bp` (see wms/<area>/api.py); this module checks the token.
 """
+from datetime import timedelta
+
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
@@ -23,8 +25,11 @@ def require_token():
         response = access.api_error(401, _("A valid API token is required (Authorization: Bearer ...)."))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        # A write per API call would serialise reads on SQLite; "last used" to the minute is enough.
+        token.last_used_at = now
+        db.session.commit()
     g.api_token = token
     return None
 

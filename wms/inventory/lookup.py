@@ -66,8 +66,8 @@ def read(raw: str) -> Scan:
         raise DomainError(exc.message) from None
 
 
-def _product_scan(scan: Scan, code: str) -> Identified:
-    barcode = catalog.barcode_lookup(code)
+def _product_scan(scan: Scan, code: str, barcode=None) -> Identified:
+    barcode = barcode or catalog.barcode_lookup(code)
     if barcode is None:
         raise UnknownScan(_l("Barcode %(code)s is not in the catalogue: check the product or call your "
                              "supervisor.", code=code))
@@ -104,8 +104,9 @@ def identify(raw: str) -> Identified:
     lpn = db.session.scalar(select(Lpn).where(Lpn.code == upper))
     if lpn is not None:
         return Identified(kind="lpn", scan=scan, lpn=lpn)
-    if catalog.barcode_lookup(code) is not None:
-        return _product_scan(scan, code)
+    barcode = catalog.barcode_lookup(code)
+    if barcode is not None:
+        return _product_scan(scan, code, barcode)  # looked up once: an internal code scan is a hot path
     product = catalog.by_sku(code)
     if product is not None:
         return Identified(kind="product", scan=scan, product=product)
