@@ -6,15 +6,30 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from . import access, config
+from . import access, config, uow
 from .errors import DomainError
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class WmsFlask(Flask):
+    """Flask whose every request is one unit of work (wms/uow.py): committed when the answer is a success,
+    rolled back when the view raised or answered with an error, so a refused input changes nothing."""
+
+    def dispatch_request(self):
+        response = None
+
+        def success() -> bool:
+            return response is not None and response.status_code < 400
+
+        with uow.unit_of_work(commit=success):
+            response = self.make_response(super().dispatch_request())
+        return response
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = WmsFlask(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -25,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     _init_extensions(app)
+    _init_message_bus(app)
     _escape_lazy_text(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -43,6 +59,14 @@ def _escape_lazy_text(app: Flask) -> None:
     from flask_babel.speaklater import LazyString
 
     app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
+
+
+def _init_message_bus(app: Flask) -> None:
+    from . import handlers
+
+    bus = uow.MessageBus()
+    handlers.register(bus)
+    app.extensions["wms.bus"] = bus
 
 
 def _init_extensions(app: Flask) -> None:

@@ -9,6 +9,7 @@ import importlib.util
 
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
+from .handler_failures import HandlerFailure  # noqa: F401
 from .idempotency import ScanReceipt  # noqa: F401
 from .settings import Setting  # noqa: F401
 

@@ -11,6 +11,7 @@ from printers.zpl import LabelDataError, render_label
 from wms.dbtypes import utcnow
 from wms.errors import DomainError, NotFound
 from wms.extensions import db
+from wms.uow import unit_of_work
 from wms.printing import rules, services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import JobStatus, PrintJob
@@ -66,10 +67,10 @@ def expected_bytes(data=LOCATION, kind="location", size="100x50"):
 
 def test_the_exact_job_arrives_once_after_commit(ctx, printer):
     add_printer(printer.url)
-    job_id = services.queue_label("location", LOCATION, station="dock")
-    assert db.session.get(PrintJob, job_id).status == JobStatus.QUEUED  # nothing sent before the commit
-    assert printer.jobs == []
-    db.session.commit()
+    with unit_of_work():
+        job_id = services.queue_label("location", LOCATION, station="dock")
+        assert db.session.get(PrintJob, job_id).status == JobStatus.QUEUED  # nothing sent before the commit
+        assert printer.jobs == []
     assert printer.wait_for(1)
     assert drain().count == 0  # the worker finds nothing left to do
     time.sleep(0.2)
@@ -89,8 +90,9 @@ def test_copies_send_the_label_once_per_copy(ctx, printer):
 
 def test_a_transaction_that_rolls_back_sends_nothing(ctx, printer):
     add_printer(printer.url)
-    services.queue_label("location", LOCATION, station="dock")
-    db.session.rollback()
+    with pytest.raises(RuntimeError), unit_of_work():
+        services.queue_label("location", LOCATION, station="dock")
+        raise RuntimeError("the use case failed after asking for its label")
     assert db.session.scalar(select(PrintJob.id)) is None
     assert drain().count == 0
     # The next transaction of the same session does not send the forgotten job either.

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .. import access
 from ..auth import services as auth_services
 from ..dbtypes import utcnow
-from ..extensions import csrf, db
+from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # tokens, not cookies: no CSRF risk
@@ -28,8 +28,7 @@ def require_token():
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         # A write per API call would serialise reads on SQLite; "last used" to the minute is enough.
-        token.last_used_at = now
-        db.session.commit()
+        token.last_used_at = now  # committed with the request's unit of work
     g.api_token = token
     return None
 

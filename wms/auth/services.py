@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, uow
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..uow import use_case
 from .models import ApiToken, Role, User
 
 MAX_FAILED_LOGINS = 5
@@ -27,6 +28,7 @@ class LoginFailed(DomainError):
     status = 401
 
 
+@use_case
 def create_user(username: str, *, role: str, name: str | None = None, password: str | None = None,
                 badge: str | None = None, pin: str | None = None, locale: str = "pt_BR") -> User:
     username = (username or "").strip()
@@ -52,7 +54,6 @@ def create_user(username: str, *, role: str, name: str | None = None, password: 
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, username=username, role=role_value)
-    db.session.commit()
     return user
 
 
@@ -62,20 +63,26 @@ def _check_lock(user: User) -> None:
 
 
 def _failed(user: User | None) -> None:
+    """Count a wrong password or PIN. The count must stick although the login is refused (and its unit of
+    work rolled back), so it is written once that unit has ended."""
     if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        audit.record("login.failed", user, user_id=user.id)
-        db.session.commit()
+        uow.even_if_rolled_back(_count_failed_login, user.id)
 
 
+def _count_failed_login(user_id: int) -> None:
+    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
+    audit.record("login.failed", user, user_id=user.id)
+
+
+@use_case
 def _succeeded(user: User, how: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     audit.record("login", user, user_id=user.id, method=how)
-    db.session.commit()
     return user
 
 
@@ -107,19 +114,20 @@ def login_with_badge(badge: str, pin: str) -> User:
     return _succeeded(user, "badge")
 
 
+@use_case
 def set_locale(user: User, locale: str) -> None:
     from ..i18n import LOCALES
 
     if locale not in LOCALES:
         raise DomainError(_l("Unknown language %(locale)s.", locale=locale))
     user.locale = locale
-    db.session.commit()
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case
 def create_token(name: str) -> str:
     """Create an API token and return it: this is the only time it is seen."""
     name = (name or "").strip()
@@ -132,7 +140,6 @@ def create_token(name: str) -> str:
     db.session.add(row)
     db.session.flush()
     audit.record("api_token.create", row, name=name)
-    db.session.commit()
     return token
 
 

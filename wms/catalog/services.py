@@ -4,10 +4,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, gs1
+from .. import audit, gs1, uow
 from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..locations.services import ImportReport, csv_rows
+from ..uow import use_case
 from . import rules
 from .models import BarcodeKind, Category, Lot, LotStatus, Product, ProductBarcode
 
@@ -87,6 +88,7 @@ def _add_barcodes(product: Product, barcodes) -> None:
         product.barcodes.append(ProductBarcode(code=normalized, kind=BarcodeKind(kind).value, units=units))
 
 
+@use_case
 def create_product(*, barcodes=(), **values) -> Product:
     """barcodes: (code, kind, units) tuples."""
     clean = _validate(values)
@@ -98,10 +100,10 @@ def create_product(*, barcodes=(), **values) -> Product:
         _add_barcodes(product, barcodes)
     db.session.flush()
     audit.record("product.create", product, sku=product.sku)
-    db.session.commit()
     return product
 
 
+@use_case
 def update_product(product_id: int, *, active: bool | None = None, **values) -> Product:
     """Change the fields given; `active=False` takes the product out of use (it stays for history)."""
     product = get(product_id)
@@ -116,10 +118,10 @@ def update_product(product_id: int, *, active: bool | None = None, **values) -> 
         product.active = active
     audit.record("product.update", product, active=product.active,
                  **{k: v for k, v in values.items() if k in PRODUCT_FIELDS})
-    db.session.commit()
     return product
 
 
+@use_case
 def add_barcode(product_id: int, code: str, kind: str = "gtin", units: int = 1) -> ProductBarcode:
     product = get(product_id)
     try:
@@ -129,7 +131,6 @@ def add_barcode(product_id: int, code: str, kind: str = "gtin", units: int = 1) 
     _add_barcodes(product, [(code, kind, units)])
     db.session.flush()
     audit.record("product.barcode", product, code=code, kind=kind, units=units)
-    db.session.commit()
     return product.barcodes[-1]
 
 
@@ -180,10 +181,10 @@ def lot_in_transaction(product: Product, code: str, *, expires_on: date | None =
     return lot
 
 
+@use_case
 def create_lot(product_id: int, code: str, *, expires_on: date | None = None,
                manufactured_on: date | None = None) -> Lot:
     lot = lot_in_transaction(get(product_id), code, expires_on=expires_on, manufactured_on=manufactured_on)
-    db.session.commit()
     return lot
 
 
@@ -191,6 +192,7 @@ def _truthy(value: str) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "sim", "s", "y", "x")
 
 
+@use_case
 def import_products_csv(text: str) -> ImportReport:
     """sku,name[,unit,category,lot_tracked,expiry_tracked,min_shelf_life_days,anvisa_registration,gtin,
     case_gtin,case_units,...]. All rows or none; each bad row is reported with its line number."""
@@ -228,10 +230,8 @@ def import_products_csv(text: str) -> ImportReport:
             if product is not None and product in db.session:
                 db.session.expunge(product)
             report.errors.append((number, str(exc)))
-    if report.errors:
-        db.session.rollback()
+    if report.errors:  # an import with errors is refused whole: nothing of it is kept
         report.created = 0
-        return report
+        raise uow.Discard(report)
     audit.record("product.import", None, count=report.created)
-    db.session.commit()
     return report

@@ -5,20 +5,22 @@ Locking: stock items are locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMME
 order before they are read for a decision, so two workers taking the last units of a bin cannot both succeed,
 and two transactions never wait on each other in a circle.
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import audit, clock, idempotency, settings
+from .. import audit, clock, idempotency, settings, uow
 from ..catalog.models import Lot, LotStatus, LotStatusChange, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Mixing
+from ..messages import LotBecameUnavailable, StockBecameAvailable
+from ..uow import use_case
 from . import rules
 from .models import (
     Adjustment,
@@ -32,29 +34,12 @@ from .models import (
     item_key,
 )
 
-# Called after a service has committed, with the products whose sellable stock just grew (units put into a
-# picking location, a lot released), so the picking area can give back-ordered orders their stock. Each hook
-# runs its own transactions; a failure there is logged and never undoes the caller's committed work.
-STOCK_AVAILABLE_HOOKS: list[Callable[[set[int], int | None], None]] = []
-
-# Called with a lot that may no longer be allocated (blocked, recalled, quarantined), inside the
-# transaction that changes its status, so the picking area can release and re-allocate reservations.
-LOT_UNAVAILABLE_HOOKS: list[Callable[[Lot], None]] = []
-
 
 def stock_became_available(product_ids: Iterable[int], user_id: int | None) -> None:
-    """Tell the hooks, after the caller's commit, that these products have more sellable stock."""
-    import logging
-
-    product_ids = set(product_ids)
-    if not product_ids:
-        return
-    for hook in STOCK_AVAILABLE_HOOKS:
-        try:
-            hook(product_ids, user_id)
-        except Exception:  # noqa: BLE001 - the stock change is committed; allocation can be retried
-            db.session.rollback()
-            logging.getLogger(__name__).exception("stock-available hook %s failed", hook)
+    """Say that these products have more sellable stock (back-orders get it once this commits)."""
+    product_ids = tuple(sorted(set(product_ids)))
+    if product_ids:
+        uow.publish(StockBecameAvailable(product_ids, user_id))
 
 
 def lock_items(keys: Iterable[str]) -> dict[str, StockItem]:
@@ -205,6 +190,7 @@ def _result(move: Move, product: Product, lot: Lot | None, source: Location, tar
     return MoveResult(move.id, product.sku, lot.code if lot else None, move.quantity, source.code, target.code)
 
 
+@use_case
 def move_stock(*, product_id: int, lot_id: int | None, source_id: int, target_id: int, quantity: int,
                user_id: int | None, from_lpn_id: int | None = None, to_lpn_id: int | None = None,
                reason: str = "move", note: str | None = None, scan_id: str | None = None) -> dict:
@@ -227,7 +213,6 @@ def move_stock(*, product_id: int, lot_id: int | None, source_id: int, target_id
     db.session.flush()
     result = _result(move, product, lot, source, target).as_dict()
     idempotency.remember(scan_id, "stock.move", result, user_id)
-    db.session.commit()
     if target.kind_enum in PICKABLE_KINDS and not source.is_pickable:
         stock_became_available({product_id}, user_id)
     return result
@@ -277,6 +262,7 @@ def create_numbered_lpn(kind: str = "pallet", location_id: int | None = None, pr
     raise Conflict(_l("Could not number a new LPN: try again."))
 
 
+@use_case
 def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = "move",
              scan_id: str | None = None) -> dict:
     """Move a whole plate: one ledger move per stock item on it."""
@@ -306,7 +292,6 @@ def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = 
     idempotency.remember(scan_id, "stock.move_lpn", result, user_id)
     products = {item.product_id for item in items}
     from_pickable = all(item.location.is_pickable for item in items)
-    db.session.commit()
     if target.kind_enum in PICKABLE_KINDS and not from_pickable:
         stock_became_available(products, user_id)
     return result
@@ -354,6 +339,7 @@ def _new_adjustment(*, location: Location, product: Product, lot: Lot | None, lp
     return adjustment
 
 
+@use_case
 def adjust_stock(*, location_id: int, product_id: int, lot_id: int | None, delta: int, reason: str,
                  user_id: int | None, note: str | None = None, lpn_id: int | None = None,
                  scan_id: str | None = None) -> dict:
@@ -377,10 +363,10 @@ def adjust_stock(*, location_id: int, product_id: int, lot_id: int | None, delta
         audit.record("adjustment.apply", adjustment, delta=delta, reason=reason)
     result = {"adjustment_id": adjustment.id, "status": adjustment.status, "delta": delta}
     idempotency.remember(scan_id, "stock.adjust", result, user_id)
-    db.session.commit()
     return result
 
 
+@use_case
 def set_adjustment_threshold(units: int, *, user_id: int | None) -> int:
     """The supervisor's rule: adjustments and count variances of more units than this wait for approval."""
     if not isinstance(units, int) or isinstance(units, bool) or not (0 <= units <= 1_000_000):
@@ -389,10 +375,10 @@ def set_adjustment_threshold(units: int, *, user_id: int | None) -> int:
     before = settings.get("adjustment_approval_units")
     settings.put("adjustment_approval_units", units)
     audit.record("setting.adjustment_approval_units", None, user_id=user_id, before=before, after=units)
-    db.session.commit()
     return units
 
 
+@use_case
 def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int) -> Adjustment:
     """A supervisor approves (the stock changes now) or rejects (nothing changes) a pending adjustment."""
     adjustment = db.session.get(Adjustment, adjustment_id, with_for_update=True)
@@ -409,7 +395,6 @@ def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int) -> Adj
     adjustment.decided_at = utcnow()
     audit.record("adjustment." + adjustment.status, adjustment, user_id=user_id)
     _close_count_if_decided(adjustment.count_task_id)
-    db.session.commit()
     return adjustment
 
 
@@ -421,6 +406,7 @@ LOT_TRANSITIONS = {
 }
 
 
+@use_case
 def change_lot_status(lot_id: int, new_status: str, *, reason: str, user_id: int | None,
                       reference: str | None = None, segregate: bool = False) -> dict:
     """Release, quarantine, block or recall a lot, with the reason kept. With `segregate`, its stock in
@@ -446,14 +432,12 @@ def change_lot_status(lot_id: int, new_status: str, *, reason: str, user_id: int
                                    reason=reason.strip()[:200], reference=reference, user_id=user_id))
     moved = 0
     if target != LotStatus.RELEASED:
-        for hook in LOT_UNAVAILABLE_HOOKS:
-            hook(lot)
+        uow.publish(LotBecameUnavailable(lot.id))
         if segregate:
             moved = _segregate(lot, user_id, reference or f"LOT-{lot.code}")
     audit.record("lot.status", lot, user_id=user_id, from_status=current.value, to_status=target.value,
                  reason=reason, moved=moved)
     product_id = lot.product_id
-    db.session.commit()
     if target == LotStatus.RELEASED:
         stock_became_available({product_id}, user_id)
     return {"lot": lot.code, "status": lot.status, "moved": moved}
@@ -492,19 +476,20 @@ def _open_count(location: Location, user_id: int | None, reason: str) -> tuple[C
     return task, True
 
 
+@use_case
 def open_count(location_id: int, *, user_id: int | None, reason: str = "cycle") -> CountTask:
     """A count task for a location; the open one if there is one already."""
     location = db.session.get(Location, location_id)
     if location is None or location.is_virtual:
         raise NotFound(_l("Location not found."))
     task, _new = _open_count(location, user_id, reason)
-    db.session.commit()
     return task
 
 
 MAX_COUNTS_AT_ONCE = 500
 
 
+@use_case
 def open_counts(code: str, *, prefix: bool, user_id: int | None, reason: str = "cycle") -> dict:
     """Count tasks for one location (its code) or for every active location whose code starts with `code`
     (`A-03`: the whole aisle), in one transaction. Locations with an open count keep theirs."""
@@ -530,10 +515,10 @@ def open_counts(code: str, *, prefix: bool, user_id: int | None, reason: str = "
     for location in places:
         task, new = _open_count(location, user_id, reason)
         (created if new else existing).append(task.id)
-    db.session.commit()
     return {"created": created, "already_open": existing, "locations": [p.code for p in places]}
 
 
+@use_case
 def submit_count(task_id: int, counted: dict[tuple[int, int | None, int | None], int], *, user_id: int | None,
                  scan_id: str | None = None) -> dict:
     """Record a blind count: {(product_id, lot_id, lpn_id): units}. What the count does not mention is 0.
@@ -580,7 +565,6 @@ def submit_count(task_id: int, counted: dict[tuple[int, int | None, int | None],
     result = {"task_id": task.id, "status": task.status, "lines": len(variances),
               "variances": sum(1 for v in variances.values() if v), "pending": pending}
     idempotency.remember(scan_id, "count.submit", result, user_id)
-    db.session.commit()
     return result
 
 

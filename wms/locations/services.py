@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, uow
 from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
+from ..uow import use_case
 from . import rules
 from .models import VIRTUAL_KINDS, Location, LocationKind, Mixing, Warehouse, Zone
 
@@ -22,6 +23,7 @@ VIRTUAL_CODES = {
 }
 
 
+@use_case
 def create_warehouse(code: str, name: str, **layout) -> Warehouse:
     warehouse = Warehouse(code=code, name=name, **layout)
     db.session.add(warehouse)
@@ -29,7 +31,6 @@ def create_warehouse(code: str, name: str, **layout) -> Warehouse:
     for kind, suffix in VIRTUAL_CODES.items():
         db.session.add(Location(warehouse_id=warehouse.id, code=f"{code}/{suffix}", kind=kind.value))
     audit.record("warehouse.create", warehouse, code=code)
-    db.session.commit()
     return warehouse
 
 
@@ -136,13 +137,13 @@ def _new_location(warehouse: Warehouse, code: str, kind: str, *, zone: str | Non
     return location
 
 
+@use_case
 def create_location(code: str, kind: str, *, zone: str | None = None, capacity_units: int | None = None,
                     mixing: str | None = None, warehouse: Warehouse | None = None) -> Location:
     warehouse = warehouse or default_warehouse()
     location = _new_location(warehouse, code, kind, zone=zone, capacity_units=capacity_units, mixing=mixing)
     db.session.flush()
     audit.record("location.create", location, code=location.code, kind=location.kind)
-    db.session.commit()
     return location
 
 
@@ -193,6 +194,7 @@ def preview_range(zone: str, aisles: tuple[int, int], bays: tuple[int, int], lev
                         existing_count=len(existing))
 
 
+@use_case
 def create_range(zone: str, aisles: tuple[int, int], bays: tuple[int, int], levels: tuple[int, int], *,
                  kind: str = "reserve", positions: str = "", capacity_units: int | None = None,
                  mixing: str | None = None, pick_face_levels: tuple[int, ...] = (),
@@ -214,7 +216,6 @@ def create_range(zone: str, aisles: tuple[int, int], bays: tuple[int, int], leve
                                       capacity_units=capacity_units, mixing=mixing, taken=taken, zones=zones))
     db.session.flush()
     audit.record("location.create_range", warehouse, zone=zone, count=len(made))
-    db.session.commit()
     return made
 
 
@@ -260,6 +261,7 @@ def _csv_rows(reader: csv.DictReader):
         yield reader.line_num, {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}, None
 
 
+@use_case
 def import_csv(text: str, *, warehouse: Warehouse | None = None) -> ImportReport:
     """Import locations from CSV (code,kind[,zone,capacity_units,mixing]). All rows or none: any bad row
     is reported with its line number and nothing is created."""
@@ -285,15 +287,14 @@ def import_csv(text: str, *, warehouse: Warehouse | None = None) -> ImportReport
             report.created += 1
         except DomainError as exc:
             report.errors.append((number, str(exc)))
-    if report.errors:
-        db.session.rollback()
+    if report.errors:  # an import with errors is refused whole: nothing of it is kept
         report.created = 0
-        return report
+        raise uow.Discard(report)
     audit.record("location.import", warehouse, count=report.created)
-    db.session.commit()
     return report
 
 
+@use_case
 def update_location(location_id: int, *, kind: str | None = None, capacity_units: int | None = None,
                     mixing: str | None = None, active: bool | None = None, slot_product_id: int | None = None,
                     slot_min: int | None = None, slot_max: int | None = None) -> Location:
@@ -317,10 +318,10 @@ def update_location(location_id: int, *, kind: str | None = None, capacity_units
     location.slot_min = slot_min
     location.slot_max = slot_max
     audit.record("location.update", location)
-    db.session.commit()
     return location
 
 
+@use_case
 def set_blocked(location_id: int, blocked: bool, reason: str | None = None) -> Location:
     location = get(location_id)
     if blocked and not (reason or "").strip():
@@ -328,10 +329,10 @@ def set_blocked(location_id: int, blocked: bool, reason: str | None = None) -> L
     location.blocked = blocked
     location.blocked_reason = reason.strip() if blocked and reason else None
     audit.record("location.block" if blocked else "location.unblock", location, reason=reason)
-    db.session.commit()
     return location
 
 
+@use_case
 def update_layout(warehouse_id: int, *, aisle_length_m: float, aisle_pitch_m: float, bay_width_m: float,
                   cross_aisles_m: list[float], depot_x_m: float) -> Warehouse:
     """The measures routing uses. Cross-aisles between the front (0) and the back (aisle length) only."""
@@ -357,5 +358,4 @@ def update_layout(warehouse_id: int, *, aisle_length_m: float, aisle_pitch_m: fl
     warehouse.cross_aisles_m = [float(v) for v in cross]
     warehouse.depot_x_m = float(depot_x_m)
     audit.record("warehouse.layout", warehouse, before=before)
-    db.session.commit()
     return warehouse

@@ -15,6 +15,7 @@ from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..picking import services as picking
+from ..uow import use_case
 from . import rules
 from .models import Channel, ChannelRule, Order, OrderLine, OrderStatus, PaymentStatus, rule_key
 
@@ -36,6 +37,7 @@ def by_channel_id(channel: str, channel_order_id: str) -> Order | None:
                                                  Order.channel_order_id == channel_order_id))
 
 
+@use_case
 def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
     """Store an order sent by a channel; (order, created). The same order sent again returns the one stored
     (created False); another order under an id already used is refused (409). A paid or authorized order is
@@ -75,10 +77,12 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
                                      quantity=line["quantity"], unit_price_cents=line["unit_price_cents"]))
     db.session.add(order)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:
         # The same order arrived twice at the same moment: the other request stored it.
-        db.session.rollback()
+        if order in db.session:
+            db.session.expunge(order)
         existing = by_channel_id(clean["channel"], clean["channel_order_id"])
         if existing is None:
             raise
@@ -88,7 +92,6 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
     if paid:
         picking.lock_order(order.id)
         picking.allocate_in_transaction(order, user_id=user_id)
-    db.session.commit()
     return order, True
 
 
@@ -100,6 +103,7 @@ def _repeat(existing: Order, digest: str) -> Order:
     return existing
 
 
+@use_case
 def release(order_id: int, *, user_id: int | None = None, note: str | None = None) -> Order:
     """Payment confirmed (by the channel, or by a supervisor by hand): the order may be allocated, and is.
     Releasing an order that is released already changes nothing."""
@@ -107,17 +111,16 @@ def release(order_id: int, *, user_id: int | None = None, note: str | None = Non
     if order.status == OrderStatus.CANCELLED:
         raise Conflict(_l("Order %(id)s is cancelled.", id=order.id))
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        db.session.commit()
         return order
     order.status = OrderStatus.RELEASED.value
     order.payment_status = PaymentStatus.PAID.value
     order.released_at = utcnow()
     audit.record("order.release", order, user_id=user_id, note=note)
     picking.allocate_in_transaction(order, user_id=user_id)
-    db.session.commit()
     return order
 
 
+@use_case
 def hold(order_id: int, reason: str, *, user_id: int | None) -> Order:
     """Keep an order out of waves (its reservations stay) until the hold is lifted."""
     reason = (reason or "").strip()
@@ -133,27 +136,26 @@ def hold(order_id: int, reason: str, *, user_id: int | None) -> Order:
     order.on_hold = True
     order.hold_reason = reason[:200]
     audit.record("order.hold", order, user_id=user_id, reason=reason)
-    db.session.commit()
     return order
 
 
+@use_case
 def unhold(order_id: int, *, user_id: int | None) -> Order:
     order = picking.lock_order(order_id)
     if order.on_hold:
         order.on_hold = False
         order.hold_reason = None
         audit.record("order.unhold", order, user_id=user_id)
-    db.session.commit()
     return order
 
 
+@use_case
 def cancel(order_id: int, *, user_id: int | None = None, reason: str | None = None) -> tuple[Order, list[dict]]:
     """Cancel an order: its reservations are released (open pick tasks cancelled) and units already picked go
     back by ledger moves (see `picking.services.undo_picks`). Cancelling a cancelled order changes nothing;
     a packed or shipped order is the shipping area's to stop."""
     order = picking.lock_order(order_id)
     if order.status == OrderStatus.CANCELLED:
-        db.session.commit()
         return order, []
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
         raise Conflict(_l("Order %(id)s is already %(status)s: stop it at shipping.", id=order.id,
@@ -164,13 +166,13 @@ def cancel(order_id: int, *, user_id: int | None = None, reason: str | None = No
     order.cancelled_at = utcnow()
     order.on_hold = False
     audit.record("order.cancel", order, user_id=user_id, reason=reason, released=released, returned=returned)
-    db.session.commit()
     return order, returned
 
 
 # --------------------------------------------------------------------------------------------- channel rules
 
 
+@use_case
 def set_channel_rule(channel: str, category: str | None, days: int, *, user_id: int | None) -> ChannelRule:
     """A channel's minimum remaining shelf life, for one category or (no category) for everything."""
     try:
@@ -196,10 +198,10 @@ def set_channel_rule(channel: str, category: str | None, days: int, *, user_id: 
     db.session.flush()
     audit.record("channel_rule.set", rule, user_id=user_id, channel=channel, category=category, before=before,
                  after=days)
-    db.session.commit()
     return rule
 
 
+@use_case
 def delete_channel_rule(rule_id: int, *, user_id: int | None) -> None:
     rule = db.session.get(ChannelRule, rule_id)
     if rule is None:
@@ -207,7 +209,6 @@ def delete_channel_rule(rule_id: int, *, user_id: int | None) -> None:
     audit.record("channel_rule.delete", rule, user_id=user_id, channel=rule.channel, category=rule.category,
                  days=rule.min_shelf_life_days)
     db.session.delete(rule)
-    db.session.commit()
 
 
 # --------------------------------------------------------------------------------------------- views of an order

@@ -26,7 +26,9 @@ from ..inventory import services as inventory
 from ..inventory.models import CountStatus, CountTask, Lpn, StockItem
 from ..locations import services as locations
 from ..locations.models import Location, LocationKind, Warehouse
+from ..messages import LotBecameUnavailable, StockBecameAvailable
 from ..orders.models import FINAL_STATUSES, ChannelRule, Order, OrderLine, OrderStatus
+from ..uow import use_case
 from . import routing, rules
 from .models import (
     ACTIVE_WAVE_STATUSES,
@@ -282,6 +284,7 @@ def allocate_in_transaction(order: Order, *, user_id: int | None) -> int:
     return reserved
 
 
+@use_case
 def allocate_order(order_id: int, *, user_id: int | None = None) -> dict:
     """Allocate what an order still needs; commits once."""
     order = lock_order(order_id)
@@ -289,10 +292,10 @@ def allocate_order(order_id: int, *, user_id: int | None = None) -> dict:
     result = {"order_id": order.id, "status": order.status,
               "allocated": sum(line.allocated for line in order.lines),
               "backordered": sum(line.outstanding for line in order.lines)}
-    db.session.commit()
     return result
 
 
+@use_case
 def allocate_backorders(*, user_id: int | None, limit: int = 500,
                         product_ids: Iterable[int] | None = None) -> dict:
     """Try again for open orders that still miss stock (of these products, when given), most urgent first,
@@ -309,7 +312,6 @@ def allocate_backorders(*, user_id: int | None, limit: int = 500,
         .order_by(Order.promised_ship_date.is_(None), Order.promised_ship_date, Order.priority.desc(),
                   Order.created_at, Order.id)
         .limit(limit)))
-    db.session.commit()
     changed = 0
     for order_id in ids:
         before = db.session.scalar(select(func.sum(OrderLine.allocated)).where(OrderLine.order_id == order_id))
@@ -340,10 +342,11 @@ def _cancel_open_tasks(reservation: Reservation) -> None:
         task.status = PickTaskStatus.CANCELLED.value
 
 
-def on_lot_unavailable(lot: Lot) -> None:
-    """LOT_UNAVAILABLE_HOOKS: inside the transaction that quarantines, blocks or recalls a lot, release every
+def on_lot_unavailable(event: LotBecameUnavailable) -> None:
+    """Handles LotBecameUnavailable inside the transaction that quarantines, blocks or recalls a lot, release every
     reservation on it (cancelling their open pick tasks) and allocate those lines again from other lots; and
     hold every order that already has units of the lot in its tote, so they are taken out before packing."""
+    lot = db.session.get(Lot, event.lot_id)
     _hold_orders_with_picked_units(lot)
     reservations = list(db.session.scalars(select(Reservation).where(Reservation.lot_id == lot.id)))
     if not reservations:
@@ -383,16 +386,12 @@ def _hold_orders_with_picked_units(lot: Lot) -> None:
         audit.record("order.hold", order, reason=reason, lot=lot.code, tote=item.lpn.code)
 
 
-inventory.LOT_UNAVAILABLE_HOOKS.append(on_lot_unavailable)
 
 
-def on_stock_available(product_ids: set[int], user_id: int | None) -> None:
+def on_stock_available(event: StockBecameAvailable) -> None:
     """Stock of these products was put where it can be picked, or its lot released: back-orders get it now,
-    the most urgent first, instead of waiting for a supervisor's button."""
-    allocate_backorders(user_id=user_id, product_ids=product_ids, limit=50)
-
-
-inventory.STOCK_AVAILABLE_HOOKS.append(on_stock_available)
+    the most urgent first, instead of waiting for a supervisor's button (after the commit that put it)."""
+    allocate_backorders(user_id=event.user_id, product_ids=set(event.product_ids), limit=50)
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -462,6 +461,7 @@ def _check_max(max_orders: int) -> None:
         raise DomainError(_l("A wave takes 1 to %(max)s orders.", max=MAX_WAVE_ORDERS))
 
 
+@use_case
 def build_wave(criteria: WaveFilter = WaveFilter(), *, max_orders: int = 12, order_ids: list[int] | None = None,
                proposed: bool = False, user_id: int | None) -> Wave:
     """A wave of up to `max_orders` of the matching orders, most urgent first (or of the given orders), with
@@ -500,7 +500,6 @@ def build_wave(criteria: WaveFilter = WaveFilter(), *, max_orders: int = 12, ord
     db.session.flush()
     wave.planned_distance_m = round(_sequence(wave), 1)
     audit.record("wave.build", wave, user_id=user_id, orders=chosen_ids, proposed=proposed)
-    db.session.commit()
     return wave
 
 
@@ -586,6 +585,7 @@ def tote_contents(tote_id: int) -> list[StockItem]:
                                    .order_by(StockItem.id)))
 
 
+@use_case
 def bind_tote(wave_id: int, code: str, *, user_id: int | None, scan_id: str | None = None) -> dict:
     """Give the next order of the wave without a tote the scanned tote. A new code becomes a new tote; a tote
     must be empty and not bound to another active wave. When every order has its tote, picking starts."""
@@ -630,10 +630,10 @@ def bind_tote(wave_id: int, code: str, *, user_id: int | None, scan_id: str | No
     result = {"wave": wave.code, "tote": tote.code, "slot": wave_order.slot, "order_id": wave_order.order_id,
               "started": started}
     idempotency.remember(scan_id, "pick.bind_tote", result, user_id)
-    db.session.commit()
     return result
 
 
+@use_case
 def skip_task(task_id: int, *, user_id: int | None, scan_id: str | None = None) -> dict:
     """Leave a task for later: it comes back after the wave's other open tasks."""
     earlier = idempotency.replay(scan_id, "pick.skip")
@@ -649,7 +649,6 @@ def skip_task(task_id: int, *, user_id: int | None, scan_id: str | None = None) 
     audit.record("pick.skip", task, user_id=user_id, location=task.location.code)
     result = {"task_id": task.id, "skips": task.skips}
     idempotency.remember(scan_id, "pick.skip", result, user_id)
-    db.session.commit()
     return result
 
 
@@ -698,6 +697,7 @@ def _swap(task: PickTask, lot: Lot) -> None:
     task.reservation = reservation
 
 
+@use_case
 def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: str | None,
                  user_id: int | None, scan_id: str | None = None) -> dict:
     """The picker found `quantity` units (of `lot_id`) and put them in the order's tote.
@@ -769,7 +769,7 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
         # open_count commits: it is the last step, so the pick, its receipt and the count are one transaction.
         inventory.open_count(task.location_id, user_id=user_id, reason="short_pick")
     else:
-        db.session.commit()
+        pass
     return result
 
 
@@ -781,6 +781,7 @@ def staging_location(code: str) -> Location:
     return location
 
 
+@use_case
 def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None, scan_id: str | None = None) -> dict:
     """Every task is done: move each tote's stock to the staging location (ledger moves, the tote stays the
     plate) and close the wave."""
@@ -822,7 +823,6 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None, scan_id
     result = {"wave": wave.code, "staging": staging.code, "units": units,
               "totes": [wo.tote.code for wo in wave.orders if wo.tote]}
     idempotency.remember(scan_id, "pick.finish", result, user_id)
-    db.session.commit()
     return result
 
 
@@ -957,6 +957,7 @@ def open_replenishments(limit: int = 50) -> list[tuple[ReplenishmentTask, str | 
     return [(t, needed.get(t.to_location_id, (None, None))[1]) for t in ranked[:limit]]
 
 
+@use_case
 def complete_replenishment(task_id: int, *, quantity: int, user_id: int | None, scan_id: str | None = None) -> dict:
     """The worker moved `quantity` units from reserve to the pick face (less than planned if that is all
     there was)."""
@@ -983,7 +984,6 @@ def complete_replenishment(task_id: int, *, quantity: int, user_id: int | None, 
     result = {"task_id": task.id, "moved": quantity, "move_id": move.id, "from": task.from_location.code,
               "to": task.to_location.code, "sku": task.product.sku}
     idempotency.remember(scan_id, "replenish.done", result, user_id)
-    db.session.commit()
     return result
 
 
@@ -1030,6 +1030,7 @@ def wave_progress(wave: Wave) -> dict:
     }
 
 
+@use_case
 def reprint_tote_label(wave_order_id: int, *, user_id: int | None) -> dict:
     """Queue the tote's label (code and contents) at the picking station's printer."""
     wave_order = db.session.get(WaveOrder, wave_order_id)
@@ -1045,5 +1046,4 @@ def reprint_tote_label(wave_order_id: int, *, user_id: int | None) -> dict:
     job_id = printing.queue_label("lpn", {"code": wave_order.tote.code, "contents": contents}, station="picking",
                                   user_id=user_id)
     audit.record("wave.tote_label", wave_order.wave, user_id=user_id, tote=wave_order.tote.code, job=job_id)
-    db.session.commit()
     return {"tote": wave_order.tote.code, "job": job_id}

@@ -26,17 +26,19 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from printers import kinds as label_kinds
 from printers.transports import send
 from printers.zpl import SIZES, available_sizes, render_label
 
-from .. import audit
+from .. import audit, uow
 from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
+from ..messages import LabelQueued
+from ..uow import use_case
 from . import rules
 from .models import JobStatus, Printer, PrinterAssignment, PrintJob
 
@@ -62,7 +64,6 @@ log = logging.getLogger(__name__)
 KINDS = tuple(label_kinds.BUILDERS)
 DPIS = (203, 300)
 MAX_COPIES = 100
-_PENDING = "wms_print_jobs"  # session.info key: jobs to send once this transaction commits
 
 
 # --- printers and assignments ------------------------------------------------------------------------
@@ -87,6 +88,7 @@ def _name_taken(name: str, printer_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+@use_case
 def create_printer(name: str, url: str, *, dpi: int = 203, label_size: str = "100x150", place: str = "",
                    active: bool = True, user_id: int | None = None) -> Printer:
     values = _printer_values(name, url, dpi, label_size, place)
@@ -96,7 +98,6 @@ def create_printer(name: str, url: str, *, dpi: int = 203, label_size: str = "10
     db.session.add(printer)
     db.session.flush()
     audit.record("printer.created", printer, user_id=user_id, **values)
-    db.session.commit()
     return printer
 
 
@@ -104,6 +105,7 @@ def get_printer(printer_id: int) -> Printer:
     return get_or_not_found(Printer, printer_id, _l("That printer does not exist (any more)."))
 
 
+@use_case
 def update_printer(printer_id: int, *, name: str, url: str, dpi: int, label_size: str, place: str,
                    active: bool, user_id: int | None = None) -> Printer:
     printer = get_printer(printer_id)
@@ -114,10 +116,10 @@ def update_printer(printer_id: int, *, name: str, url: str, dpi: int, label_size
         setattr(printer, key, value)
     printer.active = active
     audit.record("printer.updated", printer, user_id=user_id, active=active, **values)
-    db.session.commit()
     return printer
 
 
+@use_case
 def assign_printer(station: str | None, kind: str | None, printer_id: int, *,
                    user_id: int | None = None) -> PrinterAssignment:
     """Make `printer_id` the default of the station (or everywhere) for the kind (or every kind)."""
@@ -138,10 +140,10 @@ def assign_printer(station: str | None, kind: str | None, printer_id: int, *,
     db.session.flush()
     audit.record("printer.assigned", assignment, user_id=user_id, station=station_key, kind=kind_key,
                  printer=printer.name)
-    db.session.commit()
     return assignment
 
 
+@use_case
 def unassign_printer(assignment_id: int, *, user_id: int | None = None) -> None:
     assignment = db.session.get(PrinterAssignment, assignment_id)
     if assignment is None:
@@ -149,7 +151,6 @@ def unassign_printer(assignment_id: int, *, user_id: int | None = None) -> None:
     audit.record("printer.unassigned", assignment, user_id=user_id, station=assignment.station,
                  kind=assignment.kind, printer_id=assignment.printer_id)
     db.session.delete(assignment)
-    db.session.commit()
 
 
 def choose_printer(station: str | None = None, kind: str = "", printer_name: str | None = None) -> Printer:
@@ -194,6 +195,7 @@ def render_for(printer: Printer, kind: str, data: Mapping[str, Any]) -> str:
     return render_label(kind, data, dpi=printer.dpi, size=printer.label_size)
 
 
+@use_case
 def queue_label(kind: str, data: dict, *, station: str | None = None, printer_name: str | None = None,
                 user_id: int | None = None, copies: int = 1, reference: str | None = None) -> int:
     """Queue one label in the caller's transaction (no commit) and return the job's id.
@@ -223,34 +225,15 @@ def queue_label(kind: str, data: dict, *, station: str | None = None, printer_na
     return job.id
 
 
-def send_after_commit(job_id: int, session: Session | None = None) -> None:
-    """Send the job as soon as the current transaction commits (nothing if it rolls back)."""
-    session = session if session is not None else db.session()
-    session.info.setdefault(_PENDING, []).append(job_id)
+def send_after_commit(job_id: int) -> None:
+    """Send the job once the current unit of work commits (nothing if it rolls back)."""
+    uow.publish(LabelQueued(job_id))
 
 
-@event.listens_for(Session, "after_transaction_create")
-def _forget_on_new_transaction(session, transaction):
-    # A transaction that was closed without commit or rollback events leaves nothing behind.
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session):
-    session.info.pop(_PENDING, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_committed(session):
-    job_ids = session.info.pop(_PENDING, None)
-    if not job_ids:
-        return
-    try:
-        if setting("WMS_PRINT_IMMEDIATE", True):
-            send_now(job_ids)
-    except Exception:  # the caller's work is committed; the worker will send what is left
-        log.exception("immediate send of print jobs %s failed", job_ids)
+def on_label_queued(event: LabelQueued) -> None:
+    """After-commit handler: a committed job goes to its printer now; the worker takes what fails."""
+    if setting("WMS_PRINT_IMMEDIATE", True):
+        send_now([event.job_id])
 
 
 def send_now(job_ids: Iterable[int]) -> None:
@@ -459,6 +442,7 @@ def get_job(job_id: int) -> PrintJob:
     return get_or_not_found(PrintJob, job_id, _l("That print job does not exist."))
 
 
+@use_case
 def reprint(job_id: int, *, printer_id: int | None = None, user_id: int | None = None) -> int:
     """A new job with the same label, on the same printer or another of the same resolution and size."""
     job = get_job(job_id)
@@ -476,10 +460,10 @@ def reprint(job_id: int, *, printer_id: int | None = None, user_id: int | None =
     db.session.flush()
     audit.record("print.reprint", copy, user_id=user_id, of=job.id, printer=printer.name)
     send_after_commit(copy.id)
-    db.session.commit()
     return copy.id
 
 
+@use_case
 def retry(job_id: int, *, user_id: int | None = None) -> PrintJob:
     """Send a failed job again (a person checked the printer), or a waiting one now rather than later."""
     job = get_job(job_id)
@@ -491,13 +475,13 @@ def retry(job_id: int, *, user_id: int | None = None) -> PrintJob:
     job.claimed_at = None
     audit.record("print.retry", job, user_id=user_id, attempts=job.attempts, last_error=job.last_error)
     send_after_commit(job.id)
-    db.session.commit()
     return job
 
 
 # --- printing a record by its code (desk, handheld, command line) -------------------------------------
 
 
+@use_case
 def print_record(kind: str, ref: str, *, station: str | None = None, printer_name: str | None = None,
                  user_id: int | None = None, copies: int = 1, scan_id: str | None = None) -> int:
     """Queue the label of a location, product, lot or LPN, commit, and return the job's id.
@@ -514,7 +498,6 @@ def print_record(kind: str, ref: str, *, station: str | None = None, printer_nam
     job_id = queue_label(kind, label_data(kind, ref), station=station, printer_name=printer_name,
                          user_id=user_id, copies=copies)
     idempotency.remember(scan_id, "print.label", {"job_id": job_id}, user_id)
-    db.session.commit()
     return job_id
 
 
@@ -532,6 +515,7 @@ def job_message(job: PrintJob) -> tuple[bool, str]:
                          error=job.last_error or ""))
 
 
+@use_case
 def print_test_label(printer_id: int, *, user_id: int | None = None) -> int:
     """A short location label on one printer, sent now: is it on, loaded and reachable?"""
     printer = get_printer(printer_id)
@@ -539,5 +523,4 @@ def print_test_label(printer_id: int, *, user_id: int | None = None) -> int:
     data = {"code": "TEST-PRINT"} if kind == "location" else {"name": "Test print", "sku": "TEST-PRINT"}
     job_id = queue_label(kind, data, printer_name=printer.name, user_id=user_id, reference="test")
     audit.record("printer.test", printer, user_id=user_id, job=job_id)
-    db.session.commit()
     return job_id

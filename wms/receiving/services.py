@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import audit, clock, events, gs1, idempotency, settings
+from .. import audit, clock, events, gs1, idempotency, settings, uow
 from ..auth import services as auth_services
 from ..auth.models import Role, User
 from ..catalog import services as catalog
@@ -46,6 +46,7 @@ from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, Location
 from ..locations.rules import walk_point
 from ..picking.routing import Layout, grid_distance
 from ..printing import services as printing
+from ..uow import use_case
 from . import rules
 from .models import (
     Asn,
@@ -82,13 +83,13 @@ def over_tolerance_pct() -> int:
     return settings.get("receiving_over_tolerance_pct")
 
 
+@use_case
 def set_over_tolerance(pct: int, *, user_id: int | None) -> int:
     if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100:
         raise DomainError(_l("The over-receipt tolerance is a whole percentage from 0 to 100."))
     before = over_tolerance_pct()
     settings.put("receiving_over_tolerance_pct", pct)
     audit.record("setting.receiving_over_tolerance_pct", None, user_id=user_id, before=before, after=pct)
-    db.session.commit()
     return pct
 
 
@@ -225,6 +226,7 @@ def _duplicate(asn: Asn) -> Conflict:
                     asn_id=asn.id)
 
 
+@use_case
 def create_asn(data: dict, *, source: str = "desk", user_id: int | None = None) -> tuple[Asn, bool]:
     """Create an ASN from {supplier, reference, expected_on, note, lines: [{sku|gtin, quantity, lot,
     expires_on, sscc}]}. Idempotent on (supplier, reference): the same contents again give the existing ASN
@@ -237,16 +239,17 @@ def create_asn(data: dict, *, source: str = "desk", user_id: int | None = None) 
         raise _duplicate(existing)
     asn = _add_asn(clean, warehouse=locations.default_warehouse(), source=source, user_id=user_id)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:  # the same reference sent twice at once: the other request won
-        db.session.rollback()
+        if asn in db.session:
+            db.session.expunge(asn)
         existing = _existing(clean.supplier, clean.reference)
         if existing is not None and clean.same_as(existing):
             return existing, False
         raise _duplicate(existing) if existing is not None else Conflict(_l("Try again.")) from None
     audit.record("asn.create", asn, user_id=user_id, supplier=asn.supplier, reference=asn.reference,
                  lines=len(asn.lines), source=source)
-    db.session.commit()
     return asn, True
 
 
@@ -260,6 +263,7 @@ class CsvReport:
     errors: list[tuple[int, str]]  # (line number, message)
 
 
+@use_case
 def import_asns_csv(text: str, *, user_id: int | None = None) -> CsvReport:
     """ASNs from CSV, one row per line: supplier,reference,expected_on,sku,quantity[,lot,expires_on,sscc,note].
     Rows with the same supplier and reference make one ASN. All or nothing: any error, nothing is created.
@@ -317,13 +321,11 @@ def import_asns_csv(text: str, *, user_id: int | None = None) -> CsvReport:
         _add_asn(clean, warehouse=warehouse, source="csv", user_id=user_id)
         report.created.append(label)
     report.errors.sort()
-    if report.errors:
-        db.session.rollback()
+    if report.errors:  # an import with errors is refused whole: nothing of it is kept
         report.created = []
-        return report
+        raise uow.Discard(report)
     if report.created:
         audit.record("asn.import", None, user_id=user_id, created=report.created)
-    db.session.commit()
     return report
 
 
@@ -331,13 +333,13 @@ def get_asn(asn_id: int) -> Asn:
     return get_or_not_found(Asn, asn_id, _l("ASN not found."))
 
 
+@use_case
 def cancel_asn(asn_id: int, *, user_id: int | None) -> Asn:
     asn = get_asn(asn_id)
     if asn.status != AsnStatus.EXPECTED:
         raise Conflict(_l("Only an ASN with nothing received yet can be cancelled."))
     asn.status = AsnStatus.CANCELLED.value
     audit.record("asn.cancel", asn, user_id=user_id)
-    db.session.commit()
     return asn
 
 
@@ -402,6 +404,7 @@ def open_asns_for(text: str) -> list[Asn]:
     return found
 
 
+@use_case
 def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: int | None = None,
                   supplier: str | None = None, reference: str | None = None) -> Receipt:
     """The open receipt of the ASN (workers on one truck share it), or a new one; without an ASN, a blind
@@ -429,7 +432,6 @@ def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: in
     db.session.add(receipt)
     db.session.flush()
     audit.record("receipt.open", receipt, user_id=user_id, asn_id=asn_id)
-    db.session.commit()
     return receipt
 
 
@@ -447,12 +449,12 @@ def _open_receipt(receipt_id: int) -> Receipt:
     return receipt
 
 
+@use_case
 def change_dock(receipt_id: int, dock_id: int, *, user_id: int | None) -> Receipt:
     """Goods scanned from now on are put down at this dock."""
     receipt = _open_receipt(receipt_id)
     receipt.dock_id = _dock(receipt.warehouse_id, dock_id).id
     audit.record("receipt.dock", receipt, user_id=user_id, dock_id=dock_id)
-    db.session.commit()
     return receipt
 
 
@@ -481,7 +483,7 @@ def supervisor_by_badge(badge: str) -> User:
 
 def _approver(answers: Answers) -> User | None:
     """The supervisor allowing an over-receipt: badge and PIN checked like a handheld login (wrong PINs lock
-    the badge). It commits (the login's counters), so it runs before the receipt is locked."""
+    the badge; the count is kept although the scan is refused)."""
     if not answers.supervisor_badge or answers.supervisor_pin is None:
         return None
     supervisor_by_badge(answers.supervisor_badge)
@@ -516,6 +518,7 @@ def _identify(raw: str) -> tuple[lookup.Identified, bool]:
         return exc.found, True
 
 
+@use_case
 def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, user_id: int | None,
                  scan_id: str | None = None) -> dict:
     """One scan at the dock: a product (unit, case or GS1 code with lot/expiry/serial/Anvisa registration) or a
@@ -535,7 +538,6 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
         if not (found.scan.gtin and found.count) or _pallet_lines(receipt, found.sscc):
             result = _receive_pallet(receipt, found, user_id)
             idempotency.remember(scan_id, "receiving.scan", result, user_id)
-            db.session.commit()
             return result
         found = _pallet_contents(found)  # a pallet labelled (00)(02)(37) with no ASN lines: its contents
     lookup.expect(found, "product")
@@ -584,7 +586,6 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
         result = _take_in(receipt, product, arrival, verdict, parts, user_id=user_id,
                           approver=approver, serial=found.serial, sscc=found.sscc, known_lot=known_lot)
     idempotency.remember(scan_id, "receiving.scan", result, user_id)
-    db.session.commit()
     return result
 
 
@@ -800,6 +801,7 @@ def _receive_pallet(receipt: Receipt, found: lookup.Identified, user_id: int | N
             "outcome": (Outcome.QUARANTINE if held else Outcome.STOCK).value}
 
 
+@use_case
 def new_plate(receipt_id: int, *, kind: str = "pallet", user_id: int | None) -> dict:
     """Finish the plates being built (their labels print) and start a new one of this kind for stock."""
     if kind not in ("pallet", "tote", "box"):
@@ -808,16 +810,15 @@ def new_plate(receipt_id: int, *, kind: str = "pallet", user_id: int | None) -> 
     labels = _finish_plates(receipt, user_id)
     lpn = _plate(receipt, hold=False, kind=kind)
     audit.record("receipt.plate", receipt, user_id=user_id, lpn=lpn.code, kind=kind)
-    db.session.commit()
     return {"lpn": lpn.code, "kind": kind, "printed": labels.printed, "label_problem": labels.problem}
 
 
+@use_case
 def finish_plates(receipt_id: int, *, user_id: int | None) -> dict:
     """The plates being built are done: their labels print on the dock printer. The next scan starts a new one."""
     receipt = _open_receipt(receipt_id)
     labels = _finish_plates(receipt, user_id)
     audit.record("receipt.finish_plates", receipt, user_id=user_id, printed=labels.printed)
-    db.session.commit()
     return {"printed": labels.printed, "label_problem": labels.problem}
 
 
@@ -868,6 +869,7 @@ def lpn_label(lpn: Lpn, lines: list[dict], *, user_id: int | None) -> tuple[str 
     return str(job), None
 
 
+@use_case
 def reprint_plate(receipt_id: int, lpn_id: int, *, user_id: int | None) -> str:
     """Print a plate's label again (a damaged label, or none printed for want of a printer)."""
     receipt = get_receipt(receipt_id)
@@ -882,7 +884,6 @@ def reprint_plate(receipt_id: int, lpn_id: int, *, user_id: int | None) -> str:
         raise DomainError(problem)
     plate.label_job = job
     audit.record("receipt.reprint", receipt, user_id=user_id, lpn=plate.lpn.code)
-    db.session.commit()
     return job
 
 
@@ -991,6 +992,7 @@ def receipt_payload(receipt: Receipt) -> dict:
     }
 
 
+@use_case
 def close_receipt(receipt_id: int, *, user_id: int | None, scan_id: str | None = None) -> dict:
     """Close the receipt: plates finished (labels print), lines short of the ASN recorded as under, the ASN
     received, and a "receipt.closed" event for the ERP."""
@@ -1018,13 +1020,13 @@ def close_receipt(receipt_id: int, *, user_id: int | None, scan_id: str | None =
     result = {"receipt_id": receipt.id, "discrepancies": len(payload["discrepancies"]), "lpns": payload["lpns"],
               "printed": labels.printed, "label_problem": labels.problem}
     idempotency.remember(scan_id, "receiving.close", result, user_id)
-    db.session.commit()
     return result
 
 
 # ---------------------------------------------------------------------------------------------- quarantine
 
 
+@use_case
 def decide_hold(hold_id: int, *, release: bool, reason: str, user_id: int) -> dict:
     """A supervisor's QA decision on held goods, with the reason kept. Release: the goods may be stored (and a
     lot quarantined by receiving is released once none of its holds is open). Reject: they stay segregated
@@ -1057,7 +1059,6 @@ def decide_hold(hold_id: int, *, release: bool, reason: str, user_id: int) -> di
                                                   reference=hold.receipt.document)
             result["lot_status"] = changed["status"]
             return result
-    db.session.commit()
     return result
 
 
@@ -1079,6 +1080,7 @@ def rule_specs(warehouse_id: int) -> list[rules.RuleSpec]:
             for rule, zone in rows]
 
 
+@use_case
 def save_rule(*, rule_id: int | None = None, priority: int, location_kind: str, sku: str | None = None,
               category: str | None = None, zone: str | None = None, active: bool = True,
               note: str | None = None, user_id: int | None) -> PutawayRule:
@@ -1120,17 +1122,16 @@ def save_rule(*, rule_id: int | None = None, priority: int, location_kind: str, 
     db.session.flush()
     audit.record("putaway_rule.save", rule, user_id=user_id, priority=priority, kind=location_kind,
                  sku=product.sku if product else None, category=category or None, zone=zone or None, active=active)
-    db.session.commit()
     return rule
 
 
+@use_case
 def delete_rule(rule_id: int, *, user_id: int | None) -> None:
     rule = db.session.get(PutawayRule, rule_id)
     if rule is None:
         raise NotFound(_l("Put-away rule not found."))
     audit.record("putaway_rule.delete", rule, user_id=user_id, priority=rule.priority, kind=rule.location_kind)
     db.session.delete(rule)
-    db.session.commit()
 
 
 # ---------------------------------------------------------------------------------------------- put-away
