@@ -20,12 +20,17 @@
   function signal(result) {
     window.wmsFeedback.push(result);
     document.body.dataset.feedback = result;
-    document.body.classList.remove("flash-ok", "flash-bad");
+    document.body.classList.remove("flash-ok", "flash-attention", "flash-bad");
     void document.body.offsetWidth;  // restart the CSS animation
-    document.body.classList.add(result === "ok" ? "flash-ok" : "flash-bad");
+    document.body.classList.add(result === "ok" ? "flash-ok" : result === "attention" ? "flash-attention" : "flash-bad");
     if (result === "ok") {
       tone(1760, 90, "sine");
       if (navigator.vibrate) navigator.vibrate(40);
+    } else if (result === "attention") {
+      // accepted, but not the normal path: two rising mid tones, unlike the good chirp and the error buzz
+      tone(660, 120, "triangle");
+      setTimeout(function () { tone(880, 160, "triangle"); }, 150);
+      if (navigator.vibrate) navigator.vibrate([60, 60, 60]);
     } else {
       tone(220, 450, "square");
       if (navigator.vibrate) navigator.vibrate([200, 80, 200]);

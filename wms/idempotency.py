@@ -38,3 +38,24 @@ def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: 
     """Store the result in the caller's transaction (committed with the effect)."""
     if scan_id:
         db.session.add(ScanReceipt(scan_id=scan_id[:64], action=action, result=result, user_id=user_id))
+
+
+def by_scan_id(action: str):
+    """Make a handheld service idempotent: called with `scan_id=...` and `user_id=...` keywords, a repeat of the
+    same scan id answers the stored result and changes nothing; the first call stores its (dict) result in
+    the same transaction as its effect."""
+    import functools
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, scan_id: str | None = None, **kwargs):
+            earlier = replay(scan_id, action)
+            if earlier is not None:
+                return earlier
+            result = fn(*args, **kwargs)
+            remember(scan_id, action, result, kwargs.get("user_id"))
+            return result
+
+        return wrapper
+
+    return decorate

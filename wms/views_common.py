@@ -4,14 +4,18 @@ from collections.abc import Callable
 from flask import make_response, render_template
 from flask_babel import lazy_gettext as _l
 
+from . import numbers
 from .errors import DomainError
 from .extensions import db
 
+GOOD, ATTENTION, BAD = "ok", "attention", "bad"
 
-def feedback(body, *, ok: bool, status: int = 200):
-    """A response that tells the handheld which sound and colour to play."""
+
+def feedback(body, *, ok: bool, status: int = 200, attention: bool = False):
+    """A response that tells the handheld which sound and colour to play: good, attention (accepted, but not
+    the normal path: sent to quarantine, another place than the suggested one, a short pick) or error."""
     response = make_response(body, status)
-    response.headers["X-Scan-Result"] = "ok" if ok else "bad"
+    response.headers["X-Scan-Result"] = (ATTENTION if attention else GOOD) if ok else BAD
     return response
 
 
@@ -22,15 +26,15 @@ class StaleScreen(DomainError):
         super().__init__(message or _l("This screen is out of date: here is the next step."))
 
 
-def answer(template: str, **context):
-    """The next handheld screen, with the good sound."""
-    return feedback(render_template(template, **context), ok=True)
+def answer(template: str, *, attention: bool = False, **context):
+    """The next handheld screen, with the good sound (or the attention sound for an accepted exception)."""
+    return feedback(render_template(template, **context), ok=True, attention=attention)
 
 
 def refused(template: str, error: DomainError, context: Callable[[], dict]):
     """The same handheld step again with the message and the bad sound. The transaction is rolled back before
     the screen is built, so nothing the refused scan touched is kept or read back."""
-    db.session.rollback()
+    db.session.rollback()  # the request's unit of work rolls back anyway (4xx); this keeps the screen honest
     return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
 
 
@@ -39,6 +43,17 @@ def form_number(form, name: str) -> int | None:
     text = (form.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9:
+    value = numbers.whole(text, least=0)
+    if value is None:
         raise StaleScreen()
-    return int(text)
+    return value
+
+
+def typed_quantity(text: str | None, *, most: int, unit=None, least: int = 1) -> int:
+    """A quantity a worker typed: a whole number from `least` to `most`, else a DomainError saying the
+    range in the unit being counted ("units" unless told, e.g. "cases of 12")."""
+    value = numbers.whole(text, least=least, most=most)
+    if value is None:
+        raise DomainError(_l("Type a whole number of %(unit)s from %(least)s to %(most)s.",
+                             unit=unit or _l("units"), least=least, most=most))
+    return value
