@@ -201,11 +201,11 @@ def main() -> None:
         print(f"wave: 40 orders, {len(tasks)} pick tasks in route order ({wave.planned_distance_m:.0f} m) built in "
               f"{built_ms:.0f} ms")
         # The same stops walked as most systems print them: by location code, and the S-shape order.
-        from wms.picking import routing
-        from wms.picking.rules import walk_stop
+        from wms.locations import routing
+        from wms.locations.layout import layout_of, walk_stop
 
         warehouse = tasks[0].location.warehouse
-        layout = picking.warehouse_layout(warehouse)
+        layout = layout_of(warehouse)
         stops = [walk_stop(layout, t.location.aisle, t.location.bay, warehouse.bay_width_m) for t in tasks]
         by_code = sorted(range(len(tasks)), key=lambda i: tasks[i].location.code)
         code_m = routing.route_length(layout, [stops[i] for i in by_code])

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wms.picking.routing import (  # noqa: E402
+from wms.locations.routing import (  # noqa: E402
     EXACT_MAX_MIDDLE_CROSS_AISLES,
     Layout,
     grid_distance,

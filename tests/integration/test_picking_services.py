@@ -10,6 +10,7 @@ from wms.errors import Conflict, DomainError
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import CountTask, Lpn, Move, StockItem
+from wms.locations import layout
 from wms.locations import services as locations
 from wms.orders import services as orders
 from wms.orders.models import Order, OrderStatus
@@ -174,7 +175,7 @@ def test_a_wave_takes_allocated_orders_most_urgent_first_and_walks_in_route_orde
     assert [t.sequence for t in tasks] == list(range(1, len(tasks) + 1))
     # The walk the tasks give is the planner's: no order of the same stops is shorter.
     ordered = [t.location for t in tasks]
-    _order, distance = picking.plan_walk(ordered)
+    _order, distance = layout.plan_walk(ordered)
     assert wave.planned_distance_m == pytest.approx(distance, abs=0.1)
     with pytest.raises(DomainError):
         picking.build_wave(order_ids=[urgent], max_orders=1, user_id=None)  # already in a wave

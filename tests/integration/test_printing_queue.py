@@ -11,10 +11,10 @@ from printers.zpl import LabelDataError, render_label
 from wms.dbtypes import utcnow
 from wms.errors import DomainError, NotFound
 from wms.extensions import db
-from wms.uow import unit_of_work
 from wms.printing import rules, services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import JobStatus, PrintJob
+from wms.uow import unit_of_work
 
 LOCATION = {"code": "A-01-01-1"}
 

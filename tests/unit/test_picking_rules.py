@@ -5,8 +5,9 @@ from itertools import permutations
 
 import pytest
 
+from wms.locations import routing
+from wms.locations.layout import walk_stop
 from wms.locations.rules import walk_point
-from wms.picking import routing
 from wms.picking.rules import (
     LineState,
     LotFacts,
@@ -15,7 +16,6 @@ from wms.picking.rules import (
     order_status,
     propose_wave,
     substitute_problem,
-    walk_stop,
 )
 
 TODAY = date(2026, 11, 23)

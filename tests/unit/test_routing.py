@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wms.picking import routing
-from wms.picking.routing import Layout, grid_distance, plan_route, route_length, s_shape_order
+from wms.locations import routing
+from wms.locations.routing import Layout, grid_distance, plan_route, route_length, s_shape_order
 
 # --- Independent references ---------------------------------------------------------------------------
 

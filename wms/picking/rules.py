@@ -4,7 +4,6 @@
 - `strictest_shelf_life`: the minimum remaining shelf life a line's lots must have.
 - `substitute_problem`: may the picker take another lot than the one reserved?
 - `order_status`: where an order stands from its lines.
-- `walk_stop`: where a picker stands for a location, in the route planner's terms.
 - `propose_wave`: which orders the system suggests picking together.
 """
 from collections.abc import Iterable, Sequence
@@ -14,7 +13,6 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from ..catalog.rules import meets_shelf_life
-from .routing import Layout
 
 RELEASED = "released"
 
@@ -136,16 +134,6 @@ def order_status(lines: Sequence[LineState], *, picking: bool) -> str:
     if reserved == needed:
         return "allocated"
     return "partially_allocated"
-
-
-def walk_stop(layout: Layout, aisle: int | None, bay: int | None, bay_width_m: float) -> tuple[int, float]:
-    """Where the picker stands for a location, as `plan_route` takes it: aisle `n` of a location code is aisle
-    index n - 1, and bay `b` is at (b - 0.5) bay widths from the front. A place without an aisle (a dock, a
-    staging area) is taken to be at the depot; a bay beyond the aisle's end, at its back."""
-    if aisle is None or bay is None or not 1 <= aisle <= layout.aisles:
-        index = min(max(round(layout.depot_x / layout.aisle_pitch), 0), layout.aisles - 1)
-        return index, 0.0
-    return aisle - 1, min(max((bay - 0.5) * bay_width_m, 0.0), layout.aisle_length)
 
 
 @dataclass(frozen=True)

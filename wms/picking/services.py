@@ -24,12 +24,13 @@ from ..extensions import db
 from ..inventory import lookup
 from ..inventory import services as inventory
 from ..inventory.models import CountStatus, CountTask, Lpn, StockItem
+from ..locations import layout
 from ..locations import services as locations
 from ..locations.models import Location, LocationKind, Warehouse
 from ..messages import LotBecameUnavailable, StockBecameAvailable
 from ..orders.models import FINAL_STATUSES, ChannelRule, Order, OrderLine, OrderStatus
 from ..uow import use_case
-from . import routing, rules
+from . import rules
 from .models import (
     ACTIVE_WAVE_STATUSES,
     PickTask,
@@ -67,35 +68,6 @@ def carts_location(warehouse: Warehouse) -> Location:
 
 
 # --------------------------------------------------------------------------------------------- layout
-
-
-def warehouse_layout(warehouse: Warehouse) -> routing.Layout:
-    """The route planner's view of a warehouse: as many aisles as its locations use."""
-    aisles = db.session.scalar(select(func.max(Location.aisle)).where(Location.warehouse_id == warehouse.id))
-    return routing.Layout(
-        aisles=max(aisles or 1, 1), aisle_length=float(warehouse.aisle_length_m),
-        aisle_pitch=float(warehouse.aisle_pitch_m), cross_aisles=tuple(sorted(warehouse.cross_aisles_m or ())),
-        depot_x=float(warehouse.depot_x_m),
-    )
-
-
-def _depot_metres(warehouse: Warehouse, aisle: int | None, bay: int | None) -> float:
-    """How far a location is from the depot along the front cross-aisle and up its aisle: allocation's
-    "nearest"."""
-    if aisle is None or bay is None:
-        return 0.0
-    x = (aisle - 1) * warehouse.aisle_pitch_m
-    return abs(x - warehouse.depot_x_m) + max(bay - 0.5, 0) * warehouse.bay_width_m
-
-
-def plan_walk(locations_: list[Location]) -> tuple[list[int], float]:
-    """Walking order (indexes into `locations_`) and length in metres, from the depot and back."""
-    if not locations_:
-        return [], 0.0
-    warehouse = locations_[0].warehouse
-    layout = warehouse_layout(warehouse)
-    stops = [rules.walk_stop(layout, loc.aisle, loc.bay, warehouse.bay_width_m) for loc in locations_]
-    return routing.plan_route(layout, stops)
 
 
 # --------------------------------------------------------------------------------------------- shelf life
@@ -224,7 +196,7 @@ def allocate_lines(order: Order, lines: list[OrderLine], *, exclude_location_ids
             warehouse_id, db.session.get(Warehouse, warehouse_id))
         by_product[item.product_id].append((item, rules.Candidate(
             item_id=item.id, free=0, lot_id=item.lot_id, lot_status=lot_status, expires_on=expires_on,
-            pick_face=kind == LocationKind.PICK_FACE.value, distance=_depot_metres(warehouse, aisle, bay))))
+            pick_face=kind == LocationKind.PICK_FACE.value, distance=layout.depot_metres(warehouse, aisle, bay))))
     today = clock.today()
     by_channel = channel_rules(order.channel)
     held = {(r.order_line_id, r.stock_item_id): r for r in db.session.scalars(
@@ -548,7 +520,7 @@ def _sequence(wave: Wave) -> float:
                                     .options(joinedload(PickTask.location)).order_by(PickTask.id)))
     done = db.session.scalar(select(func.max(PickTask.sequence)).where(
         PickTask.wave_id == wave.id, PickTask.status == PickTaskStatus.DONE.value)) or 0
-    order, distance = plan_walk([task.location for task in tasks])
+    order, distance = layout.plan_walk([task.location for task in tasks])
     for position, index in enumerate(order, start=1):
         tasks[index].sequence = done + position
     return distance

@@ -41,10 +41,9 @@ from ..extensions import db
 from ..inventory import lookup
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
+from ..locations import layout
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Warehouse, Zone
-from ..locations.rules import walk_point
-from ..picking.routing import Layout, grid_distance
 from ..printing import services as printing
 from ..uow import use_case
 from . import rules
@@ -1139,40 +1138,6 @@ def delete_rule(rule_id: int, *, user_id: int | None) -> None:
 OVERRIDE_REASONS = ("full", "blocked", "closer", "supervisor", "other")
 
 
-def _layout(warehouse: Warehouse) -> Layout | None:
-    aisles = db.session.scalar(select(func.max(Location.aisle)).where(Location.warehouse_id == warehouse.id))
-    if not aisles:
-        return None
-    return Layout(aisles=int(aisles), aisle_length=warehouse.aisle_length_m, aisle_pitch=warehouse.aisle_pitch_m,
-                  cross_aisles=tuple(warehouse.cross_aisles_m or ()), depot_x=warehouse.depot_x_m)
-
-
-def _point(layout: Layout, warehouse: Warehouse, aisle: int | None, bay: int | None) -> tuple[int, float] | None:
-    if aisle is None or bay is None or not 1 <= aisle <= layout.aisles:
-        return None
-    index, y = walk_point(aisle, bay, warehouse.bay_width_m)
-    return index, min(max(y, 0.0), float(layout.aisle_length))
-
-
-def _distances(warehouse: Warehouse, dock: Location, places: list[Location]) -> dict[int, float]:
-    """Walking metres from the dock to each place over the aisle grid. A dock outside the aisles stands at the
-    depot, on the front cross-aisle; a place outside the aisles (a quarantine cage by the dock) counts as 0."""
-    layout = _layout(warehouse)
-    if layout is None:
-        return {}
-    start = _point(layout, warehouse, dock.aisle, dock.bay)
-    lead = 0.0
-    if start is None:
-        nearest = min(max(round(warehouse.depot_x_m / warehouse.aisle_pitch_m), 0), layout.aisles - 1)
-        lead = abs(warehouse.depot_x_m - nearest * warehouse.aisle_pitch_m)
-        start = (nearest, 0.0)
-    found = {}
-    for place in places:
-        point = _point(layout, warehouse, place.aisle, place.bay)
-        found[place.id] = 0.0 if point is None else lead + grid_distance(layout, start, point)
-    return found
-
-
 def candidates(warehouse: Warehouse, dock: Location, kinds: set[str]) -> list[rules.Candidate]:
     """Every usable location of these kinds, with what it holds and how far it is from the dock."""
     filters = (Location.warehouse_id == warehouse.id, Location.kind.in_(kinds), Location.active.is_(True),
@@ -1189,7 +1154,7 @@ def candidates(warehouse: Warehouse, dock: Location, kinds: set[str]) -> list[ru
         products.add(product_id)
         lots.add(lot_id)
         contents[location_id] = (units + int(total), products, lots)
-    distance = _distances(warehouse, dock, [place for place, _zone in places])
+    distance = layout.walk_distances(warehouse, dock, [place for place, _zone in places])
     found = []
     for place, zone in places:
         units, products, lots = contents.get(place.id, (0, set(), set()))
