@@ -26,7 +26,8 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def _current_user_id() -> int | None:
+def current_user_id() -> int | None:
+    """The logged-in person in a request, else None (a CLI command, a worker)."""
     from flask import has_request_context
     from flask_login import current_user
 
@@ -45,7 +46,7 @@ def record(action: str, target: Any = None, *, user_id: int | None = None, **det
         action=action,
         target_type=target_type,
         target_id=target_id,
-        user_id=user_id if user_id is not None else _current_user_id(),
+        user_id=user_id if user_id is not None else current_user_id(),
         details={k: _jsonable(v) for k, v in details.items()},
     )
     db.session.add(event)

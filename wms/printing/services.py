@@ -216,7 +216,7 @@ def queue_label(kind: str, data: dict, *, station: str | None = None, printer_na
         station=station_key or None,
         zpl=zpl,
         copies=copies,
-        user_id=user_id if user_id is not None else audit._current_user_id(),
+        user_id=user_id if user_id is not None else audit.current_user_id(),
         next_attempt_at=utcnow(),
     )
     db.session.add(job)
@@ -455,7 +455,7 @@ def reprint(job_id: int, *, printer_id: int | None = None, user_id: int | None =
                              dpi=job.printer.dpi, size=job.printer.label_size))
     copy = PrintJob(kind=job.kind, reference=job.reference, printer_id=printer.id, station=job.station,
                     zpl=job.zpl, copies=job.copies, reprint_of_id=job.id, next_attempt_at=utcnow(),
-                    user_id=user_id if user_id is not None else audit._current_user_id())
+                    user_id=user_id if user_id is not None else audit.current_user_id())
     db.session.add(copy)
     db.session.flush()
     audit.record("print.reprint", copy, user_id=user_id, of=job.id, printer=printer.name)
