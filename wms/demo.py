@@ -72,6 +72,12 @@ DEMO_STOCK = [
 
 
 def load() -> None:
+    """The whole demo warehouse, in one unit of work: all of it or nothing."""
+    with unit_of_work():
+        _load()
+
+
+def _load() -> None:
     for username, role, name, password, badge, pin in DEMO_USERS:
         auth_services.create_user(username, role=role, name=name, password=password, badge=badge, pin=pin)
     load_warehouse()
@@ -106,7 +112,7 @@ def load_warehouse() -> None:
         for code, quantity in places:
             inventory.apply_move(product=product, lot=lot, source=supplier, target=locations.by_code(code),
                                  quantity=quantity, reason="receipt", document="DEMO-OPENING", user_id=None)
-    db.session.commit()
+    db.session.flush()
     for sku, lot_code, _days, status, _places in DEMO_STOCK:
         if lot_code and status != LotStatus.RELEASED:
             # Through the service, so the demo's held lots have their status history like any other.
