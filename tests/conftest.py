@@ -17,8 +17,20 @@ from wms.extensions import db
 PG_URL = os.environ.get("WMS_TEST_DATABASE_URL", "")
 
 
+def refuse_unless_test_database(url: str) -> None:
+    """The suite empties the database it is given (DROP SCHEMA public CASCADE): only one whose name says it is
+    for tests (ends in `_test`) is accepted, so a production URL pasted by mistake is never wiped."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or ""
+    if not name.endswith("_test"):
+        raise pytest.UsageError(
+            f"WMS_TEST_DATABASE_URL names database {name!r}: the tests wipe it, so its name must end in _test.")
+
+
 def _database_url(tmp_path_factory) -> str:
     if PG_URL:
+        refuse_unless_test_database(PG_URL)
         url = PG_URL
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]

@@ -14,6 +14,7 @@ from .locations import services as locations
 from .locations.models import LocationKind
 from .orders.demo import load_orders
 from .printing.demo import load_printers
+from .uow import unit_of_work
 
 DEMO_USERS = [
     # username, role, name, password, badge, pin

@@ -5,10 +5,10 @@ Revises: 56472f9470f5
 Create Date: 2026-11-23 02:48:29.109649
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '10ebadf0c0c4'

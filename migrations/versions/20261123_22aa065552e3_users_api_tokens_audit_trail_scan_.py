@@ -1,14 +1,14 @@
 """users, api tokens, audit trail, scan receipts
 
 Revision ID: 22aa065552e3
-Revises: 
+Revises:
 Create Date: 2026-11-23 02:31:52.405096
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '22aa065552e3'

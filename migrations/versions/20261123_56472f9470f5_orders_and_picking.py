@@ -5,10 +5,10 @@ Revises: 82f96358df42
 Create Date: 2026-11-23 02:47:48.358377
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '56472f9470f5'

@@ -5,10 +5,10 @@ Revises: 22aa065552e3
 Create Date: 2026-11-23 02:35:24.683445
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '82f96358df42'

@@ -5,10 +5,10 @@ Revises: 10ebadf0c0c4
 Create Date: 2026-11-23 02:48:42.889299
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'bddebbd12cd7'
