@@ -69,6 +69,29 @@ def _init_message_bus(app: Flask) -> None:
     app.extensions["wms.bus"] = bus
 
 
+def _serve_static_files_well(app: Flask) -> None:
+    """Static files are named by their content hash (`asset()` adds ?v=<hash>): a handheld keeps them for a
+    year without asking again; an unversioned URL is checked every time. Text answers (pages, htmx fragments,
+    scripts, JSON) go gzip-compressed to clients that accept it (Flask-Compress)."""
+    from flask_compress import Compress
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = None  # Flask's own default would win over a setdefault
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/csv", "application/javascript", "text/javascript",
+        "application/json", "image/svg+xml"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_STREAMS", True)  # static files and CSV exports are streamed: gzip them chunk by chunk
+    Compress(app)
+
+    @app.after_request
+    def cache_versioned_static(response):
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
 def _init_extensions(app: Flask) -> None:
     from . import i18n
     from .auth.models import User
@@ -91,7 +114,7 @@ def _init_extensions(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
 
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 365 * 24 * 3600)
+    _serve_static_files_well(app)
     asset_versions: dict[str, str] = {}
 
     def asset(filename: str) -> str:
