@@ -10,12 +10,79 @@ from .extensions import db
 def _create_app():
     from . import create_app
 
-    return create_app()
+    return create_app({"WMS_COMMAND_LOCALE": "en"})
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+# Commands that create or migrate the database themselves; the others need a migrated one.
+MIGRATING_COMMANDS = {"run", "demo", "db", "routes", "shell"}
+
+
+class WmsGroup(FlaskGroup):
+    """Flask's command group without Flask's own options (--app, --env-file, --debug, Flask's --version):
+    `wms --help` lists the warehouse's commands, `wms --version` says the WMS version. A database that is
+    missing or not migrated yet is said in one line, not a traceback."""
+
+    def __init__(self, **kwargs):
+        super().__init__(add_version_option=False, load_dotenv=False, set_debug_flag=False, **kwargs)
+        self.params = [p for p in self.params if p.name not in ("env_file", "app", "debug")]
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name and name not in MIGRATING_COMMANDS and not ctx.resilient_parsing and "--help" not in rest:
+            _refuse_unmigrated_database(ctx)
+        return name, command, rest
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError, DBAPIError) as exc:
+            first = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else ""
+            raise click.ClickException(f"The database is not ready ({first}): run `wms db upgrade` first.") from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("retaguarda-wms")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _refuse_unmigrated_database(ctx) -> None:
+    """Say in one line what to run, and leave no empty SQLite file behind."""
+    from pathlib import Path
+
+    from flask.cli import ScriptInfo
+    from sqlalchemy.engine import make_url
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        raise click.ClickException(f"There is no database at {url.database} yet: run `wms db upgrade` "
+                                   "(or `wms run`, which also loads the demo warehouse).")
+    with app.app_context():
+        try:
+            ready = inspect(db.engine).has_table("alembic_version") and inspect(db.engine).has_table("users")
+        except Exception as exc:  # noqa: BLE001 - a server that is down or a database that does not exist
+            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(f"Cannot open the database ({first}).") from None
+        finally:
+            db.session.remove()
+    if not ready:
+        raise click.ClickException("The database has no tables yet: run `wms db upgrade` first.")
+
+
+@click.group(cls=WmsGroup, create_app=_create_app, add_default_commands=False)
+@click.version_option(version=_version(), prog_name="Retaguarda WMS", message="%(prog)s %(version)s")
 def main():
-    """Retaguarda WMS."""
+    """Retaguarda WMS: warehouse management for online stores.
+
+    Start with `wms run` (migrates, loads the demo on first start, serves). Settings come from the environment:
+    DATABASE_URL, SECRET_KEY, WMS_TIMEZONE (see README).
+    """
 
 
 main.add_command(shell_command)
@@ -95,8 +162,9 @@ def register(app) -> None:
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["worker", "supervisor", "admin"]), required=True)
-    @click.option("--name", default=None)
-    @click.option("--password", default=None, help="Desk password (prompted when omitted for supervisors/admins).")
+    @click.option("--name", default=None, help="The person's full name, shown on screens (default: USERNAME).")
+    @click.option("--password", default=None,
+                  help="Desk password; asked for on the terminal when omitted (supervisors and admins need one).")
     @click.option("--badge", default=None, help="Badge barcode for handheld login.")
     @click.option("--pin", default=None, help="Handheld PIN (4-8 digits).")
     @with_appcontext
@@ -106,6 +174,11 @@ def register(app) -> None:
         from .errors import DomainError
 
         if password is None and role != "worker":
+            import sys
+
+            if not sys.stdin.isatty():
+                raise click.UsageError("A supervisor or admin needs a desk password: give --password "
+                                       "(there is no terminal to ask on).")
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
             user = services.create_user(username, role=role, name=name, password=password, badge=badge, pin=pin)

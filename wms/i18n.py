@@ -8,7 +8,10 @@ LOCALES = {"pt_BR": "Português", "en": "English"}
 def select_locale() -> str:
     """The user's choice, else the session's, else the browser's, else Portuguese."""
     if not has_request_context():
-        return "pt_BR"
+        from flask import current_app
+
+        # The command line speaks one language per run (English): its messages and the services' errors alike.
+        return current_app.config.get("WMS_COMMAND_LOCALE") or "pt_BR"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
