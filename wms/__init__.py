@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from . import access, config, uow
+from . import access, config, guard, uow
 from .errors import DomainError
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
@@ -39,12 +39,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    guard.install(app)
     _init_extensions(app)
     _init_message_bus(app)
     _escape_lazy_text(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     app.before_request(access.enforce)
+    app.before_request(guard.check_request)
 
     from .cli import register as register_cli
 
