@@ -10,7 +10,7 @@ from .uow import MessageBus
 def register(bus: MessageBus) -> None:
     from .picking import services as backorders
     from .picking import services as reservations
-    from .printing import services as sender
+    from .printing import sender
 
     # A lot that may no longer be sold: release its reservations, re-allocate, hold orders that hold it.
     bus.subscribe(messages.LotBecameUnavailable, reservations.on_lot_unavailable, after_commit=False)

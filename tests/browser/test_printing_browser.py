@@ -10,7 +10,7 @@ from tests.browser.conftest import hh_login, scan, wait_feedback
 from tests.factories import build_world
 from tests.unit.test_zpl import correios_data
 from wms.extensions import db
-from wms.printing import services
+from wms.printing import sender, services
 from wms.printing.fakes import FakePrinter
 
 # The preview image drawn into a canvas at its natural size, returned as one grey byte per pixel.
@@ -41,6 +41,15 @@ def preview_pixels(page):
 def scanned(width, height, pixels):
     found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (height, width)), text_mode=zxingcpp.TextMode.Plain)
     return sorted((b.format.name, b.text) for b in found)
+
+
+@pytest.fixture(autouse=True)
+def background_sender(live_app, monkeypatch):
+    """As in production: the label is sent after the answer by the background sender, and the screens poll
+    the job's state."""
+    monkeypatch.setitem(live_app.config, "WMS_PRINT_SENDER", "background")
+    yield
+    sender.stop_background(live_app)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from printers.zpl import LabelDataError, render_label
 from wms.dbtypes import utcnow
 from wms.errors import DomainError, NotFound
 from wms.extensions import db
-from wms.printing import rules, services
+from wms.printing import rules, sender, services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import JobStatus, PrintJob
 from wms.uow import unit_of_work
@@ -123,7 +123,7 @@ def test_a_failed_immediate_send_never_reaches_the_caller(ctx, app, monkeypatch,
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "send_now", broken)
+    monkeypatch.setattr(sender, "send_now", broken)
     job_id = services.queue_label("location", LOCATION, station="dock")
     db.session.commit()  # does not raise
     assert job(job_id).status == JobStatus.QUEUED
@@ -306,9 +306,10 @@ def test_a_job_left_sending_by_a_dead_sender_is_failed_not_resent(ctx, no_immedi
 
 def test_inactive_printer_keeps_its_jobs_until_it_is_back(ctx, printer):
     target = add_printer(printer.url)
-    job_id = services.queue_label("location", LOCATION, station="dock")
-    services.update_printer(target.id, name=target.name, url=target.url, dpi=203, label_size="100x50",
-                            place="", active=False)  # commits the job with its printer off in the WMS
+    with unit_of_work():  # commits the job with its printer off in the WMS
+        job_id = services.queue_label("location", LOCATION, station="dock")
+        services.update_printer(target.id, name=target.name, url=target.url, dpi=203, label_size="100x50",
+                                place="", active=False)
     assert job(job_id).status == JobStatus.QUEUED and printer.jobs == []
     services.update_printer(target.id, name=target.name, url=target.url, dpi=203, label_size="100x50",
                             place="", active=True)

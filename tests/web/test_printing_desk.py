@@ -1,6 +1,7 @@
 """The desk's printer screens through the Flask client, with a real TCP listener as the printer."""
 import html
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -8,9 +9,29 @@ from sqlalchemy import select
 from printers.zpl import render_label
 from tests.factories import build_world
 from wms.extensions import db
-from wms.printing import services
+from wms.printing import sender, services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import Printer, PrinterAssignment, PrintJob
+
+POLL = re.compile(r'hx-get="([^"]*/jobs/\d+/state[^"]*)"')
+
+
+@pytest.fixture(autouse=True)
+def background_sender(app, monkeypatch):
+    """The production path: a request's label goes to the printer from the background sender thread."""
+    monkeypatch.setitem(app.config, "WMS_PRINT_SENDER", "background")
+    yield
+    sender.stop_background(app)  # no sender thread outlives the test
+
+
+def settled(client, response, timeout=10.0):
+    """Follow the job page's state poll as htmx does, until the job is settled: the last state box."""
+    deadline = time.monotonic() + timeout
+    while found := POLL.search(response.get_data(as_text=True)):
+        assert time.monotonic() < deadline, "the print job never settled"
+        time.sleep(0.1)
+        response = client.get(html.unescape(found.group(1)), headers={"HX-Request": "true"})
+    return response
 
 
 @pytest.fixture
@@ -97,9 +118,10 @@ def test_edit_and_switch_off_a_printer(desk, app):
 def test_test_print_reaches_the_printer(desk, app, printer):
     with app.app_context():
         printer_id = db.session.scalar(select(Printer.id))
-    response = desk.post(f"/desk/printing/printers/{printer_id}/test", follow_redirects=True)
-    assert "Label sent to ZB-DOCK." in text(response)
+    response = desk.post(f"/desk/printing/printers/{printer_id}/test")
+    assert response.status_code == 302 and "/desk/printing/jobs/" in response.headers["Location"]
     assert printer.wait_for(1)
+    assert "Label sent to ZB-DOCK." in text(settled(desk, desk.get(response.headers["Location"])))
     assert printer.jobs == [render_label("location", {"code": "TEST-PRINT"}, size="100x50").encode()]
 
 
@@ -109,7 +131,7 @@ def test_test_print_on_a_printer_that_is_off_says_so_and_keeps_the_job(desk, app
         off_id = off.id
         db.session.remove()
     response = desk.post(f"/desk/printing/printers/{off_id}/test", follow_redirects=True)
-    page = text(response)
+    page = text(settled(desk, response))
     assert "Printer ZB-OFF did not take the label:" in page and "refused the connection" in page
     assert "The label is kept and prints when the printer is back." in page
     assert jobs(app)[-1][3:] == ("queued", "ZB-OFF")
@@ -144,8 +166,8 @@ def test_print_a_label_with_its_preview_first(desk, app, printer):
     response = desk.post("/desk/printing/labels", data={"kind": "location", "ref": "A-01-01-1",
                                                         "printer": "ZB-DOCK", "copies": "2"})
     assert response.status_code == 302 and "/desk/printing/jobs/" in response.headers["Location"]
-    assert "Label sent to ZB-DOCK." in text(desk.get(response.headers["Location"]))
     assert printer.wait_for(1)
+    assert "Label sent to ZB-DOCK." in text(settled(desk, desk.get(response.headers["Location"])))
     assert printer.jobs == [render_label("location", {"code": "A-01-01-1"}, size="100x50").encode() * 2]
 
 
@@ -208,8 +230,8 @@ def test_reprint_and_retry(desk, app, printer):
     assert printer.wait_for(1)
     response = desk.post(f"/desk/printing/jobs/{first}/reprint", data={})
     assert response.status_code == 302
-    assert "Label sent to ZB-DOCK." in text(desk.get(response.headers["Location"]))
     assert printer.wait_for(2)
+    assert "Label sent to ZB-DOCK." in text(settled(desk, desk.get(response.headers["Location"])))
     assert printer.jobs[0] == printer.jobs[1]
     # A job that may have printed waits for a person: retry sends it again.
     with app.app_context():
@@ -218,7 +240,7 @@ def test_reprint_and_retry(desk, app, printer):
         db.session.commit()
     page = text(desk.get(f"/desk/printing/jobs/{first}"))
     assert "Retry: I checked the printer" in page and "stopped taking data" in page
-    page = text(desk.post(f"/desk/printing/jobs/{first}/retry", follow_redirects=True))
+    page = text(settled(desk, desk.post(f"/desk/printing/jobs/{first}/retry", follow_redirects=True)))
     assert "Label sent to ZB-DOCK." in page
     assert printer.wait_for(3)
     page = text(desk.post(f"/desk/printing/jobs/{first}/retry", follow_redirects=True))

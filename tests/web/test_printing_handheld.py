@@ -1,5 +1,9 @@
-"""Printing from the handheld: POST /hh/print/label answers a short message with the good or bad sound."""
+"""Printing from the handheld: POST /hh/print/label queues the label and answers at once ("Label queued");
+the answer polls the job's state, which says how it went, with the bad sound for a printer problem. The label
+is sent by the background sender thread, off the request path, as in production."""
 import html
+import re
+import time
 
 import pytest
 from flask import render_template
@@ -8,12 +12,31 @@ from sqlalchemy import select
 from printers.zpl import render_label
 from tests.factories import build_world
 from wms.extensions import db
-from wms.printing import services
+from wms.printing import sender, services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import PrintJob
 
 HX = {"HX-Request": "true"}
 URL = "/hh/print/label"
+POLL = re.compile(r'hx-get="([^"]*/jobs/\d+/state[^"]*)"')
+
+
+@pytest.fixture(autouse=True)
+def background_sender(app, monkeypatch):
+    """The production path: a request's label goes to the printer from the background sender thread."""
+    monkeypatch.setitem(app.config, "WMS_PRINT_SENDER", "background")
+    yield
+    sender.stop_background(app)  # no sender thread outlives the test
+
+
+def settled(client, response, timeout=10.0):
+    """Follow the answer's job-state poll as htmx does, until the job is settled: the last answer."""
+    deadline = time.monotonic() + timeout
+    while found := POLL.search(response.get_data(as_text=True)):
+        assert time.monotonic() < deadline, "the print job never settled"
+        time.sleep(0.1)
+        response = client.get(html.unescape(found.group(1)), headers=HX)
+    return response
 
 
 @pytest.fixture
@@ -53,8 +76,10 @@ def test_worker_prints_a_location_label(worker, app):
         add_printer(app, printer.url)
         response = worker.post(URL, data={"kind": "location", "ref": "A-01-01-1", "scan_id": "s1"}, headers=HX)
         assert response.status_code == 200 and response.headers["X-Scan-Result"] == "ok"
-        assert "Label sent to ZB-1." in text(response)
+        assert "Label queued for ZB-1." in text(response)
         assert printer.wait_for(1)
+        state = settled(worker, response)
+        assert "Label sent to ZB-1." in text(state) and "X-Scan-Result" not in state.headers  # one good sound
         assert printer.jobs == [render_label("location", {"code": "A-01-01-1"}, size="100x50").encode()]
     assert job_rows(app) == [("location", "A-01-01-1", "sent", True)]
 
@@ -64,8 +89,9 @@ def test_worker_prints_a_product_label_at_a_station(worker, app):
         add_printer(app, "file:///tmp/wms-not-this-one", name="OTHER")
         add_printer(app, printer.url, station="picking", kind="product", name="ZB-PICK")
         response = worker.post(URL, data={"kind": "product", "ref": "BOTTLE", "station": "picking"}, headers=HX)
-        assert "Label sent to ZB-PICK." in text(response)
+        assert "Label queued for ZB-PICK." in text(response)
         assert printer.wait_for(1)
+        assert "Label sent to ZB-PICK." in text(settled(worker, response))
         assert b"Garrafa 1 L" in printer.jobs[0]
 
 
@@ -74,15 +100,38 @@ def test_a_resent_tap_prints_once(worker, app):
         add_printer(app, printer.url)
         for _ in range(2):
             response = worker.post(URL, data={"kind": "location", "ref": "DOCK", "scan_id": "same"}, headers=HX)
-            assert "Label sent to ZB-1." in text(response)
-        assert printer.wait_for(1)
+            assert printer.wait_for(1)
+            assert "Label sent to ZB-1." in text(settled(worker, response))
         assert len(job_rows(app)) == 1 and len(printer.jobs) == 1
+
+
+def test_a_slow_printer_does_not_hold_up_the_answer(worker, app, monkeypatch):
+    """The label is sent after the answer, by the background sender: the printer's time is not the worker's."""
+    from printers import transports
+
+    def slow(url, payload, *, timeout):
+        time.sleep(1.5)
+        transports.send(url, payload, timeout=timeout)
+
+    monkeypatch.setattr(sender, "send", slow)
+    with FakePrinter() as printer:
+        add_printer(app, printer.url)
+        started = time.monotonic()
+        response = worker.post(URL, data={"kind": "location", "ref": "DOCK", "scan_id": "slow"}, headers=HX)
+        assert time.monotonic() - started < 1.0
+        assert response.headers["X-Scan-Result"] == "ok" and "Label queued for ZB-1." in text(response)
+        assert printer.jobs == []
+        assert printer.wait_for(1)
+        assert "Label sent to ZB-1." in text(settled(worker, response))
+        assert len(printer.jobs) == 1
 
 
 def test_printer_off_says_so_and_keeps_the_job(worker, app):
     port = FakePrinter.free_port()
     add_printer(app, f"tcp://127.0.0.1:{port}")
     response = worker.post(URL, data={"kind": "location", "ref": "A-01-01-1"}, headers=HX)
+    assert "Label queued for ZB-1." in text(response)
+    response = settled(worker, response)
     assert response.status_code == 200 and response.headers["X-Scan-Result"] == "bad"
     message = text(response)
     assert "Printer ZB-1 did not take the label:" in message and "refused the connection" in message

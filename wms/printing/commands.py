@@ -27,7 +27,7 @@ LABEL_KINDS = ("location", "product", "lot", "lpn", "shipping_correios", "shippi
 @with_appcontext
 def print_worker(once: bool, interval: float):
     """Send queued print jobs to their printers, retrying with backoff, until stopped (Ctrl-C / SIGTERM)."""
-    from . import services
+    from . import sender
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
@@ -36,10 +36,10 @@ def print_worker(once: bool, interval: float):
             signal.signal(signum, lambda *_: stop.set())
     totals = {"sent": 0, "retrying": 0, "failed": 0}
     while True:
-        stale = services.recover_stale()
+        stale = sender.recover_stale()
         if stale:
             click.echo(f"{stale} job(s) left 'sending' by a stopped sender marked failed", err=True)
-        result = services.drain()
+        result = sender.drain()
         for key in totals:
             totals[key] += len(getattr(result, key))
         if result.count:
@@ -49,7 +49,7 @@ def print_worker(once: bool, interval: float):
         if once or stop.is_set():
             break
         if not result.count:
-            stop.wait(services.next_due_in(interval))
+            stop.wait(sender.next_due_in(interval))
             if stop.is_set():
                 break
     click.echo(f"{'done' if once else 'stopped'}: sent {totals['sent']}, waiting to retry {totals['retrying']}, "
@@ -79,7 +79,9 @@ def label(kind, ref, printer, output, station, data_file, dpi, size, copies):
       wms label product MED-DIPI-500 --output /tmp/p.zpl --size 100x50
       wms label lpn LPN-000123 --printer tcp://10.0.0.5:9100
     """
-    from . import services
+    from .. import uow
+    from . import queue, sender
+    from .printers import choose_printer
     from .sources import label_data
 
     try:
@@ -94,7 +96,7 @@ def label(kind, ref, printer, output, station, data_file, dpi, size, copies):
             # No job: a file to look at, or a printer that is not in the WMS yet.
             chosen = None
             if not direct and (printer or station):
-                chosen = services.choose_printer(station, kind, printer)
+                chosen = choose_printer(station, kind, printer)
             dpi = dpi or (str(chosen.dpi) if chosen else "203")
             size = size or (chosen.label_size if chosen else _default_size(kind))
             zpl = render_label(kind, data, dpi=int(dpi), size=size)
@@ -106,13 +108,13 @@ def label(kind, ref, printer, output, station, data_file, dpi, size, copies):
                     Path(output).write_bytes(payload)
                     click.echo(f"{kind} label {ref} written to {output} ({len(payload)} bytes)")
                 return
-            send(printer, payload, timeout=float(services.setting("WMS_PRINT_TIMEOUT", 3.0)))
+            send(printer, payload, timeout=float(sender.setting("WMS_PRINT_TIMEOUT", 3.0)))
             click.echo(f"{kind} label {ref} sent to {printer}")
             return
-        job_id = services.queue_label(kind, data, station=station, printer_name=printer, copies=copies,
-                                      reference=ref)
-        db.session.commit()
-        job = services.get_job(job_id)
+        with uow.unit_of_work():  # committed here; then the job is sent (no request: in this thread)
+            job_id = queue.queue_label(kind, data, station=station, printer_name=printer, copies=copies,
+                                       reference=ref)
+        job = queue.get_job(job_id)
         db.session.refresh(job)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None

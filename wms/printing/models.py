@@ -2,6 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,15 @@ class JobStatus(StrEnum):
     SENDING = "sending"  # claimed by one sender; nobody else touches it
     SENT = "sent"  # the printer (or CUPS, or the folder) took the bytes
     FAILED = "failed"  # needs a person: the bytes may have reached the printer, or we gave up
+
+    @property
+    def label(self) -> str:
+        """The status in words, for the screens."""
+        return str(_JOB_STATUS_WORDS[self])
+
+
+_JOB_STATUS_WORDS = {JobStatus.QUEUED: _l("queued"), JobStatus.SENDING: _l("sending"), JobStatus.SENT: _l("sent"),
+                     JobStatus.FAILED: _l("failed")}
 
 
 class Printer(db.Model):
