@@ -74,6 +74,18 @@
     e.detail.parameters["scan_id"] = form.dataset.scanId;
   });
 
+  // Scanning MENU (a card at every station) from any screen goes back to the menu, as the ☰ Menu button does.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.detail.elt.closest ? e.detail.elt.closest("form") : null;
+    var input = form ? form.querySelector("input[name=scan]") : null;
+    var status = document.getElementById("status");
+    var menu = status && status.dataset.menuUrl;
+    if (input && menu && input.value.trim().toUpperCase() === "MENU") {
+      e.preventDefault();
+      window.location.assign(menu);
+    }
+  });
+
   document.addEventListener("htmx:afterRequest", function (e) {
     var xhr = e.detail.xhr;
     if (!xhr || !xhr.status) return;

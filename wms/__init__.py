@@ -156,6 +156,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _error_page(code, message):
+    """The error page in the layout of the screen it replaces: the handheld's under /hh/, the desk's else."""
+    template = "errors/hh_error.html" if request.path.startswith("/hh/") else "errors/error.html"
+    return render_template(template, code=code, message=message), code
+
+
 def _htmx_error(app: Flask, message, status: int):
     """An error that escaped a view, for htmx: shown above the screen, which stays as it was (its scan input
     included), instead of replacing the screen."""
@@ -174,7 +180,7 @@ def _register_error_handlers(app: Flask) -> None:
             return access.api_error(exc.status, str(exc), **exc.details)
         if request.headers.get("HX-Request"):
             return _htmx_error(app, str(exc), exc.status)
-        return render_template("errors/error.html", code=exc.status, message=str(exc)), exc.status
+        return _error_page(exc.status, str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -189,7 +195,7 @@ def _register_error_handlers(app: Flask) -> None:
             response = app.make_response(("", 400))
             response.headers["HX-Refresh"] = "true"
             return response
-        return render_template("errors/error.html", code=400, message=message), 400
+        return _error_page(400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -208,7 +214,7 @@ def _register_error_handlers(app: Flask) -> None:
             return access.api_error(exc.code or 500, str(message))
         if request.headers.get("HX-Request"):
             return _htmx_error(app, message, exc.code)
-        return render_template("errors/error.html", code=exc.code, message=message), exc.code
+        return _error_page(exc.code, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -221,4 +227,4 @@ def _register_error_handlers(app: Flask) -> None:
             return access.api_error(500, message)
         if request.headers.get("HX-Request"):
             return _htmx_error(app, message, 500)
-        return render_template("errors/error.html", code=500, message=message), 500
+        return _error_page(500, message)

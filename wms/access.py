@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from .auth.models import Role
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.hh_login", "auth.hh_badge", "health.healthz"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.hh_login", "auth.hh_badge", "health.healthz", "health.favicon"}
 _blueprint_roles: dict[str, Role] = {}
 
 

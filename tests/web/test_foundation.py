@@ -8,7 +8,7 @@ from tests.conftest import make_app
 from wms.auth.models import ApiToken, User
 from wms.extensions import db
 
-PUBLIC = {"/healthz", "/login", "/hh/login"}
+PUBLIC = {"/healthz", "/login", "/hh/login", "/favicon.ico"}
 
 
 def test_healthz_is_public_and_checks_the_database(client):
