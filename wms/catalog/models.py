@@ -120,6 +120,10 @@ class Lot(db.Model):
 
     __table_args__ = (db.UniqueConstraint("product_id", "code", name="uq_lots_product_code"),)
 
+    @property
+    def status_label(self) -> str:
+        return LotStatus.label_of(self.status)
+
     def is_expired(self, today: date) -> bool:
         return self.expires_on is not None and self.expires_on < today
 
