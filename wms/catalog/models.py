@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,20 @@ class LotStatus(StrEnum):
     QUARANTINE = "quarantine"
     BLOCKED = "blocked"
     RECALLED = "recalled"
+
+    @property
+    def label(self):
+        """The status in the reader's language ("released", "liberado")."""
+        return _LOT_STATUS_WORDS[self]
+
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        """The words for a status code kept in the database ("" for none; an unknown code as it is)."""
+        return str(cls(code).label) if code in cls._value2member_map_ else (code or "")
+
+
+_LOT_STATUS_WORDS = {LotStatus.RELEASED: _l("released"), LotStatus.QUARANTINE: _l("quarantine"),
+                     LotStatus.BLOCKED: _l("blocked"), LotStatus.RECALLED: _l("recalled")}
 
 
 class Product(db.Model):
@@ -104,6 +119,10 @@ class Lot(db.Model):
     )
 
     __table_args__ = (db.UniqueConstraint("product_id", "code", name="uq_lots_product_code"),)
+
+    @property
+    def status_label(self) -> str:
+        return LotStatus.label_of(self.status)
 
     def is_expired(self, today: date) -> bool:
         return self.expires_on is not None and self.expires_on < today

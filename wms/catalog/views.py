@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from .. import clock, gs1
 from ..access import blueprint_role
 from ..auth.models import Role, User
+from ..desk_forms import barcode_svg, is_fragment_request, read_csv_upload, whole_number
 from ..errors import DomainError
 from ..extensions import db
-from ..locations.views import barcode_svg, is_fragment_request, read_csv_upload, whole_number
 from . import rules, services
 from .models import BarcodeKind, Category, Lot, LotStatus, Product, ProductBarcode
 
@@ -32,12 +32,6 @@ BARCODE_KIND_LABELS = {
     BarcodeKind.CASE_GTIN: _l("Case GTIN"),
     BarcodeKind.INTERNAL: _l("Internal code"),
 }
-LOT_STATUS_LABELS = {
-    LotStatus.RELEASED: _l("Released"),
-    LotStatus.QUARANTINE: _l("Quarantine"),
-    LotStatus.BLOCKED: _l("Blocked"),
-    LotStatus.RECALLED: _l("Recalled"),
-}
 TEXT_FIELDS = ("sku", "name", "unit", "category", "anvisa_registration", "photo_url", "storage_notes")
 NUMBER_FIELDS = ("min_shelf_life_days", "weight_g", "length_mm", "width_mm", "height_mm")
 FLAG_FIELDS = ("lot_tracked", "expiry_tracked")
@@ -46,7 +40,7 @@ FLAG_FIELDS = ("lot_tracked", "expiry_tracked")
 @bp.context_processor
 def _labels():
     return {"category_labels": CATEGORY_LABELS, "barcode_kind_labels": BARCODE_KIND_LABELS,
-            "lot_status_labels": LOT_STATUS_LABELS}
+            "lot_status": LotStatus.label_of}
 
 
 def gtin_svg(code: str):
@@ -111,7 +105,6 @@ def new():
     try:
         product = services.create_product(barcodes=[(gtin, BarcodeKind.GTIN.value, 1)] if gtin else [], **values)
     except DomainError as exc:
-        db.session.rollback()
         return _form_page(None, dict(values, gtin=gtin, active=True), str(exc), 422)
     flash(_("Product %(sku)s created.", sku=product.sku), "success")
     return redirect(url_for(".detail", product_id=product.id))
@@ -129,7 +122,6 @@ def edit(product_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         return _form_page(services.get(product_id), dict(values, active="active" in request.form), str(exc), 422)
     flash(_("Product %(sku)s saved.", sku=values["sku"]), "success")
     return redirect(url_for(".detail", product_id=product_id))
@@ -182,7 +174,6 @@ def add_barcode(product_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         return _detail(services.get(product_id), barcode_form={"kind": kind, "code": code, "units": form.get("units", "")},
                        barcode_error=str(exc), status=422)
     flash(_("Barcode %(code)s added.", code=code), "success")
@@ -203,7 +194,6 @@ def import_upload():
     try:
         report = services.import_products_csv(read_csv_upload())
     except DomainError as exc:
-        db.session.rollback()
         error = str(exc)
     if report is not None and report.ok and not is_fragment_request():
         flash(_("%(count)s products imported.", count=report.created), "success")

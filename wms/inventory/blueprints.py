@@ -5,7 +5,7 @@ from ..handheld import add_menu_item
 
 
 def register(app) -> None:
-    from . import views
+    from . import handheld_count, handheld_move, views  # noqa: F401  (the move and count routes)
     from .handheld import bp as handheld_bp
 
     app.register_blueprint(handheld_bp)

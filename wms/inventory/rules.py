@@ -9,6 +9,14 @@ from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, LocationKind, Mixi
 
 ADJUSTMENT_REASONS = ("damaged", "found", "lost", "count_variance", "expired", "correction")
 
+# Which status a lot may take from the one it has.
+LOT_TRANSITIONS = {
+    LotStatus.RELEASED: {LotStatus.QUARANTINE, LotStatus.BLOCKED, LotStatus.RECALLED},
+    LotStatus.QUARANTINE: {LotStatus.RELEASED, LotStatus.BLOCKED, LotStatus.RECALLED},
+    LotStatus.BLOCKED: {LotStatus.RELEASED, LotStatus.QUARANTINE, LotStatus.RECALLED},
+    LotStatus.RECALLED: {LotStatus.BLOCKED},
+}
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -74,10 +82,3 @@ def count_variances(expected: dict, counted: dict) -> dict:
     keys = set(expected) | set(counted)
     return {key: counted.get(key, 0) - expected.get(key, 0) for key in keys}
 
-
-def parse_quantity(text: str, *, maximum: int = 1_000_000) -> int:
-    """A quantity typed on a handheld: a whole number of base units, at least 1."""
-    text = (text or "").strip()
-    if not text.isdigit() or not (1 <= int(text) <= maximum):
-        raise ValueError(_l("Type a whole number of units from 1 to %(max)s.", max=maximum))
-    return int(text)

@@ -9,6 +9,7 @@ Layout (kept as plain numbers so a supervisor can type them in):
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,26 @@ class LocationKind(StrEnum):
     CUSTOMER = "customer"
     ADJUSTMENT = "adjustment"
     SCRAP = "scrap"
+
+    @property
+    def label(self):
+        """The kind in the reader's language ("pick face")."""
+        return _KIND_WORDS[self]
+
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        """The words for a kind code kept in the database ("" for none; an unknown code as it is)."""
+        return str(cls(code).label) if code in cls._value2member_map_ else (code or "")
+
+
+_KIND_WORDS = {
+    LocationKind.RECEIVING: _l("receiving dock"), LocationKind.PICK_FACE: _l("pick face"),
+    LocationKind.RESERVE: _l("reserve"), LocationKind.STAGING: _l("staging"), LocationKind.PACKING: _l("packing"),
+    LocationKind.SHIPPING: _l("shipping dock"), LocationKind.QUARANTINE: _l("quarantine"),
+    LocationKind.RETURNS: _l("returns"), LocationKind.DAMAGED: _l("damaged goods"),
+    LocationKind.SUPPLIER: _l("supplier"), LocationKind.CUSTOMER: _l("customer"),
+    LocationKind.ADJUSTMENT: _l("inventory adjustment"), LocationKind.SCRAP: _l("scrap"),
+}
 
 
 VIRTUAL_KINDS = {LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.ADJUSTMENT, LocationKind.SCRAP}

@@ -4,16 +4,11 @@ Supervisors do all of it except the layout: creating a range or importing is pre
 row (CSV), all-or-nothing, audited and undone by deactivating, while the layout changes every pick walk's route,
 so saving it is for an admin.
 """
-import re
 
-import barcode
-from barcode.errors import BarcodeError
-from barcode.writer import SVGWriter
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +16,7 @@ from ..access import blueprint_role, requires
 from ..auth.models import Role
 from ..catalog import services as catalog
 from ..catalog.models import Product
+from ..desk_forms import barcode_svg, is_fragment_request, metres, read_csv_upload, whole_number
 from ..errors import DomainError
 from ..extensions import db
 from . import rules, services
@@ -29,79 +25,13 @@ from .models import VIRTUAL_KINDS, Location, LocationKind, Mixing, Zone
 bp = blueprint_role(Blueprint("locations", __name__, url_prefix="/desk/locations"), Role.SUPERVISOR)
 
 PER_PAGE = 50
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
-KIND_LABELS = {
-    LocationKind.RECEIVING: _l("Receiving dock"),
-    LocationKind.PICK_FACE: _l("Pick face"),
-    LocationKind.RESERVE: _l("Reserve"),
-    LocationKind.STAGING: _l("Staging"),
-    LocationKind.PACKING: _l("Packing"),
-    LocationKind.SHIPPING: _l("Shipping dock"),
-    LocationKind.QUARANTINE: _l("Quarantine"),
-    LocationKind.RETURNS: _l("Returns"),
-    LocationKind.DAMAGED: _l("Damaged / scrap"),
-    LocationKind.SUPPLIER: _l("Supplier (virtual)"),
-    LocationKind.CUSTOMER: _l("Customer (virtual)"),
-    LocationKind.ADJUSTMENT: _l("Inventory adjustment (virtual)"),
-    LocationKind.SCRAP: _l("Scrap (virtual)"),
-}
 PHYSICAL_KINDS = [kind for kind in LocationKind if kind not in VIRTUAL_KINDS]
 MIXING_LABELS = {
     Mixing.MIXED: _l("Any products and lots"),
     Mixing.ONE_PRODUCT: _l("One product"),
     Mixing.ONE_LOT: _l("One lot"),
 }
-
-
-def is_fragment_request() -> bool:
-    """htmx asks for a fragment, except when it restores history (then it wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-def whole_number(value: str | None, label, *, blank: int | None = None) -> int | None:
-    """A form field as an int; `blank` when empty; a DomainError naming the field otherwise."""
-    value = (value or "").strip()
-    if not value:
-        return blank
-    if not re.fullmatch(r"-?\d{1,9}", value):
-        raise DomainError(_l("%(field)s must be a whole number.", field=label))
-    return int(value)
-
-
-def metres(value: str | None, label) -> float:
-    try:
-        return float((value or "").strip().replace(",", "."))
-    except ValueError:
-        raise DomainError(_l("%(field)s must be a number of metres.", field=label)) from None
-
-
-def read_csv_upload() -> str:
-    """The uploaded CSV as text: UTF-8 (with or without BOM), else Windows-1252 as Excel saves it in Brazil."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise DomainError(_l("Choose a CSV file to import."))
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError(_l("The file is larger than 5 MB: split it into smaller files."))
-    if not data.strip():
-        raise DomainError(_l("The file is empty."))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def barcode_svg(symbology: str, code: str, **options) -> Markup | None:
-    """An inline SVG of a barcode (python-barcode escapes the text; the XML prologue is cut for inlining),
-    or None when the symbology cannot carry the code."""
-    writer_options = {"module_width": 0.33, "module_height": 16.0, "font_size": 11, "text_distance": 5.0,
-                      "quiet_zone": 3.0, "compress": False, **options}
-    try:
-        svg = barcode.get(symbology, code, writer=SVGWriter()).render(writer_options).decode("utf-8")
-    except (BarcodeError, ValueError):
-        return None
-    return Markup(svg[svg.index("<svg"):])  # made by python-barcode, its text escaped
 
 
 def _int_pair(prefix: str, label) -> tuple[int, int]:
@@ -114,7 +44,7 @@ def _int_pair(prefix: str, label) -> tuple[int, int]:
 
 @bp.context_processor
 def _labels():
-    return {"location_kind_labels": KIND_LABELS, "mixing_labels": MIXING_LABELS}
+    return {"mixing_labels": MIXING_LABELS}
 
 
 # List
@@ -204,7 +134,6 @@ def update(location_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         values = {key: form.get(key, "") for key in ("kind", "capacity_units", "mixing", "slot_sku", "slot_min",
                                                       "slot_max")}
         values["active"] = "active" in form
@@ -220,7 +149,6 @@ def block(location_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         return _detail(services.get(location_id), block_error=str(exc), status=422)
     flash(_("%(code)s is blocked: nothing will be put away or picked there.", code=location.code), "success")
     return redirect(url_for(".detail", location_id=location_id))
@@ -248,7 +176,6 @@ def new():
                 mixing=form.get("mixing") or None,
             )
         except DomainError as exc:
-            db.session.rollback()
             error = str(exc)
         else:
             flash(_("Location %(code)s created.", code=location.code), "success")
@@ -297,7 +224,6 @@ def range_create():
                      last=made[-1].code), "success")
             return redirect(url_for(".index", prefix=made[0].code.split("-")[0] + "-"))
     except DomainError as exc:
-        db.session.rollback()
         error = str(exc)
     status = 422 if error else 200
     if is_fragment_request():
@@ -317,7 +243,6 @@ def import_upload():
     try:
         report = services.import_csv(read_csv_upload())
     except DomainError as exc:
-        db.session.rollback()
         error = str(exc)
     if report is not None and report.ok and not is_fragment_request():
         flash(_("%(count)s locations imported.", count=report.created), "success")
@@ -364,7 +289,6 @@ def save_layout():
     except DomainError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         values = {key: form.get(key, "") for key in ("aisle_length_m", "aisle_pitch_m", "bay_width_m", "depot_x_m")}
         values["cross_aisles_m"] = [v for v in form.getlist("cross_aisles_m") if v.strip()]
         return _layout_page(values, str(exc), 422)

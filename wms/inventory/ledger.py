@@ -1,0 +1,248 @@
+"""The stock ledger: every change of stock is a move written by `apply_move`, in the caller's transaction.
+
+Locking: stock items are locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) in id
+order before they are read for a decision, so two workers taking the last units of a bin cannot both succeed,
+and two transactions never wait on each other in a circle.
+
+Also here: a worker's move of loose units (`move_stock`), the stock-available event, and the check that every
+stock item equals its ledger.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import clock, idempotency, uow
+from ..catalog.models import Lot, Product
+from ..dbtypes import utcnow
+from ..errors import Conflict, DomainError, NotFound
+from ..extensions import db
+from ..locations import services as locations
+from ..locations.models import PICKABLE_KINDS, Location, LocationKind, Mixing
+from ..messages import StockBecameAvailable
+from ..uow import use_case
+from . import rules
+from .models import Lpn, Move, StockItem, item_key
+
+
+def stock_became_available(product_ids: Iterable[int], user_id: int | None) -> None:
+    """Say that these products have more sellable stock (back-orders get it once this commits)."""
+    product_ids = tuple(sorted(set(product_ids)))
+    if product_ids:
+        uow.publish(StockBecameAvailable(product_ids, user_id))
+
+
+def lock_items(keys: Iterable[str]) -> dict[str, StockItem]:
+    """Lock the stock items with these keys, in id order, and return them fresh from the database."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    rows = db.session.scalars(
+        select(StockItem)
+        .where(StockItem.key.in_(keys))
+        .order_by(StockItem.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {row.key: row for row in rows}
+
+
+def lock_items_where(*criteria) -> list[StockItem]:
+    return list(
+        db.session.scalars(
+            select(StockItem).where(*criteria).order_by(StockItem.id).with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _ensure_item(location_id: int, product_id: int, lot_id: int | None, lpn_id: int | None) -> str:
+    """Create the (empty) stock item if it is new, without ever failing on a concurrent creation."""
+    key = item_key(location_id, product_id, lot_id, lpn_id)
+    values = dict(key=key, location_id=location_id, product_id=product_id, lot_id=lot_id, lpn_id=lpn_id,
+                  quantity=0, reserved=0, updated_at=utcnow())
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(StockItem).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    return key
+
+
+def _destination(location: Location, items: list[StockItem], incoming: int) -> rules.Destination:
+    return rules.Destination(
+        code=location.code,
+        kind=location.kind_enum,
+        active=location.active,
+        blocked=location.blocked,
+        mixing=Mixing(location.mixing),
+        capacity_units=location.capacity_units,
+        units_now=sum(i.quantity for i in items),
+        products_now=frozenset(i.product_id for i in items if i.quantity > 0),
+        lots_now=frozenset(i.lot_id for i in items if i.quantity > 0),
+    )
+
+
+def goods(product: Product, lot: Lot | None, quantity: int) -> rules.Goods:
+    return rules.Goods(
+        product_id=product.id, sku=product.sku, lot_id=lot.id if lot else None, lot_code=lot.code if lot else None,
+        lot_status=lot.status if lot else None, expires_on=lot.expires_on if lot else None, quantity=quantity,
+    )
+
+
+def quarantine_code(warehouse_id: int) -> str | None:
+    place = locations.first_of_kind(warehouse_id, LocationKind.QUARANTINE)
+    return place.code if place else None
+
+
+def check_destination(location: Location, product: Product, lot: Lot | None, quantity: int) -> None:
+    """Raise if the goods may not be put there (blocked, expired or unreleased lot into picking, mixing,
+    capacity). Reads the location's current contents."""
+    if location.capacity_units is not None or location.mixing != Mixing.MIXED:
+        # Two moves into a bin with a limit must not both pass the check: hold the bin's row.
+        db.session.execute(select(Location.id).where(Location.id == location.id).with_for_update())
+    items = list(db.session.scalars(select(StockItem).where(StockItem.location_id == location.id,
+                                                             StockItem.quantity > 0)
+                                    .execution_options(populate_existing=True)))
+    problem = rules.destination_problem(
+        _destination(location, items, quantity), goods(product, lot, quantity), clock.today(),
+        quarantine_code(location.warehouse_id),
+    )
+    if problem:
+        raise DomainError(problem)
+
+
+def apply_move(*, product: Product, lot: Lot | None, source: Location, target: Location, quantity: int,
+               reason: str, user_id: int | None, document: str | None = None, note: str | None = None,
+               from_lpn: Lpn | None = None, to_lpn: Lpn | None = None, check_target: bool = True) -> Move:
+    """Move units in the caller's transaction: lock, check, update both stock items, write the ledger.
+
+    Virtual locations (supplier, customer, adjustment, scrap) keep no stock items: their balance is the
+    ledger's, and may be negative (the supplier has given more than it holds here).
+    """
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise DomainError(_l("The quantity must be a whole number of at least 1."))
+    if product.lot_tracked and lot is None:
+        raise DomainError(_l("%(sku)s is tracked by lot: scan or type the lot.", sku=product.sku))
+    if lot is not None and lot.product_id != product.id:
+        raise DomainError(_l("Lot %(lot)s is not a lot of %(sku)s.", lot=lot.code, sku=product.sku))
+    if source.id == target.id and (from_lpn.id if from_lpn else None) == (to_lpn.id if to_lpn else None):
+        raise DomainError(_l("Stock is already in %(code)s.", code=target.code))
+    lot_id = lot.id if lot else None
+    keys = []
+    source_key = target_key = None
+    if not source.is_virtual:
+        source_key = item_key(source.id, product.id, lot_id, from_lpn.id if from_lpn else None)
+        keys.append(source_key)
+    if not target.is_virtual:
+        if check_target:
+            check_destination(target, product, lot, quantity)
+        target_key = _ensure_item(target.id, product.id, lot_id, to_lpn.id if to_lpn else None)
+        keys.append(target_key)
+    locked = lock_items(keys)
+    if source_key is not None:
+        item = locked.get(source_key)
+        on_hand = item.quantity if item else 0
+        free = item.available if item else 0
+        if free < quantity:
+            lot_text = " " + str(_l("lot")) + " " + lot.code if lot else ""  # babel does not look inside f-strings
+            if on_hand >= quantity:
+                raise Conflict(_l("Only %(free)s of %(sku)s%(lot)s at %(code)s are free; the rest is reserved "
+                                  "for orders.", free=free, sku=product.sku, lot=lot_text, code=source.code))
+            raise DomainError(_l("Only %(qty)s of %(sku)s%(lot)s at %(code)s, not %(wanted)s.", qty=on_hand,
+                                 sku=product.sku, lot=lot_text, code=source.code, wanted=quantity))
+        item.quantity -= quantity
+    if target_key is not None:
+        locked[target_key].quantity += quantity
+    move = Move(
+        product_id=product.id, lot_id=lot_id, from_location_id=source.id, to_location_id=target.id,
+        from_lpn_id=from_lpn.id if from_lpn else None, to_lpn_id=to_lpn.id if to_lpn else None,
+        quantity=quantity, reason=reason, document=document, note=note, user_id=user_id,
+    )
+    db.session.add(move)
+    if to_lpn is not None and not target.is_virtual:
+        to_lpn.location_id = target.id
+    return move
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    move_id: int
+    sku: str
+    lot: str | None
+    quantity: int
+    source: str
+    target: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _result(move: Move, product: Product, lot: Lot | None, source: Location, target: Location) -> MoveResult:
+    return MoveResult(move.id, product.sku, lot.code if lot else None, move.quantity, source.code, target.code)
+
+
+@use_case
+@idempotency.by_scan_id("stock.move")
+def move_stock(*, product_id: int, lot_id: int | None, source_id: int, target_id: int, quantity: int,
+               user_id: int | None, from_lpn_id: int | None = None, to_lpn_id: int | None = None,
+               reason: str = "move", note: str | None = None) -> dict:
+    """Move units between two physical places (a worker's move). Applied once per scan id."""
+    product = db.session.get(Product, product_id)
+    lot = db.session.get(Lot, lot_id) if lot_id else None
+    source, target = db.session.get(Location, source_id), db.session.get(Location, target_id)
+    if product is None or source is None or target is None:
+        raise NotFound(_l("Product or location not found."))
+    if source.is_virtual or target.is_virtual:
+        raise DomainError(_l("A move goes from one physical place to another."))
+    move = apply_move(
+        product=product, lot=lot, source=source, target=target, quantity=quantity, reason=reason,
+        user_id=user_id, note=note, from_lpn=db.session.get(Lpn, from_lpn_id) if from_lpn_id else None,
+        to_lpn=db.session.get(Lpn, to_lpn_id) if to_lpn_id else None,
+    )
+    db.session.flush()
+    result = _result(move, product, lot, source, target).as_dict()
+    if target.kind_enum in PICKABLE_KINDS and not source.is_pickable:
+        stock_became_available({product_id}, user_id)
+    return result
+
+
+def ledger_balance(location_id: int, product_id: int, lot_id: int | None, lpn_id: int | None) -> int:
+    into = select(func.coalesce(func.sum(Move.quantity), 0)).where(
+        Move.to_location_id == location_id, Move.product_id == product_id,
+        Move.lot_id.is_(lot_id) if lot_id is None else Move.lot_id == lot_id,
+        Move.to_lpn_id.is_(lpn_id) if lpn_id is None else Move.to_lpn_id == lpn_id)
+    out = select(func.coalesce(func.sum(Move.quantity), 0)).where(
+        Move.from_location_id == location_id, Move.product_id == product_id,
+        Move.lot_id.is_(lot_id) if lot_id is None else Move.lot_id == lot_id,
+        Move.from_lpn_id.is_(lpn_id) if lpn_id is None else Move.from_lpn_id == lpn_id)
+    return db.session.scalar(into) - db.session.scalar(out)
+
+
+def stock_mismatches() -> list[dict]:
+    """Every stock item whose quantity differs from its ledger sum (empty when the books are right).
+    One grouped query per direction: fast enough for hundreds of thousands of moves."""
+    balances: dict[str, int] = {}
+    for column_loc, column_lpn, sign in ((Move.to_location_id, Move.to_lpn_id, 1),
+                                         (Move.from_location_id, Move.from_lpn_id, -1)):
+        rows = db.session.execute(
+            select(column_loc, Move.product_id, Move.lot_id, column_lpn, func.sum(Move.quantity))
+            .group_by(column_loc, Move.product_id, Move.lot_id, column_lpn)
+        )
+        for location_id, product_id, lot_id, lpn_id, total in rows:
+            key = item_key(location_id, product_id, lot_id, lpn_id)
+            balances[key] = balances.get(key, 0) + sign * int(total)
+    physical = set(db.session.scalars(select(Location.id).where(Location.kind.not_in(
+        [k.value for k in (LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.ADJUSTMENT,
+                           LocationKind.SCRAP)]))))
+    problems = []
+    items = {i.key: i for i in db.session.scalars(select(StockItem))}
+    for key in set(balances) | set(items):
+        location_id = int(key.split(":")[0])
+        if location_id not in physical:
+            continue
+        ledger = balances.get(key, 0)
+        cached = items[key].quantity if key in items else 0
+        if ledger != cached or cached < 0:
+            problems.append({"key": key, "ledger": ledger, "item": cached})
+    return problems

@@ -1,0 +1,383 @@
+"""Read queries of the stock desk: one per screen, shaped for it. Nothing here writes."""
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from math import ceil
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import User
+from ..catalog.models import Lot, LotStatus, Product
+from ..extensions import db
+from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Zone
+from . import ledger
+from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
+
+PER_PAGE = 50
+
+
+# ---------------------------------------------------------------------------------------------- paging
+
+@dataclass
+class Page:
+    """One page of a list, in the shape of Flask-SQLAlchemy's Pagination (the desk's one pager reads it)."""
+
+    page: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def of(cls, total: int, wanted: int | None) -> "Page":
+        page = cls(page=1, total=total)
+        page.page = min(max(wanted or 1, 1), page.pages)
+        return page
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1 if self.page > 1 else None)
+    next_num = property(lambda self: self.page + 1 if self.page < self.pages else None)
+
+    def iter_pages(self, *, left_edge=2, left_current=2, right_current=4, right_edge=2):
+        """Page numbers to link, with None for a gap (Flask-SQLAlchemy's rule)."""
+        end = self.pages + 1
+        left_end = min(1 + left_edge, end)
+        yield from range(1, left_end)
+        if left_end == end:
+            return
+        mid_start, mid_end = max(left_end, self.page - left_current), min(self.page + right_current + 1, end)
+        if mid_start > left_end:
+            yield None
+        yield from range(mid_start, mid_end)
+        if mid_end == end:
+            return
+        right_start = max(mid_end, end - right_edge)
+        if right_start > mid_end:
+            yield None
+        yield from range(right_start, end)
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+# ---------------------------------------------------------------------------------------------- stock
+
+@dataclass
+class StockFilter:
+    """The filters of the stock screens, read from the query string (and written back into links)."""
+
+    q: str = ""  # SKU or name
+    location: str = ""  # code prefix
+    zone: str = ""
+    lot: str = ""
+    status: str = ""
+    kind: str = ""
+    available: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "StockFilter":
+        status = args.get("status", "")
+        kind = args.get("kind", "")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            location=args.get("location", "").strip().upper()[:40],
+            zone=args.get("zone", "").strip().upper()[:20],
+            lot=args.get("lot", "").strip()[:20],
+            status=status if status in {s.value for s in LotStatus} else "",
+            kind=kind if kind in {k.value for k in LocationKind if k not in VIRTUAL_KINDS} else "",
+            available=args.get("available") in ("1", "on", "true", "yes"),
+        )
+
+    def args(self) -> dict:
+        values = {k: v for k, v in self.__dict__.items() if v and k != "available"}
+        if self.available:
+            values["available"] = "1"
+        return values
+
+    def criteria(self) -> list:
+        where = [StockItem.quantity > 0]
+        if self.q:
+            where.append(or_(Product.sku.icontains(self.q, autoescape=True),
+                             Product.name.icontains(self.q, autoescape=True)))
+        if self.location:
+            where.append(Location.code.startswith(self.location, autoescape=True))
+        if self.zone:
+            where.append(Zone.code == self.zone)
+        if self.lot:
+            where.append(Lot.code.icontains(self.lot, autoescape=True))
+        if self.status:
+            where.append(Lot.status == self.status)
+        if self.kind:
+            where.append(Location.kind == self.kind)
+        if self.available:
+            where.append(StockItem.quantity > StockItem.reserved)
+        return where
+
+
+def stock_select(filters: StockFilter, *columns):
+    return (
+        select(*columns)
+        .select_from(StockItem)
+        .join(Location, StockItem.location_id == Location.id)
+        .join(Product, StockItem.product_id == Product.id)
+        .outerjoin(Lot, StockItem.lot_id == Lot.id)
+        .outerjoin(Zone, Location.zone_id == Zone.id)
+        .outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
+        .where(*filters.criteria())
+    )
+
+
+ON_HAND = func.sum(StockItem.quantity).label("on_hand")
+RESERVED = func.sum(StockItem.reserved).label("reserved")
+AVAILABLE = (func.sum(StockItem.quantity) - func.sum(StockItem.reserved)).label("available")
+
+
+def stock_query(view: str, filters: StockFilter):
+    """Stock by product, by lot or (else) by location, with the filters applied."""
+    if view == "product":
+        return stock_select(
+            filters, Product.id.label("product_id"), Product.sku, Product.name, Product.unit, ON_HAND, RESERVED,
+            AVAILABLE, func.count(func.distinct(StockItem.location_id)).label("places"),
+            func.count(func.distinct(StockItem.lot_id)).label("lots"),
+        ).group_by(Product.id, Product.sku, Product.name, Product.unit).order_by(Product.sku)
+    if view == "lot":
+        return stock_select(
+            filters, Product.id.label("product_id"), Product.sku, Product.name, Lot.id.label("lot_id"),
+            Lot.code.label("lot_code"), Lot.expires_on, Lot.status, ON_HAND, RESERVED, AVAILABLE,
+            func.count(func.distinct(StockItem.location_id)).label("places"),
+        ).group_by(Product.id, Product.sku, Product.name, Lot.id, Lot.code, Lot.expires_on, Lot.status).order_by(
+            Lot.expires_on.is_(None), Lot.expires_on, Product.sku, Lot.code)
+    return stock_select(
+        filters, StockItem.id.label("item_id"), Location.id.label("location_id"), Location.code.label("location"),
+        Location.kind, Zone.code.label("zone"), Product.id.label("product_id"), Product.sku, Product.name,
+        Lot.id.label("lot_id"), Lot.code.label("lot_code"), Lot.expires_on, Lot.status, Lpn.code.label("lpn"),
+        StockItem.quantity.label("on_hand"), StockItem.reserved.label("reserved"),
+        (StockItem.quantity - StockItem.reserved).label("available"),
+    ).order_by(Location.code, Product.sku, Lot.code, Lpn.code)
+
+
+def stock_totals(filters: StockFilter) -> tuple[int, int]:
+    """Units on hand and reserved under the filters."""
+    return tuple(db.session.execute(stock_select(
+        filters, func.coalesce(func.sum(StockItem.quantity), 0), func.coalesce(func.sum(StockItem.reserved), 0)
+    )).one())
+
+
+def zone_codes() -> list[str]:
+    return list(db.session.scalars(select(Zone.code).distinct().order_by(Zone.code)))
+
+
+# ---------------------------------------------------------------------------------------------- ledger
+
+def ledger_moves(subject: str, subject_id: int, wanted_page: int | None) -> tuple[Page, list[Move], int]:
+    """A page of the moves of a product, a location or a lot (newest first), and its units on hand now."""
+    where = {
+        "product": Move.product_id == subject_id,
+        "location": or_(Move.from_location_id == subject_id, Move.to_location_id == subject_id),
+        "lot": Move.lot_id == subject_id,
+    }[subject]
+    query = select(Move).where(where)
+    page = Page.of(count(query), wanted_page)
+    moves = list(db.session.scalars(
+        query.options(selectinload(Move.product), selectinload(Move.lot), selectinload(Move.from_location),
+                      selectinload(Move.to_location))
+        .order_by(Move.at.desc(), Move.id.desc()).limit(page.per_page).offset(page.offset)
+    ))
+    on_hand = {
+        "product": StockItem.product_id == subject_id,
+        "location": StockItem.location_id == subject_id,
+        "lot": StockItem.lot_id == subject_id,
+    }[subject]
+    units = db.session.scalar(select(func.coalesce(func.sum(StockItem.quantity), 0)).where(on_hand))
+    return page, moves, units
+
+
+# ---------------------------------------------------------------------------------------------- expiry
+
+@dataclass
+class ExpiringLot:
+    lot: Lot
+    product: Product
+    days_left: int
+    places: list[tuple[Location, int, int]] = field(default_factory=list)  # (location, on hand, reserved)
+
+    @property
+    def units(self) -> int:
+        return sum(qty for _place, qty, _reserved in self.places)
+
+    @property
+    def units_in_picking(self) -> int:
+        return sum(qty for place, qty, _reserved in self.places if place.kind_enum in PICKABLE_KINDS)
+
+
+def expiring_lots(today: date, days: int) -> list[ExpiringLot]:
+    """Lots with stock that expired already or expire within `days`, soonest first, with where they lie."""
+    rows = db.session.execute(
+        select(Lot, Product, Location, StockItem.quantity, StockItem.reserved)
+        .join(StockItem, StockItem.lot_id == Lot.id).join(Product, Lot.product_id == Product.id)
+        .join(Location, StockItem.location_id == Location.id)
+        .where(StockItem.quantity > 0, Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days))
+        .order_by(Lot.expires_on, Product.sku, Lot.code, Location.code)
+    ).all()
+    lots: dict[int, ExpiringLot] = {}
+    for lot, product, location, quantity, reserved in rows:
+        entry = lots.setdefault(lot.id, ExpiringLot(lot, product, (lot.expires_on - today).days))
+        entry.places.append((location, quantity, reserved))
+    return list(lots.values())
+
+
+# ---------------------------------------------------------------------------------------------- lots
+
+def lot_items(lot_id: int) -> list[StockItem]:
+    """Where the lot's stock lies, by location code."""
+    return list(db.session.scalars(
+        select(StockItem).join(Location, StockItem.location_id == Location.id)
+        .where(StockItem.lot_id == lot_id, StockItem.quantity > 0)
+        .options(selectinload(StockItem.location), selectinload(StockItem.lpn)).order_by(Location.code)
+    ))
+
+
+def shipped_units(lot_id: int) -> int:
+    """Units of the lot that went to customers, less what came back."""
+    customer_kind = LocationKind.CUSTOMER.value
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Move.quantity), 0)).join(Location, Move.to_location_id == Location.id)
+        .where(Move.lot_id == lot_id, Location.kind == customer_kind)
+    ) - db.session.scalar(
+        select(func.coalesce(func.sum(Move.quantity), 0)).join(Location, Move.from_location_id == Location.id)
+        .where(Move.lot_id == lot_id, Location.kind == customer_kind)
+    )
+
+
+# ---------------------------------------------------------------------------------------------- adjustments
+
+@dataclass
+class AdjustmentRow:
+    adjustment: Adjustment
+    requested_by: str
+    decided_by: str
+    on_hand: int  # of the stock item it corrects, now
+    lpn: str | None
+
+
+def adjustment_rows(query) -> list[AdjustmentRow]:
+    adjustments = db.session.scalars(query.options(
+        selectinload(Adjustment.location), selectinload(Adjustment.product), selectinload(Adjustment.lot))).all()
+    names = user_names([a.requested_by_id for a in adjustments] + [a.decided_by_id for a in adjustments])
+    keys = {a.id: item_key(a.location_id, a.product_id, a.lot_id, a.lpn_id) for a in adjustments}
+    on_hand = dict(db.session.execute(
+        select(StockItem.key, StockItem.quantity).where(StockItem.key.in_(set(keys.values())))).all())
+    plates = plate_codes(a.lpn_id for a in adjustments)
+    return [AdjustmentRow(a, names.get(a.requested_by_id, ""), names.get(a.decided_by_id, ""),
+                          on_hand.get(keys[a.id], 0), plates.get(a.lpn_id)) for a in adjustments]
+
+
+def pending_adjustments() -> list[AdjustmentRow]:
+    return adjustment_rows(select(Adjustment).where(Adjustment.status == AdjustmentStatus.PENDING.value)
+                           .order_by(Adjustment.requested_at, Adjustment.id))
+
+
+def recent_adjustments(limit: int = 20) -> list[AdjustmentRow]:
+    return adjustment_rows(select(Adjustment).where(Adjustment.status != AdjustmentStatus.PENDING.value)
+                           .order_by(Adjustment.decided_at.desc(), Adjustment.id.desc()).limit(limit))
+
+
+def plate_codes(lpn_ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in lpn_ids if i}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Lpn.id, Lpn.code).where(Lpn.id.in_(wanted))).all())
+
+
+# ---------------------------------------------------------------------------------------------- counts
+
+@dataclass
+class CountListing:
+    tasks: list[CountTask]
+    page: Page
+    lines: dict[int, int]  # task id -> lines counted
+    variances: dict[int, int]  # task id -> lines that differ
+    pending: dict[int, int]  # task id -> adjustments waiting
+    tallies: dict[str, int]  # status -> tasks
+    names: dict[int, str]
+
+
+def count_listing(status: str, wanted_page: int | None) -> CountListing:
+    query = select(CountTask).where(CountTask.status == status)
+    page = Page.of(count(query), wanted_page)
+    tasks = list(db.session.scalars(query.options(selectinload(CountTask.location))
+                                    .order_by(CountTask.id.desc()).limit(page.per_page).offset(page.offset)))
+    ids = [t.id for t in tasks]
+    lines = dict(db.session.execute(select(CountLine.task_id, func.count()).where(CountLine.task_id.in_(ids))
+                                    .group_by(CountLine.task_id)).all())
+    variances = dict(db.session.execute(
+        select(CountLine.task_id, func.count()).where(CountLine.task_id.in_(ids),
+                                                      CountLine.counted != CountLine.expected)
+        .group_by(CountLine.task_id)).all())
+    pending = dict(db.session.execute(
+        select(Adjustment.count_task_id, func.count()).where(Adjustment.count_task_id.in_(ids),
+                                                             Adjustment.status == AdjustmentStatus.PENDING.value)
+        .group_by(Adjustment.count_task_id)).all())
+    tallies = dict(db.session.execute(select(CountTask.status, func.count()).group_by(CountTask.status)).all())
+    names = user_names([t.created_by_id for t in tasks] + [t.counted_by_id for t in tasks])
+    return CountListing(tasks, page, lines, variances, pending, tallies, names)
+
+
+def count_adjustments(task_id: int) -> list[AdjustmentRow]:
+    return adjustment_rows(select(Adjustment).where(Adjustment.count_task_id == task_id).order_by(Adjustment.id))
+
+
+# ---------------------------------------------------------------------------------------------- check
+
+@dataclass
+class Mismatch:
+    location: Location | None
+    product: Product | None
+    lot: Lot | None
+    lpn: str | None
+    item: int
+    ledger: int
+
+
+def mismatches() -> list[Mismatch]:
+    """Every stock item that disagrees with its ledger, with what it is, by location and SKU."""
+    problems = ledger.stock_mismatches()
+    parts = [tuple(int(p) for p in problem["key"].split(":")) for problem in problems]
+
+    def load(model, ids):
+        ids = {i for i in ids if i}
+        return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+    places = load(Location, (p[0] for p in parts))
+    products = load(Product, (p[1] for p in parts))
+    lots = load(Lot, (p[2] for p in parts))
+    plates = load(Lpn, (p[3] for p in parts))
+    found = [
+        Mismatch(places.get(loc), products.get(prod), lots.get(lot), plates[lpn].code if lpn in plates else None,
+                 problem["item"], problem["ledger"])
+        for (loc, prod, lot, lpn), problem in zip(parts, problems, strict=True)
+    ]
+    found.sort(key=lambda m: (m.location.code if m.location else "", m.product.sku if m.product else ""))
+    return found
+
+
+def books_size() -> tuple[int, int]:
+    """How many stock items and ledger moves there are."""
+    return (db.session.scalar(select(func.count()).select_from(StockItem)),
+            db.session.scalar(select(func.count()).select_from(Move)))
