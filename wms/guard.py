@@ -77,7 +77,7 @@ def check_request() -> None:
     if request.is_json and request.content_length:
         data = request.get_json(silent=True)
         if data is None:
-            error = DomainError(_l("The body is not valid JSON (or is nested too deeply)."))
+            error = DomainError(_l("The body must be a JSON object (Content-Type: application/json)."))
             error.status = 400
             raise error
         if forbidden_text(data):
