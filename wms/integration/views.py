@@ -88,7 +88,7 @@ def endpoint(endpoint_id: int):
     deliveries = db.session.scalars(
         query.order_by(WebhookDelivery.event_id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     kinds = dict(db.session.execute(select(Event.id, Event.kind).where(
-        Event.id.in_([d.event_id for d in deliveries])))) if deliveries else {}
+        Event.id.in_([d.event_id for d in deliveries]))).all()) if deliveries else {}
     return render_template("integration/desk/endpoint.html", endpoint=chosen, deliveries=deliveries, kinds=kinds,
                            state=state, page=page, pages=pages, total=total)
 
