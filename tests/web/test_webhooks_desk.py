@@ -130,4 +130,4 @@ def test_the_desk_speaks_portuguese(client, auth):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt-BR"
     client.post("/language", data={"locale": "pt_BR"})
     page = client.get("/desk/integration/webhooks")
-    assert "Adicionar um endpoint".encode() in page.data
+    assert b"Adicionar um endpoint" in page.data
