@@ -109,6 +109,27 @@ def register(app) -> None:
 
     register_printing(app)
 
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="One pass over every queue, then exit.")
+    @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
+                  help="Seconds to sleep when a pass found nothing to do.")
+    @with_appcontext
+    def worker(once: bool, interval: float):
+        """Deliver webhooks, send customer e-mails, drain the print queue and retry failed handlers, until
+        stopped (Ctrl-C / SIGTERM). Run as many as you like on PostgreSQL."""
+        import logging
+        import signal
+        import threading
+
+        from .integration.worker import run
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+        run(interval=interval, stop=stop, once=once, echo=click.echo)
+
     @app.cli.command("run")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)

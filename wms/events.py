@@ -1,8 +1,9 @@
 """The outbox: events for other systems (the ERP), written in the same transaction as the change they report.
 
 `emit(kind, payload)` adds a row to the caller's transaction, so an event exists exactly when its change does.
-A publisher (not part of this service yet) reads `pending()` in id order, delivers each event, and marks it
-published; a consumer must accept an event twice, since a publisher may crash between sending and marking.
+`wms worker` (wms/integration/outbox.py) publishes them in id order: each becomes one webhook delivery per
+endpoint that subscribes to its kind (and the customer e-mail it asks for) and is marked published. Receivers
+must accept an event twice (same webhook-id), since a worker may die between sending and marking.
 """
 from datetime import datetime
 from typing import Any

@@ -1,0 +1,199 @@
+"""Customer e-mails from the outbox, through the SMTP server in WMS_SMTP_URL.
+
+Each e-mail is a `mail_messages` row made when its event was published (one per event and template), claimed
+by one worker, sent, and marked sent: never made twice. A mail server that is down or answers 4xx leaves it
+due again later; a 5xx refusal gives up and shows the error on the row. A worker killed between the server's
+"250 OK" and the mark would send it again once its lease runs out; the Message-ID is the same both times
+(<wms-event-<id>-<template>@...>), so a mailbox can tell it is the same message.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select, update
+
+from ..dbtypes import utcnow
+from ..extensions import db
+from ..uow import unit_of_work
+from . import rules
+from .models import MailMessage, SendStatus
+from .settings import setting
+
+log = logging.getLogger(__name__)
+DEFAULT_SENDER = "Retaguarda WMS <no-reply@localhost>"
+
+
+@dataclass
+class Mailed:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.sent) + len(self.retrying) + len(self.failed)
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    text: str
+    html: str
+
+
+def _shipments(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    shipments = payload.get("shipments") if isinstance(payload.get("shipments"), list) else []
+    shown = []
+    for shipment in shipments:
+        if isinstance(shipment, dict):
+            shown.append({"tracking_code": str(shipment.get("tracking_code") or "")[:60],
+                          "carrier": str(shipment.get("carrier") or "")[:60],
+                          "service": str(shipment.get("service") or "")[:60],
+                          "tracking_url": rules.safe_link(shipment.get("tracking_url"))})
+    return shown
+
+
+def compose(template: str, payload: dict[str, Any], locale: str) -> Letter:
+    """The e-mail for an event, in the customer's language (templates in templates/mail/)."""
+    customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    context = {
+        "customer_name": str(customer.get("name") or "")[:120],
+        "order": str(payload.get("channel_order_id") or payload.get("order_id") or "")[:60],
+        "shipments": _shipments(payload),
+    }
+    with force_locale(rules.mail_locale(locale)):
+        subject = _("Your order %(order)s is on its way", order=context["order"])
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
+    return Letter(subject, text, html)
+
+
+def _message(row: MailMessage, letter: Letter, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = letter.subject
+    message["From"] = sender
+    message["To"] = formataddr(("", row.recipient))
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<wms-event-{row.event_id}-{row.template}@{domain}>"
+    message.set_content(letter.text)
+    message.add_alternative(letter.html, subtype="html")
+    return message
+
+
+def _smtp_send(message: EmailMessage, settings: rules.SmtpSettings, timeout: float) -> None:
+    context = ssl.create_default_context()
+    client_class = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
+    kwargs = {"context": context} if settings.ssl else {}
+    with client_class(settings.host, settings.port, timeout=timeout, **kwargs) as client:
+        if settings.starttls:
+            client.starttls(context=context)
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        client.send_message(message)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=float(setting("WMS_MAIL_LEASE", 120.0)))
+
+
+def _claim() -> tuple[int, str] | None:
+    for _attempt in range(20):
+        with unit_of_work():
+            now = utcnow()
+            found = db.session.execute(
+                select(MailMessage.id, MailMessage.status, MailMessage.claim)
+                .where(or_(and_(MailMessage.status == SendStatus.PENDING.value, MailMessage.next_attempt_at <= now),
+                           and_(MailMessage.status == SendStatus.SENDING.value,
+                                MailMessage.claimed_at < now - _lease())))
+                .order_by(MailMessage.next_attempt_at, MailMessage.id).limit(1)
+                .with_for_update(skip_locked=True)).first()
+            if found is None:
+                return None
+            token = secrets.token_hex(16)
+            taken = db.session.execute(
+                update(MailMessage)
+                .where(MailMessage.id == found.id, MailMessage.status == found.status,
+                       (MailMessage.claim == found.claim) if found.claim else MailMessage.claim.is_(None))
+                .values(status=SendStatus.SENDING.value, claim=token, claimed_at=now,
+                        attempts=MailMessage.attempts + 1)
+                .execution_options(synchronize_session=False)).rowcount
+            if taken == 1:
+                return found.id, token
+    return None
+
+
+def _mark(mail_id: int, token: str, **values) -> bool:
+    with unit_of_work():
+        return bool(db.session.execute(
+            update(MailMessage).where(MailMessage.id == mail_id, MailMessage.claim == token)
+            .values(claim=None, **values).execution_options(synchronize_session=False)).rowcount)
+
+
+def _permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and code >= 500 and not isinstance(exc, smtplib.SMTPServerDisconnected)
+
+
+def send_one(settings: rules.SmtpSettings) -> tuple[int, str] | None:
+    claimed = _claim()
+    if claimed is None:
+        return None
+    mail_id, token = claimed
+    with unit_of_work():
+        row = db.session.get(MailMessage, mail_id)
+        db.session.refresh(row)
+        payload = row.event.payload if isinstance(row.event.payload, dict) else {}
+        letter = compose(row.template, payload, row.locale)
+        sender = settings.sender or str(setting("WMS_MAIL_FROM", DEFAULT_SENDER))
+        message = _message(row, letter, sender)
+        attempts = row.attempts
+    try:
+        _smtp_send(message, settings, float(setting("WMS_MAIL_TIMEOUT", 30.0)))
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        wait = None if _permanent(exc) else rules.mail_retry_after(attempts)
+        if wait is None:
+            _mark(mail_id, token, status=SendStatus.FAILED.value, last_error=error)
+            log.warning("e-mail %s given up: %s", mail_id, error)
+            return mail_id, "failed"
+        _mark(mail_id, token, status=SendStatus.PENDING.value, last_error=error, next_attempt_at=utcnow() + wait)
+        log.info("e-mail %s not sent (%s); next attempt in %s", mail_id, error, wait)
+        return mail_id, "retrying"
+    _mark(mail_id, token, status=SendStatus.DELIVERED.value,
+          sent_at=utcnow(), last_error=None)
+    log.info("e-mail %s sent", mail_id)
+    return mail_id, "sent"
+
+
+def smtp_settings() -> rules.SmtpSettings | None:
+    url = setting("WMS_SMTP_URL", "")
+    if not url:
+        return None
+    return rules.parse_smtp_url(str(url))
+
+
+def send_due(limit: int = 200) -> Mailed:
+    """Send the e-mails that are due. Without WMS_SMTP_URL they wait (nothing is lost)."""
+    result = Mailed()
+    settings = smtp_settings()
+    if settings is None:
+        return result
+    while result.count < limit:
+        done = send_one(settings)
+        if done is None:
+            break
+        getattr(result, done[1]).append(done[0])
+    return result
