@@ -4,6 +4,8 @@ DATABASE_URL   SQLAlchemy URL; default SQLite in the instance folder.
 SECRET_KEY     default: generated once and kept in instance/secret_key.
 WMS_TIMEZONE   the warehouse's time zone for display (default America/Sao_Paulo).
 WMS_GS_SUBSTITUTE  characters a keyboard-wedge scanner sends instead of GS (default "|").
+WMS_SECURE_COOKIES  1 behind HTTPS: the session cookie is sent over HTTPS only.
+WMS_PROXIES    the number of reverse proxies in front whose X-Forwarded-* headers are trusted (default 0).
 """
 import os
 import secrets
@@ -31,6 +33,10 @@ def _database_url(instance_path: Path) -> str:
     return url or f"sqlite:///{instance_path / 'wms.sqlite'}"
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: Path) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
     return {
@@ -47,5 +53,9 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Behind HTTPS (a reverse proxy that terminates TLS): cookies only over HTTPS.
+        "SESSION_COOKIE_SECURE": _flag("WMS_SECURE_COOKIES"),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, trust no such header).
+        "WMS_PROXIES": int(os.environ.get("WMS_PROXIES", "0") or 0),
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("WMS_SESSION_SECONDS", 12 * 3600)),
     }
