@@ -44,7 +44,7 @@ def pick_all(wave_id, **overrides):
     done = []
     while (task := waves.next_task(wave_id)) is not None:
         picks.confirm_pick(task.id, quantity=overrides.get(task.id, task.quantity), lot_id=task.lot_id,
-                             tote_code=task.wave_order.tote.code, user_id=None)
+                           tote_code=task.wave_order.tote.code, user_id=None)
         done.append(task.id)
     return done
 
@@ -204,9 +204,9 @@ def test_picking_moves_the_reservation_into_the_tote_once(world):
     wave = wave_with_totes([order_id])
     task = waves.next_task(wave.id)
     first = picks.confirm_pick(task.id, quantity=4, lot_id=task.lot_id, tote_code="TOTE-1", user_id=None,
-                                 scan_id="scan-1")
+                               scan_id="scan-1")
     again = picks.confirm_pick(task.id, quantity=4, lot_id=task.lot_id, tote_code="TOTE-1", user_id=None,
-                                 scan_id="scan-1")
+                               scan_id="scan-1")
     assert first == again and first["short"] is False
     assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "pick")) == 1
     tote = db.session.scalar(select(Lpn).where(Lpn.code == "TOTE-1"))
@@ -262,7 +262,7 @@ def test_a_lot_that_expires_sooner_expired_or_not_there_is_refused(world):
                                (soon_task, "L-OLD", "expired"), (soon_task, "L-LATE", "free")):
         with pytest.raises(DomainError, match=message):
             picks.confirm_pick(task.id, quantity=task.quantity, lot_id=world.lots[lot].id,
-                                 tote_code=task.wave_order.tote.code, user_id=None)
+                               tote_code=task.wave_order.tote.code, user_id=None)
         db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "pick")) == 0
     assert books_are_right()
@@ -274,7 +274,7 @@ def test_a_short_pick_counts_the_bin_and_allocates_the_rest_elsewhere(world):
     task = waves.next_task(wave.id)
     assert task.location.code == "A-01-02-2"
     result = picks.confirm_pick(task.id, quantity=3, lot_id=task.lot_id, tote_code="TOTE-1", user_id=None,
-                                  scan_id="short-1")
+                                scan_id="short-1")
     assert result["short"] and result["picked"] == 3 and result["backordered"] == 0
     count = db.session.scalar(select(CountTask).where(CountTask.reason == "short_pick"))
     assert count.location.code == "A-01-02-2" and count.status == "open"

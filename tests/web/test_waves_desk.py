@@ -63,7 +63,7 @@ def test_progress_per_picker_and_exceptions(app, client, desk, users):
         tasks = picking_waves.wave_tasks(wave.id)
         first, second = tasks[0], tasks[1]
         picks.confirm_pick(first.id, quantity=first.quantity, lot_id=first.lot_id,
-                             tote_code=first.wave_order.tote.code, user_id=users["worker"])
+                           tote_code=first.wave_order.tote.code, user_id=users["worker"])
         picks.skip_task(second.id, user_id=users["worker"])
         wave_id = wave.id
         db.session.remove()

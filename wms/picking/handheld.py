@@ -203,7 +203,7 @@ def _lot(state: PickState, raw: str) -> PickState:
 
 def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
     return picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
-                                 tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
+                              tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
 
 
 def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
@@ -400,8 +400,8 @@ def replenish_scan():
             if found.location.id != state.task.to_location_id:
                 raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
                                      wanted=state.task.to_location.code))
-            done = replenishment.complete_replenishment(state.task.id, quantity=state.quantity, user_id=current_user.id,
-                                                   scan_id=form.get("scan_id") or None)
+            done = replenishment.complete_replenishment(state.task.id, quantity=state.quantity,
+                                                        user_id=current_user.id, scan_id=form.get("scan_id") or None)
             return answer(template, **_replenish_screen(done=done))
     except StaleScreen as exc:
         return refused(template, exc, _replenish_screen)

@@ -58,7 +58,8 @@ def build():
                                    promised_by=promised, min_priority=numbers.whole(form.get("min_priority")),
                                    include_partial=bool(form.get("include_partial")))
     try:
-        wave = picking_waves.build_wave(criteria, max_orders=numbers.whole(form.get("max_orders")) or 0, user_id=current_user.id)
+        wave = picking_waves.build_wave(criteria, max_orders=numbers.whole(form.get("max_orders")) or 0,
+                                        user_id=current_user.id)
     except DomainError as exc:
         return _list(form, str(exc), 422)
     flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
@@ -70,7 +71,7 @@ def build_proposed():
     ids = [i for i in map(numbers.whole, request.form.getlist("order_id")) if i is not None]
     try:
         wave = picking_waves.build_wave(order_ids=ids, max_orders=max(len(ids), 1), proposed=True,
-                                   user_id=current_user.id)
+                                        user_id=current_user.id)
     except DomainError as exc:
         return _list(None, str(exc), 422)
     flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
