@@ -78,9 +78,11 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
         product = products[line["sku"]]
         order.lines.append(OrderLine(line_no=number, product_id=product.id, sku=product.sku,
                                      quantity=line["quantity"], unit_price_cents=line["unit_price_cents"]))
-    db.session.add(order)
     try:
+        # The SAVEPOINT opens before the order is added: begin_nested() flushes what is pending, and a duplicate
+        # flushed outside it would break the whole transaction instead of this savepoint.
         with db.session.begin_nested():
+            db.session.add(order)
             db.session.flush()
     except IntegrityError:
         # The same order arrived twice at the same moment: the other request stored it.

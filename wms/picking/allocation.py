@@ -176,7 +176,7 @@ def allocate_in_transaction(order: Order, *, user_id: int | None) -> int:
 
 @use_case
 def allocate_order(order_id: int, *, user_id: int | None = None) -> dict:
-    """Allocate what an order still needs; commits once."""
+    """Allocate what an order still needs (one use case: it joins the caller's unit of work)."""
     order = order_status.lock_order(order_id)
     allocate_in_transaction(order, user_id=user_id)
     result = {"order_id": order.id, "status": order.status,
