@@ -114,7 +114,7 @@ def main() -> None:
     from wms.inventory import services as inventory
     from wms.orders import services as orders
     from wms.orders.models import OrderLine
-    from wms.picking import services as picking
+    from wms.picking import reservations, waves
     from wms.picking.models import Reservation
 
     with app.app_context():
@@ -186,7 +186,7 @@ def main() -> None:
         print(f"units: {wanted:,} ordered, {allocated:,} reserved in {reservations:,} reservations, "
               f"{wanted - allocated:,} back-ordered; orders by status: {dict(sorted(statuses.items()))}")
         t = time.perf_counter()
-        problems = picking.reservation_mismatches()
+        problems = reservations.reservation_mismatches()
         check_reservations = time.perf_counter() - t
         t = time.perf_counter()
         stock = inventory.stock_mismatches()
@@ -195,9 +195,9 @@ def main() -> None:
               f"ledger = stock items {check_stock:.2f} s ({len(stock)} mismatches)")
         assert not problems and not stock
         t = time.perf_counter()
-        wave = picking.build_wave(picking.WaveFilter(include_partial=True), max_orders=40, user_id=None)
+        wave = waves.build_wave(waves.WaveFilter(include_partial=True), max_orders=40, user_id=None)
         built_ms = (time.perf_counter() - t) * 1000
-        tasks = picking.wave_tasks(wave.id)
+        tasks = waves.wave_tasks(wave.id)
         print(f"wave: 40 orders, {len(tasks)} pick tasks in route order ({wave.planned_distance_m:.0f} m) built in "
               f"{built_ms:.0f} ms")
         # The same stops walked as most systems print them: by location code, and the S-shape order.

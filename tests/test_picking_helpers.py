@@ -7,7 +7,7 @@ from wms import clock
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.orders import services as orders
-from wms.picking import services as picking
+from wms.picking import reservations
 
 ADDRESS = {"street": "Av. Paulista", "number": "1000", "district": "Bela Vista", "city": "São Paulo",
            "state": "SP", "cep": "01310-100"}
@@ -52,8 +52,8 @@ def stocked_world():
 
 def books_are_right() -> bool:
     """The ledger equals every stock item, and every reservation sum equals its cached figure."""
-    stock, reservations = inventory.stock_mismatches(), picking.reservation_mismatches()
-    assert stock == [] and reservations == [], (stock, reservations)
+    stock, reserved = inventory.stock_mismatches(), reservations.reservation_mismatches()
+    assert stock == [] and reserved == [], (stock, reserved)
     return True
 
 

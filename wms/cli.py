@@ -169,7 +169,7 @@ def register(app) -> None:
         """Prove the books: every stock item equals its ledger sum, every reservation sum its cached figure.
         Exits 1 on any mismatch (run it from cron and alert on failure)."""
         from .inventory.services import stock_mismatches
-        from .picking.services import reservation_mismatches
+        from .picking.reservations import reservation_mismatches
 
         stock, reservations = stock_mismatches(), reservation_mismatches()
         for row in stock:

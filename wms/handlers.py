@@ -8,8 +8,7 @@ from .uow import MessageBus
 
 
 def register(bus: MessageBus) -> None:
-    from .picking import services as backorders
-    from .picking import services as reservations
+    from .picking import backorders, reservations
     from .printing import sender
 
     # A lot that may no longer be sold: release its reservations, re-allocate, hold orders that hold it.

@@ -11,7 +11,7 @@ from tests.test_picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
 from wms.extensions import db
 from wms.inventory.models import CountTask, StockItem
-from wms.picking import services as picking
+from wms.picking import waves
 from wms.picking.models import PickTask
 
 
@@ -21,7 +21,7 @@ def wave(app, users):
         world = stocked_world()
         receive(world, "MED", "A-01-02-2", 6, "L-LATE")  # the reserve bin of L-SOON holds a later lot too
         orders = [take([("MED", 3)]), take([("MED", 2)]), take([("BOTTLE", 5)])]
-        built = picking.build_wave(order_ids=orders, max_orders=3, user_id=None)
+        built = waves.build_wave(order_ids=orders, max_orders=3, user_id=None)
         ids = SimpleNamespace(id=built.id, code=built.code, orders=orders,
                               lots={c: (lot.id, lot.expires_on) for c, lot in world.lots.items()},
                               stage=world.loc["STAGE"].id)
@@ -50,7 +50,7 @@ class Scanner:
 
 def next_task(app, wave_id):
     with app.app_context():
-        task = picking.next_task(wave_id)
+        task = waves.next_task(wave_id)
         if task is None:
             return None
         return SimpleNamespace(id=task.id, location=task.location.code, sku=task.product.sku,

@@ -12,7 +12,7 @@ from wms.extensions import db
 from wms.inventory.models import StockItem
 from wms.orders import services as orders
 from wms.orders.models import Order, OrderLine
-from wms.picking import services as picking
+from wms.picking import reservations
 
 THREADS = 50
 
@@ -79,4 +79,4 @@ def test_the_same_channel_order_sent_by_many_requests_at_once_is_one_order(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1
         assert db.session.scalar(select(func.sum(StockItem.reserved))) == 2
-        assert picking.reservation_mismatches() == []
+        assert reservations.reservation_mismatches() == []

@@ -11,7 +11,7 @@ from wms.extensions import db
 from wms.inventory.models import Move
 from wms.orders.models import Order, OrderLine
 from wms.orders.openapi import ORDER_IN, ORDER_OUT
-from wms.picking import services as picking
+from wms.picking import picks, waves
 
 
 @pytest.fixture
@@ -116,10 +116,10 @@ def test_release_makes_a_waiting_order_allocatable_and_is_idempotent(app, api):
 def test_cancel_undoes_reservations_and_puts_picked_units_back_by_ledger(app, api):
     body = api.post("/orders", payload([("MED", 12), ("BOTTLE", 3)])).json
     with app.app_context():
-        wave = picking.build_wave(order_ids=[body["id"]], max_orders=1, user_id=None)
-        picking.bind_tote(wave.id, "TOTE-9", user_id=None)
-        task = picking.next_task(wave.id)
-        picking.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id, tote_code="TOTE-9", user_id=None)
+        wave = waves.build_wave(order_ids=[body["id"]], max_orders=1, user_id=None)
+        picks.bind_tote(wave.id, "TOTE-9", user_id=None)
+        task = waves.next_task(wave.id)
+        picks.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id, tote_code="TOTE-9", user_id=None)
         picked = (task.location.code, task.product.sku, task.quantity)
         db.session.remove()
     response = api.post(f"/orders/{body['id']}/cancel", {"reason": "customer regret"})

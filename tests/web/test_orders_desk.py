@@ -12,7 +12,7 @@ from wms.inventory import services as inventory
 from wms.locations import services as locations
 from wms.locations.models import LocationKind
 from wms.orders.models import ChannelRule, Order
-from wms.picking import services as picking
+from wms.picking import allocation, waves
 
 
 def text(response) -> str:
@@ -77,7 +77,7 @@ def test_manual_release_hold_and_cancel(app, client, desk):
     with app.app_context():
         assert db.session.get(Order, desk["paid"]).on_hold
         with pytest.raises(DomainError):  # a held order is not waved
-            picking.build_wave(order_ids=[desk["paid"]], max_orders=1, user_id=None)
+            waves.build_wave(order_ids=[desk["paid"]], max_orders=1, user_id=None)
     client.post(f"/desk/orders/{desk['paid']}/unhold")
     client.post(f"/desk/orders/{desk['paid']}/cancel", data={"reason": "customer asked"})
     assert status(app, desk["paid"]) == "cancelled"
@@ -113,7 +113,7 @@ def test_channel_rules_are_set_on_the_desk_and_used_by_allocation(app, client, d
         assert [(r.channel, r.category, r.min_shelf_life_days) for r in rules] == [("marketplace", "medicine", 200)]
         order_id = take([("MED", 2)], channel="marketplace")
         line = db.session.get(Order, order_id).lines[0]
-        assert picking.line_min_shelf_life(line, line.order) == 200
+        assert allocation.line_min_shelf_life(line, line.order) == 200
         rule_id = rules[0].id
         db.session.remove()
     client.post(f"/desk/orders/channel-rules/{rule_id}/delete")

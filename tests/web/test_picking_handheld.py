@@ -14,7 +14,7 @@ from wms import gs1
 from wms.extensions import db
 from wms.inventory.models import CountTask, Move, StockItem
 from wms.locations import services as locations
-from wms.picking import services as picking
+from wms.picking import replenishment, waves
 from wms.picking.models import PickTask, ReplenishmentTask, Wave
 
 HX = {"HX-Request": "true"}
@@ -65,7 +65,7 @@ def wh(app, users):
         receive(world, "MED", "A-01-01-1", 4, "L-SOON")  # the face holds L-SOON 4 and L-LATE 10
         a = take([("MED", 6)])  # L-SOON: 4 at the face, 2 in reserve
         b = take([("BOTTLE", 3)])
-        wave = picking.build_wave(order_ids=[a, b], max_orders=2, user_id=None)
+        wave = waves.build_wave(order_ids=[a, b], max_orders=2, user_id=None)
         ids = SimpleNamespace(wave=wave.id, code=wave.code, orders=(a, b),
                               lots={code: (lot.id, lot.expires_on) for code, lot in world.lots.items()},
                               loc={code: loc.id for code, loc in world.loc.items()})
@@ -85,7 +85,7 @@ def gs1_med(wh, lot):
 
 def current_task(app, wave_id) -> PickTask:
     with app.app_context():
-        task = picking.next_task(wave_id)
+        task = waves.next_task(wave_id)
         return SimpleNamespace(id=task.id, location=task.location.code, sku=task.product.sku,
                                lot=task.lot.code if task.lot else None, quantity=task.quantity,
                                tote=task.wave_order.tote.code)
@@ -193,7 +193,7 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
     screen.scan(first.tote)
     assert step(screen.screen) == "finish"
     with app.app_context():
-        tasks = picking.wave_tasks(wh.wave)
+        tasks = waves.wave_tasks(wh.wave)
         assert any(t.substituted_lot_id and t.lot.code == "L-LATE" for t in tasks)
         assert any(t.short for t in tasks)
         counts = db.session.scalars(select(CountTask).where(CountTask.reason == "short_pick")).all()
@@ -223,7 +223,7 @@ def test_replenishment_on_the_handheld(app, hh, wh):
     with app.app_context():
         bottle = db.session.scalar(select(PickTask).where(PickTask.location_id == wh.loc["A-01-04-1"])).product_id
         locations.update_location(wh.loc["A-01-04-1"], slot_product_id=bottle, slot_min=6, slot_max=20)
-        picking.replenish_faces([wh.loc["A-01-04-1"]], user_id=None)
+        replenishment.replenish_faces([wh.loc["A-01-04-1"]], user_id=None)
         db.session.commit()
         task = db.session.scalar(select(ReplenishmentTask))
         assert (task.from_location.code, task.quantity) == ("A-02-05-2", 12)

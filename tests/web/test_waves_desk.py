@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from tests.test_picking_helpers import stocked_world, take
 from wms.extensions import db
-from wms.picking import services as picking
+from wms.picking import picks
+from wms.picking import waves as picking_waves
 from wms.picking.models import Wave
 
 
@@ -56,14 +57,14 @@ def test_build_by_filters_and_refuse_when_nothing_matches(app, client, desk):
 
 def test_progress_per_picker_and_exceptions(app, client, desk, users):
     with app.app_context():
-        wave = picking.build_wave(order_ids=[desk["cor"], desk["jad1"]], max_orders=2, user_id=None)
-        picking.bind_tote(wave.id, "TOTE-1", user_id=None)
-        picking.bind_tote(wave.id, "TOTE-2", user_id=None)
-        tasks = picking.wave_tasks(wave.id)
+        wave = picking_waves.build_wave(order_ids=[desk["cor"], desk["jad1"]], max_orders=2, user_id=None)
+        picks.bind_tote(wave.id, "TOTE-1", user_id=None)
+        picks.bind_tote(wave.id, "TOTE-2", user_id=None)
+        tasks = picking_waves.wave_tasks(wave.id)
         first, second = tasks[0], tasks[1]
-        picking.confirm_pick(first.id, quantity=first.quantity, lot_id=first.lot_id,
-                             tote_code=first.wave_order.tote.code, user_id=users["worker"])
-        picking.skip_task(second.id, user_id=users["worker"])
+        picks.confirm_pick(first.id, quantity=first.quantity, lot_id=first.lot_id,
+                           tote_code=first.wave_order.tote.code, user_id=users["worker"])
+        picks.skip_task(second.id, user_id=users["worker"])
         wave_id = wave.id
         db.session.remove()
     page = text(client.get(f"/desk/waves/{wave_id}"))
@@ -77,8 +78,8 @@ def test_progress_per_picker_and_exceptions(app, client, desk, users):
 
 def test_reprint_a_tote_label_with_and_without_a_printer(app, client, desk, tmp_path):
     with app.app_context():
-        wave = picking.build_wave(order_ids=[desk["cor"]], max_orders=1, user_id=None)
-        picking.bind_tote(wave.id, "TOTE-7", user_id=None)
+        wave = picking_waves.build_wave(order_ids=[desk["cor"]], max_orders=1, user_id=None)
+        picks.bind_tote(wave.id, "TOTE-7", user_id=None)
         wave_id, wave_order_id = wave.id, wave.orders[0].id
         db.session.remove()
     url = f"/desk/waves/{wave_id}/totes/{wave_order_id}/label"

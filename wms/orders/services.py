@@ -1,7 +1,8 @@
 """Order use cases: take an order from a channel, release it when paid, hold, cancel; channel rules.
 
-Each public service commits once. Allocation and everything about stock is the picking area's
-(`wms.picking.services`), called inside the same transaction.
+Each public service is one use case (`@use_case`: it joins the caller's unit of work). Locking an order, its
+status and its hold are `wms.orders.status`'s; allocation and everything about stock is the picking area's
+(`wms.picking.allocation`), called inside the same transaction.
 """
 from datetime import date
 
@@ -14,9 +15,11 @@ from ..catalog.models import Category, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
-from ..picking import services as picking
+from ..picking import allocation
+from ..picking import waves as picking_waves
 from ..uow import use_case
 from . import rules
+from . import status as order_status
 from .models import Channel, ChannelRule, Order, OrderLine, OrderStatus, PaymentStatus, rule_key
 
 
@@ -75,9 +78,11 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
         product = products[line["sku"]]
         order.lines.append(OrderLine(line_no=number, product_id=product.id, sku=product.sku,
                                      quantity=line["quantity"], unit_price_cents=line["unit_price_cents"]))
-    db.session.add(order)
     try:
+        # The SAVEPOINT opens before the order is added: begin_nested() flushes what is pending, and a duplicate
+        # flushed outside it would break the whole transaction instead of this savepoint.
         with db.session.begin_nested():
+            db.session.add(order)
             db.session.flush()
     except IntegrityError:
         # The same order arrived twice at the same moment: the other request stored it.
@@ -90,8 +95,8 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
     audit.record("order.take", order, user_id=user_id, channel=order.channel,
                  channel_order_id=order.channel_order_id, payment=order.payment_status)
     if paid:
-        picking.lock_order(order.id)
-        picking.allocate_in_transaction(order, user_id=user_id)
+        order_status.lock_order(order.id)
+        allocation.allocate_in_transaction(order, user_id=user_id)
     return order, True
 
 
@@ -107,7 +112,7 @@ def _repeat(existing: Order, digest: str) -> Order:
 def release(order_id: int, *, user_id: int | None = None, note: str | None = None) -> Order:
     """Payment confirmed (by the channel, or by a supervisor by hand): the order may be allocated, and is.
     Releasing an order that is released already changes nothing."""
-    order = picking.lock_order(order_id)
+    order = order_status.lock_order(order_id)
     if order.status == OrderStatus.CANCELLED:
         raise Conflict(_l("Order %(id)s is cancelled.", id=order.id))
     if order.status != OrderStatus.AWAITING_PAYMENT:
@@ -116,7 +121,7 @@ def release(order_id: int, *, user_id: int | None = None, note: str | None = Non
     order.payment_status = PaymentStatus.PAID.value
     order.released_at = utcnow()
     audit.record("order.release", order, user_id=user_id, note=note)
-    picking.allocate_in_transaction(order, user_id=user_id)
+    allocation.allocate_in_transaction(order, user_id=user_id)
     return order
 
 
@@ -126,42 +131,37 @@ def hold(order_id: int, reason: str, *, user_id: int | None) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Say why the order is held."))
-    order = picking.lock_order(order_id)
+    order = order_status.lock_order(order_id)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.PICKED):
         raise Conflict(_l("Order %(id)s is %(status)s: it cannot be held.", id=order.id, status=order.status))
-    wave_order = picking.in_active_wave(order.id)
+    wave_order = picking_waves.in_active_wave(order.id)
     if wave_order is not None:
         raise Conflict(_l("Order %(id)s is being picked in wave %(wave)s.", id=order.id,
                           wave=wave_order.wave.code))
-    order.on_hold = True
-    order.hold_reason = reason[:200]
-    audit.record("order.hold", order, user_id=user_id, reason=reason)
+    order_status.hold(order, reason, user_id=user_id)
     return order
 
 
 @use_case
 def unhold(order_id: int, *, user_id: int | None) -> Order:
-    order = picking.lock_order(order_id)
-    if order.on_hold:
-        order.on_hold = False
-        order.hold_reason = None
-        audit.record("order.unhold", order, user_id=user_id)
+    order = order_status.lock_order(order_id)
+    order_status.unhold(order, user_id=user_id)
     return order
 
 
 @use_case
 def cancel(order_id: int, *, user_id: int | None = None, reason: str | None = None) -> tuple[Order, list[dict]]:
     """Cancel an order: its reservations are released (open pick tasks cancelled) and units already picked go
-    back by ledger moves (see `picking.services.undo_picks`). Cancelling a cancelled order changes nothing;
+    back by ledger moves (see `picking.allocation.undo_picks`). Cancelling a cancelled order changes nothing;
     a packed or shipped order is the shipping area's to stop."""
-    order = picking.lock_order(order_id)
+    order = order_status.lock_order(order_id)
     if order.status == OrderStatus.CANCELLED:
         return order, []
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED):
         raise Conflict(_l("Order %(id)s is already %(status)s: stop it at shipping.", id=order.id,
                           status=order.status))
-    released = picking.release_order_reservations(order, user_id=user_id)
-    returned = picking.undo_picks(order, user_id=user_id)
+    released = allocation.release_order_reservations(order, user_id=user_id)
+    returned = allocation.undo_picks(order, user_id=user_id)
     order.status = OrderStatus.CANCELLED.value
     order.cancelled_at = utcnow()
     order.on_hold = False

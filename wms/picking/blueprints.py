@@ -1,4 +1,5 @@
-"""The picking area: handheld picking and replenishment, the desk's waves, and the reservation hook."""
+"""The picking area: handheld picking and replenishment, the desk's waves. Its event handlers are wired in
+wms/handlers.py."""
 from flask_babel import lazy_gettext as _l
 
 from .. import desk
@@ -6,7 +7,6 @@ from ..handheld import add_menu_item
 
 
 def register(app) -> None:
-    from . import services  # noqa: F401  registers the lot-unavailable hook
     from .handheld import bp as handheld_bp
     from .views import bp as desk_bp
 

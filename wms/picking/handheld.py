@@ -21,10 +21,11 @@ from ..errors import DomainError
 from ..extensions import db
 from ..inventory import lookup
 from ..inventory.models import Lpn, StockItem
-from ..views_common import StaleScreen, answer, feedback, form_number, refused
-from . import services
+from ..views_common import StaleScreen, answer, feedback, form_number, refused, typed_quantity
+from . import picks, queries, replenishment
+from . import waves as picking_waves
 from .models import (
-    ACTIVE_WAVE_STATUSES,
+    TOTE,
     PickTask,
     PickTaskStatus,
     ReplenishmentStatus,
@@ -36,36 +37,20 @@ from .models import (
 bp = blueprint_role(Blueprint("picking_hh", __name__, url_prefix="/hh/pick"), Role.WORKER)
 
 
-def _typed_quantity(text: str, maximum: int) -> int | None:
-    """Enter alone is None (take the whole task); otherwise a whole number from 0 to `maximum`."""
-    text = (text or "").strip()
-    if not text:
+def _typed_or_all(text: str, most: int, *, least: int) -> int | None:
+    """Enter alone is None (the whole task); otherwise a whole number from `least` to `most`."""
+    if not (text or "").strip():
         return None
-    if not (text.isascii() and text.isdigit() and len(text) <= 7) or int(text) > maximum:
-        raise DomainError(_l("Type how many you took: 0 to %(qty)s.", qty=maximum))
-    return int(text)
+    return typed_quantity(text, most=most, least=least)
 
 
 # --------------------------------------------------------------------------------------------- waves
 
 
-def _active_waves() -> list[Wave]:
-    return list(db.session.scalars(select(Wave).where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))
-                                   .order_by(Wave.id).limit(30)))
-
-
-def _open_counts(wave_ids: list[int]) -> dict[int, int]:
-    if not wave_ids:
-        return {}
-    return dict(db.session.execute(select(PickTask.wave_id, func.count()).where(
-        PickTask.wave_id.in_(wave_ids), PickTask.status == PickTaskStatus.OPEN.value).group_by(PickTask.wave_id)).all())
-
-
 def _waves_screen(**context) -> dict:
-    waves = _active_waves()
-    replenishments = db.session.scalar(select(func.count()).select_from(ReplenishmentTask).where(
-        ReplenishmentTask.status == ReplenishmentStatus.OPEN.value))
-    return dict(waves=waves, open_tasks=_open_counts([w.id for w in waves]), replenishments=replenishments,
+    waves = queries.active_waves(limit=30)
+    return dict(waves=waves, open_tasks=queries.open_task_counts([w.id for w in waves]),
+                replenishments=queries.open_replenishment_count(),
                 **context)
 
 
@@ -125,7 +110,7 @@ class PickState:
 def _state(form, wave: Wave) -> PickState:
     task_id = form_number(form, "task_id")
     if task_id is None:
-        return PickState(task=services.next_task(wave.id))
+        return PickState(task=picking_waves.next_task(wave.id))
     task = db.session.get(PickTask, task_id)
     if task is None or task.wave_id != wave.id:
         raise StaleScreen()
@@ -147,7 +132,7 @@ def _lots_here(task: PickTask) -> set[int | None]:
     return set(db.session.scalars(
         select(StockItem.lot_id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
         .where(StockItem.location_id == task.location_id, StockItem.product_id == task.product_id,
-               StockItem.quantity > 0, or_(StockItem.lpn_id.is_(None), Lpn.kind != services.TOTE))))
+               StockItem.quantity > 0, or_(StockItem.lpn_id.is_(None), Lpn.kind != TOTE))))
 
 
 def _check_lot(state: PickState, lot: Lot) -> PickState:
@@ -158,7 +143,7 @@ def _check_lot(state: PickState, lot: Lot) -> PickState:
             raise DomainError(_l("Lot %(lot)s expired on %(date)s: set it aside, call your supervisor and skip "
                                  "this task.", lot=lot.code, date=lot.expires_on.isoformat()))
         return replace(state, product_ok=True, lot=lot)
-    services.substitute_item(task, lot)
+    picks.substitute_item(task, lot)
     return replace(state, product_ok=True, lot=lot)
 
 
@@ -217,15 +202,15 @@ def _lot(state: PickState, raw: str) -> PickState:
 
 
 def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
-    return services.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
-                                 tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
+    return picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
+                              tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
 
 
 def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
     wave = db.session.get(Wave, wave.id)
     waiting = [wo for wo in wave.orders if wo.tote_lpn_id is None]
     if state is None or state.task is None or state.task.status != PickTaskStatus.OPEN:
-        state = PickState(task=services.next_task(wave.id))
+        state = PickState(task=picking_waves.next_task(wave.id))
     tasks = db.session.execute(select(func.count(), func.count().filter(PickTask.status != PickTaskStatus.OPEN.value))
                                .where(PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.CANCELLED.value)
                                ).one()
@@ -243,12 +228,12 @@ def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
 
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id: int):
-    return render_template("picking/hh/wave.html", **_wave_screen(services.get_wave(wave_id)))
+    return render_template("picking/hh/wave.html", **_wave_screen(picking_waves.get_wave(wave_id)))
 
 
 @bp.post("/waves/<int:wave_id>")
 def wave_scan(wave_id: int):
-    wave = services.get_wave(wave_id)
+    wave = picking_waves.get_wave(wave_id)
     form = request.form
     raw = form.get("scan", "")
     scan_id = form.get("scan_id") or None
@@ -266,10 +251,10 @@ def wave_scan(wave_id: int):
     screen = _wave_screen(wave, state)["screen"]
     try:
         if screen == "tote":
-            done = services.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
+            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(wave, bound=done))
         if screen == "finish":
-            done = services.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
+            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(wave, finished=done))
         if screen == "done":
             raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
@@ -281,7 +266,7 @@ def wave_scan(wave_id: int):
         elif step == "lot":
             new = _lot(state, raw)
         elif step == "quantity":
-            quantity = _typed_quantity(raw, state.task.quantity)
+            quantity = _typed_or_all(raw, state.task.quantity, least=0)
             quantity = state.task.quantity if quantity is None else quantity
             if quantity == 0:
                 done = _confirm(state, 0, None, scan_id)
@@ -302,13 +287,13 @@ def wave_scan(wave_id: int):
 
 @bp.post("/waves/<int:wave_id>/skip")
 def skip(wave_id: int):
-    wave = services.get_wave(wave_id)
+    wave = picking_waves.get_wave(wave_id)
     template = "picking/hh/wave.html"
     try:
         state = _state(request.form, wave)
         if state.task is None:
             raise StaleScreen()
-        done = services.skip_task(state.task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
+        done = picks.skip_task(state.task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
     except DomainError as exc:
         return refused(template, exc, lambda: _wave_screen(wave))
     return answer(template, **_wave_screen(wave, skipped=done))
@@ -359,7 +344,7 @@ def _replenish_state(form) -> ReplenishState:
 
 
 def _replenish_screen(state: ReplenishState | None = None, **context) -> dict:
-    return dict(state=state or ReplenishState(), tasks=services.open_replenishments(), today=clock.today(),
+    return dict(state=state or ReplenishState(), tasks=queries.open_replenishments(), today=clock.today(),
                 **context)
 
 
@@ -395,7 +380,7 @@ def replenish_scan():
     try:
         step = state.step
         if step == "choose":
-            tasks = services.open_replenishments(limit=1)
+            tasks = queries.open_replenishments(limit=1)
             if not tasks:
                 raise DomainError(_l("No replenishment is waiting."))
             new = ReplenishState(task=tasks[0][0])
@@ -408,17 +393,15 @@ def replenish_scan():
         elif step == "product":
             new = _replenish_product(state, raw)
         elif step == "quantity":
-            quantity = _typed_quantity(raw, state.task.quantity)
-            if quantity == 0:
-                raise DomainError(_l("Type how many you moved: 1 to %(qty)s.", qty=state.task.quantity))
+            quantity = _typed_or_all(raw, state.task.quantity, least=1)
             new = replace(state, quantity=state.task.quantity if quantity is None else quantity)
         else:
             found = lookup.expect(lookup.identify(raw), "location")
             if found.location.id != state.task.to_location_id:
                 raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
                                      wanted=state.task.to_location.code))
-            done = services.complete_replenishment(state.task.id, quantity=state.quantity, user_id=current_user.id,
-                                                   scan_id=form.get("scan_id") or None)
+            done = replenishment.complete_replenishment(state.task.id, quantity=state.quantity,
+                                                        user_id=current_user.id, scan_id=form.get("scan_id") or None)
             return answer(template, **_replenish_screen(done=done))
     except StaleScreen as exc:
         return refused(template, exc, _replenish_screen)

@@ -13,6 +13,9 @@ from ..inventory.models import Lpn, StockItem
 from ..locations.models import Location
 from ..orders.models import Order, OrderLine
 
+# The kind of plate an order's picked units ride in: stock on a tote is never allocated, counted or replenished from.
+TOTE = "tote"
+
 
 class Reservation(db.Model):
     """Units of one stock item held for one order line. Not a move: the units stay where they are, and

@@ -6,16 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
+from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..orders.models import Channel
-from ..orders.views import CHANNEL, STATUS
-from . import services
-from .models import ACTIVE_WAVE_STATUSES, Wave, WaveOrder
+from ..orders.words import CHANNEL, STATUS
+from . import picks, queries
+from . import waves as picking_waves
+from .models import WaveOrder
 
 bp = blueprint_role(Blueprint("picking_desk", __name__, url_prefix="/desk/waves"), Role.SUPERVISOR)
 
@@ -30,34 +31,20 @@ def _helpers():
             "channel_name": lambda code: str(CHANNEL.get(code, code))}
 
 
-def _carriers() -> list[str]:
-    from ..orders.models import Order
-
-    return [c for c in db.session.scalars(select(Order.carrier).where(Order.carrier.is_not(None)).distinct()
-                                          .order_by(Order.carrier))]
-
-
 def _list(form=None, error=None, status=200):
-    active = list(db.session.scalars(select(Wave).where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))
-                                     .order_by(Wave.id)))
-    recent = list(db.session.scalars(select(Wave).where(Wave.status.not_in([s.value for s in ACTIVE_WAVE_STATUSES]))
-                                     .order_by(Wave.id.desc()).limit(20)))
-    waiting = services.waveable_orders(services.WaveFilter(include_partial=True))
-    proposal = services.propose_wave()
+    active = queries.active_waves()
+    recent = queries.recent_waves(20)
+    waiting = queries.waveable_orders(picking_waves.WaveFilter(include_partial=True))
+    proposal = queries.propose_wave()
     return render_template("picking/desk/waves.html", active=active, recent=recent, waiting=waiting,
-                           proposal=proposal, carriers=_carriers(), channels=[c.value for c in Channel],
-                           replenishments=services.open_replenishments(), form=form or {}, error=error,
-                           progress={w.id: services.wave_progress(w) for w in active}), status
+                           proposal=proposal, carriers=queries.carriers(), channels=[c.value for c in Channel],
+                           replenishments=queries.open_replenishments(), form=form or {}, error=error,
+                           progress={w.id: queries.wave_progress(w) for w in active}), status
 
 
 @bp.get("/")
 def waves():
     return _list()
-
-
-def _int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 @bp.post("/build")
@@ -67,13 +54,13 @@ def build():
         promised = date.fromisoformat(form["promised_by"]) if form.get("promised_by") else None
     except ValueError:
         promised = None
-    criteria = services.WaveFilter(carrier=form.get("carrier") or None, channel=form.get("channel") or None,
-                                   promised_by=promised, min_priority=_int(form.get("min_priority")),
+    criteria = picking_waves.WaveFilter(carrier=form.get("carrier") or None, channel=form.get("channel") or None,
+                                   promised_by=promised, min_priority=numbers.whole(form.get("min_priority")),
                                    include_partial=bool(form.get("include_partial")))
     try:
-        wave = services.build_wave(criteria, max_orders=_int(form.get("max_orders")) or 0, user_id=current_user.id)
+        wave = picking_waves.build_wave(criteria, max_orders=numbers.whole(form.get("max_orders")) or 0,
+                                        user_id=current_user.id)
     except DomainError as exc:
-        db.session.rollback()
         return _list(form, str(exc), 422)
     flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
     return redirect(url_for("picking_desk.wave", wave_id=wave.id))
@@ -81,12 +68,11 @@ def build():
 
 @bp.post("/propose")
 def build_proposed():
-    ids = [int(i) for i in request.form.getlist("order_id") if i.isdigit()]
+    ids = [i for i in map(numbers.whole, request.form.getlist("order_id")) if i is not None]
     try:
-        wave = services.build_wave(order_ids=ids, max_orders=max(len(ids), 1), proposed=True,
-                                   user_id=current_user.id)
+        wave = picking_waves.build_wave(order_ids=ids, max_orders=max(len(ids), 1), proposed=True,
+                                        user_id=current_user.id)
     except DomainError as exc:
-        db.session.rollback()
         return _list(None, str(exc), 422)
     flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
     return redirect(url_for("picking_desk.wave", wave_id=wave.id))
@@ -94,9 +80,9 @@ def build_proposed():
 
 @bp.get("/<int:wave_id>")
 def wave(wave_id: int):
-    wave = services.get_wave(wave_id)
-    return render_template("picking/desk/wave.html", wave=wave, progress=services.wave_progress(wave),
-                           contents={wo.id: services.tote_contents(wo.tote_lpn_id) if wo.tote_lpn_id else []
+    wave = picking_waves.get_wave(wave_id)
+    return render_template("picking/desk/wave.html", wave=wave, progress=queries.wave_progress(wave),
+                           contents={wo.id: picking_waves.tote_contents(wo.tote_lpn_id) if wo.tote_lpn_id else []
                                      for wo in wave.orders})
 
 
@@ -107,9 +93,8 @@ def tote_label(wave_id: int, wave_order_id: int):
         flash(_("This order has no tote yet."), "error")
         return redirect(url_for("picking_desk.wave", wave_id=wave_id))
     try:
-        result = services.reprint_tote_label(wave_order_id, user_id=current_user.id)
+        result = picks.reprint_tote_label(wave_order_id, user_id=current_user.id)
         flash(_("Label of tote %(tote)s sent to the picking printer.", tote=result["tote"]), "success")
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
     return redirect(url_for("picking_desk.wave", wave_id=wave_id))

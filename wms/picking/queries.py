@@ -1,0 +1,123 @@
+"""What the desk and the handheld's lists read: orders waiting for a wave and the system's proposal, open
+replenishments in the order they are needed, a wave's progress, the active waves."""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..orders.models import Order
+from . import rules, waves
+from .models import (
+    ACTIVE_WAVE_STATUSES,
+    PickTask,
+    PickTaskStatus,
+    ReplenishmentStatus,
+    ReplenishmentTask,
+    Wave,
+)
+
+
+def waveable_orders(criteria: waves.WaveFilter | None = None, limit: int = 500) -> list[Order]:
+    query = waves.waveable_query(criteria or waves.WaveFilter())
+    return list(db.session.scalars(query.order_by(Order.promised_ship_date, Order.id).limit(limit)))
+
+
+def propose_wave(max_orders: int = 12) -> dict:
+    """What the system would pick next: the carrier whose truck is most urgent, its most urgent orders."""
+    carrier, ids = rules.propose_wave(waves.wave_candidates(waveable_orders(waves.WaveFilter(include_partial=True))),
+                                      max_orders)
+    return {"carrier": carrier, "order_ids": ids}
+
+
+def open_replenishments(limit: int = 50) -> list[tuple[ReplenishmentTask, str | None]]:
+    """Open replenishment tasks, those whose pick face an active wave still has to visit first (with that
+    wave's code), then the oldest."""
+    tasks = list(db.session.scalars(
+        select(ReplenishmentTask).where(ReplenishmentTask.status == ReplenishmentStatus.OPEN.value)
+        .options(joinedload(ReplenishmentTask.from_location), joinedload(ReplenishmentTask.to_location),
+                 joinedload(ReplenishmentTask.product), joinedload(ReplenishmentTask.lot))
+        .order_by(ReplenishmentTask.created_at, ReplenishmentTask.id).limit(500)))
+    needed: dict[int, tuple] = {}
+    if tasks:
+        rows = db.session.execute(
+            select(PickTask.location_id, Wave.id, Wave.code, PickTask.sequence).join(Wave)
+            .where(PickTask.status == PickTaskStatus.OPEN.value,
+                   Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]),
+                   PickTask.location_id.in_({t.to_location_id for t in tasks}))
+            .order_by(Wave.id, PickTask.sequence))
+        for location_id, wave_id, code, sequence in rows:
+            needed.setdefault(location_id, ((wave_id, sequence), code))
+    ranked = sorted(tasks, key=lambda t: (t.to_location_id not in needed,
+                                          needed.get(t.to_location_id, ((0, 0), None))[0], t.id))
+    return [(t, needed.get(t.to_location_id, (None, None))[1]) for t in ranked[:limit]]
+
+
+@dataclass
+class PickerFigures:
+    name: str
+    tasks: int
+    units: int
+    shorts: int
+    lines_per_hour: float | None
+
+
+def wave_progress(wave: Wave) -> dict:
+    """Tasks done per picker and lines per hour (from the first to the last pick of each picker; the wave's
+    from its start), exceptions (short picks, skipped tasks, substituted lots)."""
+    from ..auth.models import User
+
+    tasks = waves.wave_tasks(wave.id)
+    done = [t for t in tasks if t.status == PickTaskStatus.DONE]
+    per_picker: dict[int | None, list[PickTask]] = defaultdict(list)
+    for task in done:
+        per_picker[task.picker_id].append(task)
+    pickers = []
+    for picker_id, picked in sorted(per_picker.items(), key=lambda kv: -len(kv[1])):
+        user = db.session.get(User, picker_id) if picker_id else None
+        times = sorted(t.picked_at for t in picked if t.picked_at)
+        hours = (times[-1] - times[0]).total_seconds() / 3600 if len(times) > 1 else 0
+        pickers.append(PickerFigures(user.name if user else "-", len(picked), sum(t.picked for t in picked),
+                                     sum(t.short for t in picked), round((len(picked) - 1) / hours, 1) if hours else None))
+    last = max((t.picked_at for t in done if t.picked_at), default=None)
+    hours = (last - wave.started_at).total_seconds() / 3600 if last and wave.started_at else 0
+    live = [t for t in tasks if t.status != PickTaskStatus.CANCELLED]
+    return {
+        "tasks": len(live), "done": len(done), "units": sum(t.quantity for t in live),
+        "picked": sum(t.picked for t in done), "pickers": pickers,
+        "lines_per_hour": round(len(done) / hours, 1) if hours > 0 else None,
+        "shorts": [t for t in done if t.short],
+        "skipped": [t for t in tasks if t.skips and t.status == PickTaskStatus.OPEN],
+        "substituted": [t for t in done if t.substituted_lot_id],
+        "tasks_list": tasks,
+    }
+
+
+def active_waves(limit: int | None = None) -> list[Wave]:
+    query = select(Wave).where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])).order_by(Wave.id)
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def recent_waves(limit: int = 20) -> list[Wave]:
+    return list(db.session.scalars(select(Wave).where(Wave.status.not_in([s.value for s in ACTIVE_WAVE_STATUSES]))
+                                   .order_by(Wave.id.desc()).limit(limit)))
+
+
+def open_task_counts(wave_ids: list[int]) -> dict[int, int]:
+    """Open pick tasks per wave."""
+    if not wave_ids:
+        return {}
+    return dict(db.session.execute(select(PickTask.wave_id, func.count()).where(
+        PickTask.wave_id.in_(wave_ids), PickTask.status == PickTaskStatus.OPEN.value).group_by(PickTask.wave_id)).all())
+
+
+def open_replenishment_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ReplenishmentTask).where(
+        ReplenishmentTask.status == ReplenishmentStatus.OPEN.value))
+
+
+def carriers() -> list[str]:
+    """The carriers of the orders there are, for the wave filter."""
+    return list(db.session.scalars(select(Order.carrier).where(Order.carrier.is_not(None)).distinct()
+                                   .order_by(Order.carrier)))
