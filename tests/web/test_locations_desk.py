@@ -296,7 +296,7 @@ def test_the_upload_form_posts_multipart_with_htmx_and_shows_progress(auth, clie
     auth.login("supervisor")
     page = text(client.get("/desk/locations/import"))
     assert 'hx-encoding="multipart/form-data"' in page and 'enctype="multipart/form-data"' in page
-    assert "hx-on::xhr:progress" in page and "<progress" in page
+    assert "data-upload-progress" in page and "<progress" in page
 
 
 def test_a_supervisor_sees_the_layout_but_only_an_admin_saves_it(app, auth, client, world):
