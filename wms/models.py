@@ -13,7 +13,8 @@ from .handler_failures import HandlerFailure  # noqa: F401
 from .idempotency import ScanReceipt  # noqa: F401
 from .settings import Setting  # noqa: F401
 
-AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "orders", "picking", "shipping", "returns")
+AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "orders", "picking", "shipping", "returns",
+         "recall")
 
 
 def _area_modules(name: str):
