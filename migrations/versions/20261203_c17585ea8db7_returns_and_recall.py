@@ -5,10 +5,10 @@ Revises: 9bb0f0161298
 Create Date: 2026-12-03 06:34:46.221093
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'c17585ea8db7'

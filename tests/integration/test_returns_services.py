@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import on_hand
-from tests.returns_helpers import pick, ship, shipped_order
+from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, on_hand
+from tests.returns_helpers import shipped_order
 from tests.test_picking_helpers import books_are_right, stocked_world, take
 from wms import clock, events
 from wms.catalog.models import LotStatus
@@ -16,7 +16,6 @@ from wms.inventory import services as inventory
 from wms.inventory.models import Move
 from wms.returns import dock, rmas, supplier
 from wms.returns.models import Flag, ReturnUnit, RmaStatus, SupplierReturn
-from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
 
 
 @pytest.fixture
@@ -70,8 +69,8 @@ def test_restock_goes_where_put_away_says_and_the_books_balance(world):
     where = dock.inspect_unit(got["unit_id"], condition="sealed", disposition="restock", user_id=None)
     assert where["need"] == "location"
     unit = db.session.get(ReturnUnit, got["unit_id"])
-    from wms.receiving import services as receiving
     from wms.inventory.models import StockItem
+    from wms.receiving import services as receiving
 
     item = db.session.scalar(select(StockItem).where(StockItem.location_id == world.loc["RET"].id))
     assert where["suggested"] == receiving.plan_for_item(item, 1).suggestion.code

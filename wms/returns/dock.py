@@ -18,7 +18,16 @@ from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Asn, Receipt, ReceiptItem
 from ..uow import use_case
 from . import putaway, rules, shipped
-from .models import Condition, Disposition, Flag, ReturnUnit, Rma, RmaStatus, SupplierReturn, SupplierReturnLine
+from .models import (
+    Condition,
+    Disposition,
+    Flag,
+    ReturnUnit,
+    Rma,
+    RmaStatus,
+    SupplierReturn,
+    SupplierReturnLine,
+)
 
 FLAG_WORDS = {
     Flag.WRONG_LOT: _l("another lot than the order's"),

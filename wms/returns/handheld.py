@@ -10,7 +10,7 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
-from ..views_common import StaleScreen, answer, feedback, form_number, refused
+from ..views_common import StaleScreen, answer, feedback, refused
 from . import dock, rmas
 from .models import Condition, Disposition, ReturnUnit, Rma
 
