@@ -94,7 +94,7 @@ def recipients(lot_id: int) -> list[Recipient]:
         rows = db.session.execute(select(
             Order.id, Order.channel_order_id, Order.customer_name, Order.customer_document, Order.ship_street,
             Order.ship_number, Order.ship_complement, Order.ship_district, Order.ship_city, Order.ship_state,
-            Order.ship_cep).where(Order.id.in_(ids[start:start + CHUNK])).order_by(Order.id))
+            Order.ship_cep).where(shipped.id_in(Order.id, ids[start:start + CHUNK])).order_by(Order.id))
         for row in rows:
             units, at = by_order[row[0]]
             found.append(Recipient(order_id=row[0], channel_order_id=row[1], name=row[2], document=row[3],

@@ -5,7 +5,7 @@ The one place returns and the recall trace learn about shipments: wire the shipp
 """
 from collections import defaultdict
 
-from sqlalchemy import bindparam, func, inspect, select, text
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, inspect, select, text
 
 from ..extensions import db
 from ..inventory.models import Move
@@ -62,6 +62,13 @@ def other_order_shipping(order: Order, product_id: int, lot_id: int | None) -> i
     return order_id_of(found)
 
 
+def id_in(column, ids: list[int]):
+    """`column IN ids`: one array parameter on PostgreSQL (thousands of bound parameters are slow to send)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _shipments_table() -> bool:
     return inspect(db.session.connection()).has_table("shipments")
 
@@ -83,7 +90,7 @@ def tracking_codes(order_ids: list[int]) -> dict[int, str]:
     if not codes:
         for start in range(0, len(order_ids), 5000):
             rows = db.session.execute(select(Order.id, Order.tracking_code).where(
-                Order.id.in_(order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
+                id_in(Order.id, order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
             for order_id, code in rows:
                 codes[order_id].append(code)
     return {order_id: " ".join(found) for order_id, found in codes.items()}
