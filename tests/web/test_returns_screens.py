@@ -1,0 +1,176 @@
+"""Returns through HTTP: the store's API, the handheld returns dock the way the scanner posts, and the desk's
+board, reasons report (CSV) and recall screens. Refused input answers 4xx and changes nothing."""
+import html
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
+from tests.returns_helpers import shipped_order
+from tests.test_picking_helpers import books_are_right, stocked_world
+from wms import events
+from wms.auth import services as auth_services
+from wms.extensions import db
+from wms.inventory.models import Move
+from wms.returns.models import ReturnUnit, Rma
+
+HX = {"HX-Request": "true"}
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def step(response) -> str:
+    match = re.search(r'data-step="([a-z_]+)"', response.get_data(as_text=True))
+    return match.group(1) if match else ""
+
+
+def hidden(response) -> dict:
+    block = re.search(r'<form class="scan".*?</form>', response.get_data(as_text=True), re.S).group(0)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', block))
+
+
+def action(response) -> str:
+    return html.unescape(re.search(r'<form class="scan" hx-post="([^"]+)"', response.get_data(as_text=True)).group(1))
+
+
+@pytest.fixture
+def shipped(app):
+    with app.app_context():
+        stocked_world()
+        ids = {"bottle": shipped_order([("BOTTLE", 2)]), "med": shipped_order([("MED", 2)])}
+        token = auth_services.create_token("store")
+        db.session.remove()
+    return {**ids, "token": token}
+
+
+def moves(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Move))
+
+
+def test_the_store_authorises_a_return_through_the_api(app, client, shipped):
+    headers = {"Authorization": f"Bearer {shipped['token']}"}
+    body = {"order_id": shipped["bottle"], "reverse_code": "REV-1",
+            "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]}
+    first = client.post("/api/v1/returns", data=json.dumps(body), headers=headers, content_type="application/json")
+    assert first.status_code == 201, first.get_json()
+    again = client.post("/api/v1/returns", data=json.dumps(body), headers=headers, content_type="application/json")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    for bad in ("[1]", "\x00", json.dumps({"order_id": 10**30, "lines": [{}]}),
+                json.dumps({"order_id": shipped["bottle"], "lines": [{"sku": "BOTTLE", "quantity": 10**12,
+                                                                      "reason": "regret"}]})):
+        response = client.post("/api/v1/returns", data=bad, headers=headers, content_type="application/json")
+        assert response.status_code in (400, 422), response.get_data()
+    assert client.post("/api/v1/returns", data=json.dumps(body), content_type="application/json").status_code == 401
+    got = client.get(f"/api/v1/returns/{first.get_json()['id']}", headers=headers).get_json()
+    assert got["lines"] == [{"line_no": 1, "sku": "BOTTLE", "quantity": 1, "reason": "regret"}]
+    assert client.get("/api/v1/returns/999", headers=headers).status_code == 404
+    document = client.get("/api/v1/openapi.json", headers=headers).get_json()
+    assert "/returns" in document["paths"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Rma)) == 1
+
+
+def test_the_returns_dock_restocks_one_unit_and_sends_the_other_to_quarantine(app, client, auth, shipped):
+    with app.app_context():
+        from wms.returns import rmas
+
+        rma, _ = rmas.create_rma({"order_id": shipped["med"],
+                                  "lines": [{"sku": "MED", "quantity": 2, "reason": "regret"}]})
+        db.session.commit()
+        rma_id = rma.id
+    auth.login("worker")
+    screen = client.get("/hh/returns/")
+    assert screen.status_code == 200 and step(screen) == "find"
+    refused = client.post("/hh/returns/", data={"scan": "NOPE\x00"}, headers=HX)
+    assert refused.status_code == 422 and refused.headers["X-Scan-Result"] == "bad"
+    screen = client.post("/hh/returns/", data={"scan": f"ORDER-{shipped['med']}"}, headers=HX)
+    assert step(screen) == "unit" and f"RMA-{rma_id}" in text(screen)
+    before = moves(app)
+    lot_step = client.post(action(screen), data={"scan": MEDICINE_GTIN, "scan_id": "a1"}, headers=HX)
+    assert step(lot_step) == "lot" and moves(app) == before  # the lot is asked; nothing moved yet
+    condition = client.post(action(lot_step), data={**hidden(lot_step), "scan": "L-SOON", "scan_id": "a2"},
+                            headers=HX)
+    assert step(condition) == "condition" and condition.headers["X-Scan-Result"] == "ok"
+    assert moves(app) == before + 1
+    bad = client.post(action(condition), data={**hidden(condition), "scan": "9", "scan_id": "a3"}, headers=HX)
+    assert bad.status_code == 422 and step(bad) == "condition"
+    done = client.post(action(condition), data={**hidden(condition), "scan": "1", "scan_id": "a4"}, headers=HX)
+    # An Anvisa-controlled product: the rules send it to quarantine without asking.
+    assert step(done) == "unit" and "Q-01" in text(done) and done.headers["X-Scan-Result"] == "attention"
+    # A bottle, not on this order but on the customer's other order: flagged; the worker says damaged → scrap.
+    odd = client.post(action(done), data={"scan": BOTTLE_GTIN, "scan_id": "a5"}, headers=HX)
+    assert step(odd) == "condition" and odd.headers["X-Scan-Result"] == "attention"
+    assert f"shipped on another order of this customer: ORDER-{shipped['bottle']}" in text(odd)
+    scrapped = client.post(action(odd), data={**hidden(odd), "scan": "3", "scan_id": "a6"}, headers=HX)
+    assert "Scrap" in text(scrapped)
+    closed = client.post(f"/hh/returns/{rma_id}/close", data={"scan_id": "a7"}, headers=HX)
+    assert closed.status_code == 200 and step(closed) == "find"
+    with app.app_context():
+        units = list(db.session.scalars(select(ReturnUnit).order_by(ReturnUnit.id)))
+        assert [(u.flag, u.disposition) for u in units] == [("ok", "quarantine"), ("another_order", "scrap")]
+        assert [e.kind for e in events.pending()].count("return.received") == 1
+        assert books_are_right()
+
+
+def test_restock_on_the_handheld_asks_for_the_put_away_bin(app, client, auth, shipped):
+    with app.app_context():
+        from wms.returns import rmas
+
+        rma, _ = rmas.create_rma({"order_id": shipped["bottle"],
+                                  "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
+        db.session.commit()
+        rma_id = rma.id
+    auth.login("worker")
+    screen = client.post("/hh/returns/", data={"scan": f"RMA-{rma_id}"}, headers=HX)
+    condition = client.post(action(screen), data={"scan": BOTTLE_GTIN, "scan_id": "b1"}, headers=HX)
+    choose = client.post(action(condition), data={**hidden(condition), "scan": "2", "scan_id": "b2"}, headers=HX)
+    assert step(choose) == "disposition"
+    where = client.post(action(choose), data={**hidden(choose), "scan": "1", "scan_id": "b3"}, headers=HX)
+    assert step(where) == "location"
+    suggested = re.search(r'id="suggested">([^<]+)<', text(where)).group(1)
+    wrong = client.post(action(where), data={**hidden(where), "scan": "Q-01", "scan_id": "b4"}, headers=HX)
+    assert wrong.status_code == 422 and step(wrong) == "location"
+    done = client.post(action(where), data={**hidden(where), "scan": suggested, "scan_id": "b5"}, headers=HX)
+    assert step(done) == "unit" and suggested in text(done) and done.headers["X-Scan-Result"] == "ok"
+    with app.app_context():
+        assert books_are_right()
+
+
+def test_desk_board_reasons_csv_and_recall_trace(app, client, auth, shipped):
+    auth.login("supervisor")
+    response = client.post("/desk/returns/", data={"order_id": str(shipped["bottle"]), "sku0": "BOTTLE",
+                                                   "quantity0": "1", "reason0": "defective"})
+    assert response.status_code == 302
+    refused = client.post("/desk/returns/", data={"order_id": "abc", "sku0": "BOTTLE", "quantity0": "99999999999"})
+    assert refused.status_code == 422
+    board = client.get("/desk/returns/")
+    assert board.status_code == 200 and "RMA-1" in text(board)
+    csv_text = client.get("/desk/returns/reasons?format=csv").get_data(as_text=True)
+    assert csv_text.splitlines()[1] == "BOTTLE,Garrafa 1 L,defective,site,1,1"
+    with app.app_context():
+        from wms.catalog.models import Lot
+
+        lot_id = db.session.scalar(select(Lot.id).where(Lot.code == "L-SOON"))
+    response = client.post("/desk/recalls/", data={"sku": "MED", "lot": "L-SOON", "risk_class": "II",
+                                                    "reference": "ANVISA-1", "reason": "label error"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/desk/recalls/lot/{lot_id}")
+    page = text(client.get(f"/desk/recalls/lot/{lot_id}"))
+    assert "recalled" in page and f'data-order="{shipped["med"]}"' in page
+    assert f'data-order="{shipped["bottle"]}"' not in page
+    csv_map = client.get(f"/desk/recalls/lot/{lot_id}/map.csv").get_data(as_text=True).splitlines()
+    assert len(csv_map) == 2 and csv_map[1].endswith(f"ORDER-{shipped['med']},AA{shipped['med']:08d}9BR")
+    assert client.get(f"/desk/recalls/lot/{lot_id}/map").status_code == 200
+    assert client.get(f"/desk/recalls/lot/{lot_id}/history").status_code == 200
+    assert client.get("/desk/recalls/lot/999999").status_code == 404
+    bad = client.post("/desk/recalls/", data={"sku": "MED", "lot": "L-LATE", "risk_class": "V",
+                                              "reference": "X", "reason": "y"})
+    assert bad.status_code == 422
+    auth.logout()
+    auth.login("worker")
+    assert client.get("/desk/recalls/").status_code in (302, 403)

@@ -1,0 +1,111 @@
+"""Pure rules of returns: the withdrawal window, the check of a returned unit against what was shipped, and
+the default disposition. No Flask, no session."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .models import Condition, Disposition, Flag
+
+WITHDRAWAL_DAYS = 7  # CDC art. 49: 7 days from receiving the goods
+
+DEFAULT_REASONS = (
+    ("regret", "Changed mind (withdrawal, CDC art. 49)"),
+    ("damaged_in_transit", "Arrived damaged"),
+    ("wrong_item", "Wrong item sent"),
+    ("defective", "Defective"),
+    ("expired", "Expired or short-dated"),
+    ("other", "Other"),
+)
+
+
+def within_window(delivered_on: date | None, requested_on: date) -> bool | None:
+    """Whether a return asked for on `requested_on` is inside the 7-day withdrawal window (None: the delivery
+    date is unknown). Day 7 after delivery is still inside."""
+    if delivered_on is None:
+        return None
+    return 0 <= (requested_on - delivered_on).days <= WITHDRAWAL_DAYS
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """What left on an order, by (product id, lot id), less what earlier returns of it brought back."""
+
+    remaining: Mapping[tuple[int, int | None], int]
+
+    def products(self) -> set[int]:
+        return {product_id for product_id, _lot in self.remaining}
+
+
+@dataclass(frozen=True)
+class Returned:
+    product_id: int
+    lot_id: int | None
+    quantity: int
+    serial: str | None = None
+    # About the serial, from receiving: the lot it came in with (None: never received), returned already
+    serial_lot_id: int | None = None
+    serial_known: bool = True
+    serial_returned_before: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    flag: Flag
+    detail: str = ""  # a code the view turns into words: the order id, the shipped lots
+
+
+def check_unit(unit: Returned, shipped: Shipped, *, other_order_id: int | None = None) -> Check:
+    """Is this unit one that left on the order? Product first, then lot, then how many, then the serial.
+    `other_order_id` is another order of the same customer that shipped this product and lot, if any."""
+    if unit.product_id not in shipped.products():
+        if other_order_id is not None:
+            return Check(Flag.ANOTHER_ORDER, str(other_order_id))
+        return Check(Flag.NOT_SHIPPED)
+    left = shipped.remaining.get((unit.product_id, unit.lot_id), 0)
+    if (unit.product_id, unit.lot_id) not in shipped.remaining:
+        if other_order_id is not None:
+            return Check(Flag.ANOTHER_ORDER, str(other_order_id))
+        return Check(Flag.WRONG_LOT)
+    if unit.quantity > left:
+        return Check(Flag.OVER, str(left))
+    if unit.serial is not None:
+        if not unit.serial_known or unit.serial_returned_before:
+            return Check(Flag.SERIAL)
+        if unit.lot_id is not None and unit.serial_lot_id is not None and unit.serial_lot_id != unit.lot_id:
+            return Check(Flag.SERIAL)
+    return Check(Flag.OK)
+
+
+@dataclass(frozen=True)
+class Facts:
+    condition: Condition
+    anvisa_controlled: bool
+    lot_sellable: bool  # the lot is released (not recalled, blocked or in quarantine) and not expired
+    flag: Flag
+
+
+def decided_disposition(facts: Facts) -> Disposition | None:
+    """The disposition the rules decide, or None when the worker chooses.
+
+    - damaged → scrap (nothing damaged goes back on a shelf);
+    - an Anvisa-controlled product that left the warehouse → quarantine until QA releases it (RDC 430/2020);
+    - a unit of a lot that may not be sold (recalled, blocked, expired) → quarantine;
+    - a unit that is not what was shipped → quarantine, for a supervisor to look at.
+    """
+    if facts.condition == Condition.DAMAGED:
+        return Disposition.SCRAP
+    if facts.anvisa_controlled or not facts.lot_sellable or facts.flag != Flag.OK:
+        return Disposition.QUARANTINE
+    return None
+
+
+def allowed_dispositions(facts: Facts) -> tuple[Disposition, ...]:
+    """What the worker may choose when the rules do not decide: restock only when sealed or opened and clean."""
+    decided = decided_disposition(facts)
+    if decided is not None:
+        return (decided,)
+    return (Disposition.RESTOCK, Disposition.QUARANTINE, Disposition.SCRAP, Disposition.SUPPLIER)
+
+
+def rate(part: int, whole: int) -> float:
+    return 0.0 if whole <= 0 else round(100.0 * part / whole, 1)

@@ -1,0 +1,106 @@
+"""What left the warehouse on an order, read from the ledger (moves to the customer, reason "ship", document
+ORDER-<id>), and the shipping area's tracking codes read only where its table exists.
+
+The one place returns and the recall trace learn about shipments: wire the shipping area in here.
+"""
+from collections import defaultdict
+
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, inspect, select, text
+
+from ..extensions import db
+from ..inventory.models import Move
+from ..locations.models import Location, LocationKind
+from ..orders.models import Order
+
+SHIP_REASON = "ship"
+RETURN_REASON = "return"
+
+
+def order_document(order_id: int) -> str:
+    return f"ORDER-{order_id}"
+
+
+def order_id_of(document: str | None) -> int | None:
+    if document and document.startswith("ORDER-") and document[6:].isdigit() and len(document) < 20:
+        return int(document[6:])
+    return None
+
+
+def customer_location_ids() -> list[int]:
+    return list(db.session.scalars(select(Location.id).where(Location.kind == LocationKind.CUSTOMER.value)))
+
+
+def shipped_on(order_id: int) -> dict[tuple[int, int | None], int]:
+    """Units shipped on the order, by (product id, lot id)."""
+    rows = db.session.execute(
+        select(Move.product_id, Move.lot_id, func.sum(Move.quantity))
+        .where(Move.document == order_document(order_id), Move.reason == SHIP_REASON,
+               Move.to_location_id.in_(customer_location_ids()))
+        .group_by(Move.product_id, Move.lot_id))
+    return {(product_id, lot_id): int(total) for product_id, lot_id, total in rows}
+
+
+def shipped_at(order_id: int):
+    """When the order's last unit left (None: nothing shipped)."""
+    return db.session.scalar(select(func.max(Move.at)).where(
+        Move.document == order_document(order_id), Move.reason == SHIP_REASON))
+
+
+def other_order_shipping(order: Order, product_id: int, lot_id: int | None) -> int | None:
+    """Another order of the same customer (same CPF/CNPJ) on which this product and lot left, if any."""
+    if not order.customer_document:
+        return None
+    others = list(db.session.scalars(select(Order.id).where(
+        Order.customer_document == order.customer_document, Order.id != order.id).order_by(Order.id.desc())
+        .limit(200)))
+    if not others:
+        return None
+    documents = [order_document(i) for i in others]
+    found = db.session.scalar(select(Move.document).where(
+        Move.document.in_(documents), Move.reason == SHIP_REASON, Move.product_id == product_id,
+        Move.lot_id.is_(None) if lot_id is None else Move.lot_id == lot_id).order_by(Move.id.desc()).limit(1))
+    return order_id_of(found)
+
+
+def id_in(column, ids: list[int]):
+    """`column IN ids`: one array parameter on PostgreSQL (thousands of bound parameters are slow to send)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _shipments_table() -> bool:
+    return inspect(db.session.connection()).has_table("shipments")
+
+
+def tracking_codes(order_ids: list[int]) -> dict[int, str]:
+    """Tracking codes by order: the shipping area's shipments when its table exists, else the order's own."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    if not order_ids:
+        return {}
+    if _shipments_table():
+        for start in range(0, len(order_ids), 5000):
+            chunk = order_ids[start:start + 5000]
+            rows = db.session.execute(
+                text("SELECT order_id, tracking_code FROM shipments WHERE order_id IN :ids ORDER BY order_id")
+                .bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
+            for order_id, code in rows:
+                if code:
+                    codes[order_id].append(code)
+    if not codes:
+        for start in range(0, len(order_ids), 5000):
+            rows = db.session.execute(select(Order.id, Order.tracking_code).where(
+                id_in(Order.id, order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
+            for order_id, code in rows:
+                codes[order_id].append(code)
+    return {order_id: " ".join(found) for order_id, found in codes.items()}
+
+
+def order_by_tracking(code: str) -> Order | None:
+    """The order a tracking code belongs to (the shipping area's shipments, else the order's own code)."""
+    if _shipments_table():
+        order_id = db.session.execute(text("SELECT order_id FROM shipments WHERE tracking_code = :code LIMIT 1"),
+                                      {"code": code}).scalar()
+        if order_id is not None:
+            return db.session.get(Order, order_id)
+    return db.session.scalar(select(Order).where(Order.tracking_code == code).limit(1))
