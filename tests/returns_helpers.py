@@ -9,7 +9,7 @@ from wms.inventory.models import Lpn, StockItem
 from wms.locations import services as locations
 from wms.locations.models import LocationKind
 from wms.orders.models import Order, OrderStatus
-from wms.picking import services as picking
+from wms.picking import picks, waves
 from wms.picking.models import Wave
 
 _totes = iter(range(1, 10**9))
@@ -17,13 +17,13 @@ _totes = iter(range(1, 10**9))
 
 def pick(order_ids: list[int]) -> dict[int, Lpn]:
     """Pick the orders in one wave into totes and leave them in staging; {order id: tote}."""
-    wave = picking.build_wave(order_ids=order_ids, max_orders=len(order_ids), user_id=None)
+    wave = waves.build_wave(order_ids=order_ids, max_orders=len(order_ids), user_id=None)
     for _ in order_ids:
-        picking.bind_tote(wave.id, f"RT-{next(_totes)}", user_id=None)
-    while (task := picking.next_task(wave.id)) is not None:
-        picking.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id,
+        picks.bind_tote(wave.id, f"RT-{next(_totes)}", user_id=None)
+    while (task := waves.next_task(wave.id)) is not None:
+        picks.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id,
                              tote_code=task.wave_order.tote.code, user_id=None)
-    picking.finish_wave(wave.id, "STAGE", user_id=None)
+    picks.finish_wave(wave.id, "STAGE", user_id=None)
     wave = db.session.get(Wave, wave.id)
     return {wo.order_id: wo.tote for wo in wave.orders}
 

@@ -15,7 +15,7 @@ from wms.errors import Conflict, DomainError
 from wms.extensions import db
 from wms.inventory.models import Move
 from wms.orders.models import Order, OrderStatus
-from wms.picking import services as picking
+from wms.picking import picks, waves
 from wms.picking.models import PickTask, PickTaskStatus, Reservation
 from wms.recall import services as recall
 from wms.recall import trace
@@ -35,8 +35,8 @@ def recall_soon(world):
 
 def test_a_recall_during_an_open_wave_stops_its_picks_and_reallocates(world):
     order_id = take([("MED", 5)])  # FEFO reserves L-SOON
-    wave = picking.build_wave(order_ids=[order_id], max_orders=1, user_id=None)
-    picking.bind_tote(wave.id, "T-R1", user_id=None)
+    wave = waves.build_wave(order_ids=[order_id], max_orders=1, user_id=None)
+    picks.bind_tote(wave.id, "T-R1", user_id=None)
     db.session.commit()
     recall_soon(world)
     db.session.expire_all()
