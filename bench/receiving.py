@@ -114,7 +114,7 @@ def make_asn(app, reference, products, *, pallets=None, lots=True):
         lines.append(line)
     with app.app_context():
         asns.create_asn({"supplier": "Bench", "reference": reference, "expected_on": clock.today().isoformat(),
-                             "lines": lines})
+                         "lines": lines})
         db.session.remove()
     return expires
 

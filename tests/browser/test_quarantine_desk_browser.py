@@ -18,8 +18,8 @@ def held(app, users):
     with app.app_context():
         build_world()
         asn, _created = asns.create_asn({"supplier": "ACME", "reference": "PO-QA",
-                                             "expected_on": clock.today().isoformat(),
-                                             "lines": [{"sku": "MED", "quantity": 10}]})
+                                         "expected_on": clock.today().isoformat(),
+                                         "lines": [{"sku": "MED", "quantity": 10}]})
         receipt = receipts.start_receipt(asn_id=asn.id, user_id=users["worker"])
         raw = gs1.element_string(gtin=MEDICINE_GTIN, lot="QA-1", expires_on=clock.today() + timedelta(days=400),
                                  separator="|")

@@ -41,7 +41,7 @@ def dock(app, users, tmp_path):
         catalog.create_product(sku="SOAP", name="Sabonete", lot_tracked=True, expiry_tracked=True,
                                min_shelf_life_days=60, barcodes=[(SOAP_GTIN, "gtin", 1)])
         asns.create_asn({"supplier": "ACME", "reference": "PO-77", "expected_on": clock.today().isoformat(),
-                             "lines": [{"sku": "MED", "quantity": 2}, {"sku": "BOTTLE", "quantity": 24},
+                         "lines": [{"sku": "MED", "quantity": 2}, {"sku": "BOTTLE", "quantity": 24},
                                        {"sku": "SOAP", "quantity": 12}]})
         putaway_rules.save_rule(priority=10, location_kind="reserve", category="other", zone="A", user_id=None)
         printer = printing.create_printer("dock-zebra", f"file://{tmp_path}")

@@ -30,7 +30,7 @@ def test_two_scans_at_once_cannot_both_pass_the_over_receipt_check(app):
             barrier.wait()
             try:
                 results.append(dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, dock_scan.Answers(quantity=8),
-                                                     user_id=None, scan_id=f"race-{i}")["status"])
+                                                      user_id=None, scan_id=f"race-{i}")["status"])
             finally:
                 db.session.remove()
 

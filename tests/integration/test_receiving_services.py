@@ -79,7 +79,7 @@ def days(n):
 
 def make_asn(lines, reference="PO-1", supplier="ACME"):
     asn, created = asns.create_asn({"supplier": supplier, "reference": reference,
-                                        "expected_on": clock.today().isoformat(), "lines": lines})
+                                    "expected_on": clock.today().isoformat(), "lines": lines})
     assert created
     return asn
 
@@ -177,11 +177,11 @@ def test_only_what_the_barcode_did_not_give_is_asked(world, worker_id):
     need = dock_scan.receive_scan(receipt_id, SOAP_CASE_GTIN, Answers(lot="S1"), user_id=worker_id)
     assert (need["need"], need["lot"]) == ("expiry", "S1")
     need = dock_scan.receive_scan(receipt_id, SOAP_CASE_GTIN, Answers(lot="S1", expires_on=days(200)),
-                                 user_id=worker_id)
+                                  user_id=worker_id)
     assert (need["need"], need["units"]) == ("quantity", 12)
     assert db.session.scalar(select(func.count()).select_from(ReceiptItem)) == 0
     done = dock_scan.receive_scan(receipt_id, SOAP_CASE_GTIN, Answers(lot="S1", expires_on=days(200), quantity=4),
-                                 user_id=worker_id)
+                                  user_id=worker_id)
     assert (done["status"], done["outcome"], done["quantity"]) == ("received", "stock", 48)
     # a known lot's expiry is not asked again; a GS1 case code with lot and expiry asks only how many
     need = dock_scan.receive_scan(receipt_id, SOAP_CASE_GTIN, Answers(lot="S1"), user_id=worker_id)
@@ -190,7 +190,7 @@ def test_only_what_the_barcode_did_not_give_is_asked(world, worker_id):
     assert need["need"] == "quantity"
     # a count (37) says how many: nothing else is asked (here: 24 more than the ASN's 48 needs a supervisor)
     need = dock_scan.receive_scan(receipt_id, dm(SOAP_CASE_GTIN, lot="S1", expires_on=days(200), count=2),
-                                 user_id=worker_id)
+                                  user_id=worker_id)
     assert (need["need"], need["units"], need["over"], need["allowed"]) == ("supervisor", 24, 24, 2)
 
 
@@ -205,14 +205,14 @@ def test_over_receipt_within_the_tolerance_is_accepted_beyond_it_needs_a_supervi
     assert need["need"] == "supervisor" and "A supervisor must allow it" in need["message"]
     with pytest.raises(DomainError, match="not a supervisor"):
         dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1, supervisor_badge="BADGE-W",
-                                                               supervisor_pin="1111"), user_id=worker_id)
+                                                                supervisor_pin="1111"), user_id=worker_id)
     db.session.rollback()
     with pytest.raises(DomainError, match="Wrong PIN"):
         dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1, supervisor_badge="BADGE-S",
-                                                               supervisor_pin="9999"), user_id=worker_id)
+                                                                supervisor_pin="9999"), user_id=worker_id)
     db.session.rollback()
     done = dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1, supervisor_badge="BADGE-S",
-                                                                  supervisor_pin="2222"), user_id=worker_id)
+                                                                   supervisor_pin="2222"), user_id=worker_id)
     assert done["outcome"] == "stock" and done["approved_by"] == "s"
     over = db.session.scalars(select(Discrepancy).where(Discrepancy.kind == "over")
                               .order_by(Discrepancy.id)).all()
@@ -224,7 +224,7 @@ def test_expired_lot_is_refused_and_recorded(world, worker_id):
     asn = make_asn([{"sku": "SOAP", "quantity": 12}])
     receipt_id = open_receipt(asn, worker_id)
     result = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="OLD", expires_on=days(-1)),
-                                   Answers(quantity=12), user_id=worker_id)
+                                    Answers(quantity=12), user_id=worker_id)
     assert result["status"] == "refused" and result["reason"] == "expired"
     assert db.session.scalar(select(func.count()).select_from(Move)) == 0
     assert catalog.find_lot(world.products["SOAP"].id, "OLD") is None
@@ -236,11 +236,11 @@ def test_short_dated_unexpected_and_wrong_lot(world, worker_id):
     asn = make_asn([{"sku": "SOAP", "quantity": 24, "lot": "S1"}])
     receipt_id = open_receipt(asn, worker_id)
     short = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="S1", expires_on=days(30)), Answers(quantity=12),
-                                  user_id=worker_id)
+                                   user_id=worker_id)
     assert short["outcome"] == "quarantine" and short["discrepancies"] == ["short_dated"]
     assert catalog.find_lot(world.products["SOAP"].id, "S1").status == LotStatus.QUARANTINE
     wrong = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="S2", expires_on=days(300)), Answers(quantity=12),
-                                  user_id=worker_id)
+                                   user_id=worker_id)
     assert wrong["outcome"] == "stock" and wrong["discrepancies"] == ["wrong_lot"]
     unexpected = dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=3), user_id=worker_id)
     assert unexpected["outcome"] == "quarantine" and unexpected["discrepancies"] == ["unexpected"]
@@ -254,7 +254,7 @@ def test_anvisa_mismatch_is_held_not_refused(world, worker_id):
     asn = make_asn([{"sku": "MED", "quantity": 5}])
     receipt_id = open_receipt(asn, worker_id)
     result = dock_scan.receive_scan(receipt_id, dm(MEDICINE_GTIN, lot="X", expires_on=days(300),
-                                                  anvisa="1999999999999"), Answers(quantity=5), user_id=worker_id)
+                                                   anvisa="1999999999999"), Answers(quantity=5), user_id=worker_id)
     assert result["outcome"] == "quarantine" and result["discrepancies"] == ["anvisa_mismatch"]
     assert set(result["holds"]) == {"anvisa_mismatch", "anvisa_controlled"}
 
@@ -289,7 +289,7 @@ def test_a_pallet_sscc_receives_its_lines_in_one_scan(world, worker_id):
 def test_a_blind_receipt_takes_whatever_arrives(world, worker_id):
     receipt_id = receipts.start_receipt(user_id=worker_id, supplier="Walk-in", reference="NF 123").id
     result = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="B1", expires_on=days(300)), Answers(quantity=500),
-                                   user_id=worker_id)
+                                    user_id=worker_id)
     assert result["outcome"] == "stock" and result["discrepancies"] == []
 
 
@@ -324,9 +324,9 @@ def test_release_and_reject_keep_the_reason_and_change_new_lots(world, worker_id
     asn = make_asn([{"sku": "MED", "quantity": 20}])
     receipt_id = open_receipt(asn, worker_id)
     dock_scan.receive_scan(receipt_id, dm(MEDICINE_GTIN, lot="QA1", expires_on=days(300)), Answers(quantity=10),
-                          user_id=worker_id)
+                           user_id=worker_id)
     dock_scan.receive_scan(receipt_id, dm(MEDICINE_GTIN, lot="QA2", expires_on=days(300)), Answers(quantity=10),
-                          user_id=worker_id)
+                           user_id=worker_id)
     first, second = db.session.scalars(select(Hold).order_by(Hold.id)).all()
     with pytest.raises(DomainError, match="Say why"):
         quarantine.decide_hold(first.id, release=True, reason=" ", user_id=supervisor_id)
@@ -349,7 +349,7 @@ def test_a_known_released_lot_keeps_its_status_and_the_hold_keeps_the_units_apar
     asn = make_asn([{"sku": "MED", "quantity": 5}])
     receipt_id = open_receipt(asn, worker_id)
     result = dock_scan.receive_scan(receipt_id, dm(MEDICINE_GTIN, lot="L-LATE"), Answers(quantity=5),
-                                   user_id=worker_id)
+                                    user_id=worker_id)
     assert result["outcome"] == "quarantine"
     assert world.lots["L-LATE"].status == LotStatus.RELEASED
     plan = putaway.plan_for_lpn(inventory.lpn_by_code(result["lpn"]))
@@ -372,7 +372,7 @@ def test_put_away_follows_the_rules_and_a_different_place_needs_a_reason(world, 
         putaway.put_away(lpn_id=lpn.id, target_id=world.loc["A-02-05-2"].id, user_id=worker_id)
     db.session.rollback()
     moved = putaway.put_away(lpn_id=lpn.id, target_id=world.loc["A-02-05-2"].id, reason="closer",
-                              user_id=worker_id, scan_id="pa-1")
+                             user_id=worker_id, scan_id="pa-1")
     assert moved["target"] == "A-02-05-2" and moved["units"] == 10
     assert on_hand(world, "BOTTLE", "A-02-05-2", lpn_id=lpn.id) == 10
     assert db.session.get(Lpn, lpn.id).location.code == "A-02-05-2"
@@ -384,10 +384,10 @@ def test_put_away_consolidates_with_the_same_lot(world, worker_id, supervisor_id
     asn = make_asn([{"sku": "SOAP", "quantity": 24}])
     receipt_id = open_receipt(asn, worker_id)
     dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="C1", expires_on=days(300)), Answers(quantity=12),
-                          user_id=worker_id)
+                           user_id=worker_id)
     receipts.new_plate(receipt_id, user_id=worker_id)
     second = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="C1", expires_on=days(300)), Answers(quantity=12),
-                                   user_id=worker_id)
+                                    user_id=worker_id)
     first_lpn = db.session.scalar(select(Lpn).order_by(Lpn.id))
     putaway.put_away(lpn_id=first_lpn.id, target_id=world.loc["A-02-03-2"].id, reason="other", user_id=worker_id)
     plan = putaway.plan_for_lpn(inventory.lpn_by_code(second["lpn"]))
@@ -398,7 +398,7 @@ def test_held_goods_cannot_go_to_a_pickable_place(world, worker_id):
     asn = make_asn([{"sku": "SOAP", "quantity": 12}])
     receipt_id = open_receipt(asn, worker_id)
     result = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="SD", expires_on=days(20)), Answers(quantity=12),
-                                   user_id=worker_id)
+                                    user_id=worker_id)
     lpn = inventory.lpn_by_code(result["lpn"])
     with pytest.raises(DomainError):
         putaway.put_away(lpn_id=lpn.id, target_id=world.loc["A-01-01-2"].id, reason="other", user_id=worker_id)
@@ -431,7 +431,7 @@ def test_a_finished_plate_prints_its_label_on_the_dock_printer(world, worker_id,
     printing.assign_printer("dock", "lpn", printer.id)
     receipt_id = receipts.start_receipt(user_id=worker_id).id
     result = dock_scan.receive_scan(receipt_id, dm(SOAP_GTIN, lot="P1", expires_on=days(300)), Answers(quantity=7),
-                                   user_id=worker_id)
+                                    user_id=worker_id)
     done = receipts.finish_plates(receipt_id, user_id=worker_id)
     assert done == {"printed": [result["lpn"]], "label_problem": None}
     job = db.session.scalar(select(PrintJob))

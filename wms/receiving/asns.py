@@ -281,7 +281,6 @@ def cancel_asn(asn_id: int, *, user_id: int | None) -> Asn:
     return asn
 
 
-
 def asn_as_dict(asn: Asn) -> dict:
     """The API's view of an ASN, with progress per line."""
     received = receipts.received_by_line([line.id for line in asn.lines])

@@ -189,18 +189,16 @@ def _pallet_contents(found: lookup.Identified) -> lookup.Identified:
                              sscc=found.sscc)
 
 
-
 def _refuse(receipt: Receipt, product: Product, arrival: rules.Arrival, verdict: rules.Verdict,
             user_id: int | None) -> dict:
     for kind, quantity in verdict.discrepancies:
-        receipts.record_discrepancy(receipt, kind, quantity, Decision.REFUSED.value, product=product, lot_code=arrival.lot_code,
-                     line_id=None, user_id=user_id)
+        receipts.record_discrepancy(receipt, kind, quantity, Decision.REFUSED.value, product=product,
+                                    lot_code=arrival.lot_code, line_id=None, user_id=user_id)
     audit.record("receipt.refuse", receipt, user_id=user_id, sku=product.sku, lot=arrival.lot_code,
                  quantity=arrival.quantity, reasons=list(verdict.kinds))
     return {"status": "refused", "reason": verdict.kinds[0], "sku": product.sku, "name": product.name,
             "lot": arrival.lot_code, "quantity": arrival.quantity,
             "expires_on": arrival.expires_on.isoformat() if arrival.expires_on else None}
-
 
 
 def _lot(receipt: Receipt, product: Product, code: str | None, expires_on: date | None,
@@ -220,7 +218,6 @@ def _lot(receipt: Receipt, product: Product, code: str | None, expires_on: date 
                                        reason=("received: " + ", ".join(hold_reasons))[:200],
                                        reference=receipt.document, user_id=user_id))
     return lot
-
 
 
 def _damaged_location(receipt: Receipt) -> Location:
@@ -263,8 +260,9 @@ def _take_in(receipt: Receipt, product: Product, arrival: rules.Arrival, verdict
         this = decision
         if kind == "over":
             this = Decision.APPROVED if approver else Decision.ACCEPTED
-        receipts.record_discrepancy(receipt, kind, quantity, this.value, product=product, lot_code=arrival.lot_code,
-                     line_id=line_id, user_id=user_id, approver=approver if kind == "over" else None)
+        receipts.record_discrepancy(receipt, kind, quantity, this.value, product=product,
+                                    lot_code=arrival.lot_code, line_id=line_id, user_id=user_id,
+                                    approver=approver if kind == "over" else None)
     if outcome == Outcome.QUARANTINE:
         quarantine.hold_goods(receipt, product, lot, lpn, arrival.quantity, verdict.hold_reasons)
     audit.record("receipt.scan", receipt, user_id=user_id, sku=product.sku, lot=arrival.lot_code,
@@ -329,8 +327,9 @@ def _receive_pallet(receipt: Receipt, found: lookup.Identified, user_id: int | N
                                    lot_id=lot.id if lot else None, quantity=line.quantity, outcome=outcome.value,
                                    location_id=receipt.dock_id, lpn_id=lpn.id, move_id=move.id, user_id=user_id))
         for kind, quantity in verdict.discrepancies:
-            receipts.record_discrepancy(receipt, kind, quantity, (Decision.QUARANTINE if held else Decision.ACCEPTED).value,
-                         product=product, lot_code=line.lot_code, line_id=line.id, user_id=user_id)
+            decision = Decision.QUARANTINE if held else Decision.ACCEPTED
+            receipts.record_discrepancy(receipt, kind, quantity, decision.value, product=product,
+                                        lot_code=line.lot_code, line_id=line.id, user_id=user_id)
         if held:
             quarantine.hold_goods(receipt, product, lot, lpn, line.quantity, verdict.hold_reasons or ("same_pallet",))
         units += line.quantity

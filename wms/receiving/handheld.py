@@ -67,7 +67,7 @@ def receive_start():
         if raw.strip() != found[0].reference and raw.strip().upper() != found[0].reference.upper():
             # a pallet SSCC: receive it at once, the scan that found the ASN is the pallet's scan
             result = dock_scan.receive_scan(receipt.id, raw, user_id=current_user.id,
-                                           scan_id=form.get("scan_id") or None)
+                                            scan_id=form.get("scan_id") or None)
             return _opened(receipt, result=result)
         return _opened(receipt)
     except DomainError as exc:
@@ -107,7 +107,7 @@ class ReceiveState:
 
     def answers(self, pin: str | None = None) -> dock_scan.Answers:
         return dock_scan.Answers(lot=self.lot or None, expires_on=self.expires_on, quantity=self.quantity,
-                                damaged=self.damaged, supervisor_badge=self.badge or None, supervisor_pin=pin)
+                                 damaged=self.damaged, supervisor_badge=self.badge or None, supervisor_pin=pin)
 
 
 NEEDS = ("", "lot", "expiry", "quantity", "supervisor", "pin")
@@ -127,8 +127,8 @@ def _receive_state(form) -> ReceiveState:
     state = ReceiveState(pending=unquote(form.get("pending") or ""), need=need, lot=(form.get("lot") or "")[:20],
                          expires_on=expires_on, quantity=form_number(form, "quantity"),
                          damaged=bool(form.get("damaged")), badge=(form.get("badge") or "")[:64],
-                         units=1 if units is None else units, expected_lots=tuple(filter(None, (form.get("expected_lots") or "")
-                                                                      .split(","))),
+                         units=1 if units is None else units,
+                         expected_lots=tuple(filter(None, (form.get("expected_lots") or "").split(","))),
                          label=(form.get("label") or "")[:250])
     if need and not state.pending:
         raise StaleScreen()
@@ -148,7 +148,7 @@ def _receive_screen(receipt: Receipt, state: ReceiveState, **context) -> dict:
                 today=clock.today(), **context)
 
 
-def _lotanswer(state: ReceiveState, text: str) -> ReceiveState:
+def _lot_answer(state: ReceiveState, text: str) -> ReceiveState:
     """A lot typed, or scanned on its own label (a GS1 code with the lot, and often the expiry)."""
     text = text.strip()
     if not text:
@@ -164,7 +164,7 @@ def _lotanswer(state: ReceiveState, text: str) -> ReceiveState:
     return replace(state, lot=text)
 
 
-def _expiryanswer(state: ReceiveState, text: str) -> ReceiveState:
+def _expiry_answer(state: ReceiveState, text: str) -> ReceiveState:
     text = text.strip()
     scan = None
     if text[:2] == "17" or lookup.gs_substitutes() and any(c in text for c in lookup.gs_substitutes()):
@@ -231,9 +231,9 @@ def receipt_scan(receipt_id: int):
                 return answer(template, **_receive_screen(receipt, ReceiveState(), dock_changed=dock.code))
             state = replace(state, pending=raw)
         elif state.need == "lot":
-            state = _lotanswer(state, raw)
+            state = _lot_answer(state, raw)
         elif state.need == "expiry":
-            state = _expiryanswer(state, raw)
+            state = _expiry_answer(state, raw)
         elif state.need == "quantity":
             if not raw.strip():
                 raise DomainError(_l("Type how many."))
@@ -245,7 +245,7 @@ def receipt_scan(receipt_id: int):
         else:  # pin
             pin = raw.strip()
         result = dock_scan.receive_scan(receipt.id, state.pending, state.answers(pin), user_id=current_user.id,
-                                       scan_id=scan_id)
+                                        scan_id=scan_id)
     except DomainError as exc:
         if state.need == "pin":
             state = replace(state, need="supervisor", badge="")
@@ -293,7 +293,6 @@ def receipt_close(receipt_id: int):
     db.session.expire_all()
     receipt = receipts.get_receipt(receipt_id)
     return answer("receiving/hh/closed.html", receipt=receipt, lines=_progress(receipt), done=done)
-
 
 
 @bp.context_processor

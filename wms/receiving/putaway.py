@@ -50,7 +50,6 @@ def candidates(warehouse: Warehouse, dock: Location, kinds: set[str]) -> list[ru
     return found
 
 
-
 @dataclass(frozen=True)
 class PutawayPlan:
     """What is being put away, from where, and where it should go."""

@@ -23,7 +23,7 @@ from .models import (
 
 
 def hold_goods(receipt: Receipt, product: Product, lot: Lot | None, lpn: Lpn | None, quantity: int,
-          reasons: tuple[str, ...]) -> Hold:
+               reasons: tuple[str, ...]) -> Hold:
     """The receipt's open hold for these goods on this plate, grown by `quantity` and the new reasons."""
     hold = db.session.scalar(select(Hold).where(
         Hold.receipt_id == receipt.id, Hold.product_id == product.id, Hold.status == HoldStatus.OPEN.value,

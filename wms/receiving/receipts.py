@@ -82,8 +82,8 @@ def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: in
     else:
         warehouse = locations.default_warehouse()
         receipt = Receipt(warehouse_id=warehouse.id, dock_id=_dock(warehouse.id, dock_id).id,
-                          supplier=rules.plain_text(supplier)[:80] or None, reference=rules.plain_text(reference)[:40] or None,
-                          opened_by_id=user_id)
+                          supplier=rules.plain_text(supplier)[:80] or None,
+                          reference=rules.plain_text(reference)[:40] or None, opened_by_id=user_id)
     db.session.add(receipt)
     db.session.flush()
     audit.record("receipt.open", receipt, user_id=user_id, asn_id=asn_id)
@@ -114,8 +114,8 @@ def change_dock(receipt_id: int, dock_id: int, *, user_id: int | None) -> Receip
 
 
 def record_discrepancy(receipt: Receipt, kind: str, quantity: int, decision: str, *, product: Product | None,
-                 lot_code: str | None, line_id: int | None, user_id: int | None,
-                 approver: User | None = None, note: str | None = None) -> Discrepancy:
+                       lot_code: str | None, line_id: int | None, user_id: int | None,
+                       approver: User | None = None, note: str | None = None) -> Discrepancy:
     row = Discrepancy(receipt_id=receipt.id, asn_line_id=line_id, product_id=product.id if product else None,
                       lot_code=lot_code, kind=kind, quantity=quantity, decision=decision, user_id=user_id,
                       approved_by_id=approver.id if approver else None, note=note)
@@ -280,7 +280,7 @@ def close_receipt(receipt_id: int, *, user_id: int | None) -> dict:
             short = line.quantity - received.get(line.id, 0)
             if short > 0:
                 record_discrepancy(receipt, "under", short, Decision.RECORDED.value, product=line.product,
-                             lot_code=line.lot_code, line_id=line.id, user_id=user_id)
+                                   lot_code=line.lot_code, line_id=line.id, user_id=user_id)
         receipt.asn.status = AsnStatus.RECEIVED.value
     receipt.status = ReceiptStatus.CLOSED.value
     receipt.closed_at = utcnow()

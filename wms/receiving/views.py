@@ -213,8 +213,9 @@ def decide(hold_id: int):
 
 
 def _rules(**context):
-    return render_template("receiving/desk/rules.html", rules=queries.putaway_rules(), zones=queries.zone_codes(), kinds=words.RULE_KIND,
-                           categories=[c.value for c in Category], form=context.pop("form", {}), **context)
+    return render_template("receiving/desk/rules.html", rules=queries.putaway_rules(), zones=queries.zone_codes(),
+                           kinds=words.RULE_KIND, categories=[c.value for c in Category], form=context.pop("form", {}),
+                           **context)
 
 
 @bp.get("/putaway-rules")
