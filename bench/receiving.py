@@ -101,7 +101,7 @@ class Worker:
 
 
 def make_asn(app, reference, products, *, pallets=None, lots=True):
-    from wms.receiving import services
+    from wms.receiving import asns
 
     expires = clock.today() + timedelta(days=400)
     lines = []
@@ -113,8 +113,8 @@ def make_asn(app, reference, products, *, pallets=None, lots=True):
             line["sscc"] = pallets[i * len(pallets) // len(products)]
         lines.append(line)
     with app.app_context():
-        services.create_asn({"supplier": "Bench", "reference": reference, "expected_on": clock.today().isoformat(),
-                             "lines": lines})
+        asns.create_asn({"supplier": "Bench", "reference": reference, "expected_on": clock.today().isoformat(),
+                         "lines": lines})
         db.session.remove()
     return expires
 

@@ -133,10 +133,10 @@ DEMO_PALLET_SSCC = "376104250021234569"
 
 def load_receiving() -> None:
     """Two ASNs expected today (one of GS1-labelled medicines on a pallet with an SSCC) and put-away rules."""
-    from .receiving import services as receiving
+    from .receiving import asns, putaway_rules
 
     today = clock.today()
-    receiving.create_asn({
+    asns.create_asn({
         "supplier": "Distribuidora Farma SA", "reference": "NF-000123", "expected_on": today.isoformat(),
         "note": f"Pallet SSCC {DEMO_PALLET_SSCC}: one scan receives its two lines.",
         "lines": [
@@ -146,10 +146,10 @@ def load_receiving() -> None:
              "expires_on": (today + timedelta(days=400)).isoformat(), "sscc": DEMO_PALLET_SSCC},
             {"sku": "COS-FPS50", "quantity": 48},
         ]})
-    receiving.create_asn({
+    asns.create_asn({
         "supplier": "Utilidades Casa Ltda", "reference": "PC-4501", "expected_on": today.isoformat(),
         "lines": [{"sku": "ACC-GARRAFA", "quantity": 30}, {"sku": "ACC-CABO-USBC", "quantity": 100},
                   {"sku": "SAN-ALCOOL70", "quantity": 60}]})
     for priority, category, kind in ((10, "medicine", "reserve"), (20, "cosmetic", "reserve"),
                                      (30, "sanitizer", "reserve"), (40, "other", "pick_face")):
-        receiving.save_rule(priority=priority, location_kind=kind, category=category, zone="A", user_id=None)
+        putaway_rules.save_rule(priority=priority, location_kind=kind, category=category, zone="A", user_id=None)

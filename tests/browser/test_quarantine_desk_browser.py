@@ -10,20 +10,20 @@ from tests.test_picking_helpers import books_are_right
 from wms import clock, gs1
 from wms.catalog.models import Lot
 from wms.extensions import db
-from wms.receiving import services
+from wms.receiving import asns, dock_scan, receipts
 
 
 @pytest.fixture
 def held(app, users):
     with app.app_context():
         build_world()
-        asn, _created = services.create_asn({"supplier": "ACME", "reference": "PO-QA",
-                                             "expected_on": clock.today().isoformat(),
-                                             "lines": [{"sku": "MED", "quantity": 10}]})
-        receipt = services.start_receipt(asn_id=asn.id, user_id=users["worker"])
+        asn, _created = asns.create_asn({"supplier": "ACME", "reference": "PO-QA",
+                                         "expected_on": clock.today().isoformat(),
+                                         "lines": [{"sku": "MED", "quantity": 10}]})
+        receipt = receipts.start_receipt(asn_id=asn.id, user_id=users["worker"])
         raw = gs1.element_string(gtin=MEDICINE_GTIN, lot="QA-1", expires_on=clock.today() + timedelta(days=400),
                                  separator="|")
-        services.receive_scan(receipt.id, raw, services.Answers(quantity=10), user_id=users["worker"])
+        dock_scan.receive_scan(receipt.id, raw, dock_scan.Answers(quantity=10), user_id=users["worker"])
         db.session.remove()
 
 

@@ -23,7 +23,7 @@ from wms.inventory import services as inventory
 from wms.inventory.models import Lpn, Move, StockItem
 from wms.printing import services as printing
 from wms.printing.models import PrintJob
-from wms.receiving import services
+from wms.receiving import asns, putaway_rules
 from wms.receiving.models import Discrepancy, Receipt
 
 BOTTLE_CASE_GTIN = gtin14("1789100000006")
@@ -40,10 +40,10 @@ def dock(app, users, tmp_path):
         db.session.commit()
         catalog.create_product(sku="SOAP", name="Sabonete", lot_tracked=True, expiry_tracked=True,
                                min_shelf_life_days=60, barcodes=[(SOAP_GTIN, "gtin", 1)])
-        services.create_asn({"supplier": "ACME", "reference": "PO-77", "expected_on": clock.today().isoformat(),
-                             "lines": [{"sku": "MED", "quantity": 2}, {"sku": "BOTTLE", "quantity": 24},
+        asns.create_asn({"supplier": "ACME", "reference": "PO-77", "expected_on": clock.today().isoformat(),
+                         "lines": [{"sku": "MED", "quantity": 2}, {"sku": "BOTTLE", "quantity": 24},
                                        {"sku": "SOAP", "quantity": 12}]})
-        services.save_rule(priority=10, location_kind="reserve", category="other", zone="A", user_id=None)
+        putaway_rules.save_rule(priority=10, location_kind="reserve", category="other", zone="A", user_id=None)
         printer = printing.create_printer("dock-zebra", f"file://{tmp_path}")
         printing.assign_printer("dock", "", printer.id)
         db.session.remove()

@@ -10,17 +10,17 @@ from tests.factories import BOTTLE_GTIN, build_world
 from wms import clock
 from wms.extensions import db
 from wms.inventory import services as inventory
-from wms.receiving import services
+from wms.receiving import asns, dock_scan, receipts, tolerance
 from wms.receiving.models import ReceiptItem
 
 
 def test_two_scans_at_once_cannot_both_pass_the_over_receipt_check(app):
     with app.app_context():
         build_world()
-        services.set_over_tolerance(0, user_id=None)
-        asn, _created = services.create_asn({"supplier": "ACME", "reference": "PO-C", "lines": [
+        tolerance.set_over_tolerance(0, user_id=None)
+        asn, _created = asns.create_asn({"supplier": "ACME", "reference": "PO-C", "lines": [
             {"sku": "BOTTLE", "quantity": 10}], "expected_on": clock.today().isoformat()})
-        receipt_id = services.start_receipt(asn_id=asn.id, user_id=None).id
+        receipt_id = receipts.start_receipt(asn_id=asn.id, user_id=None).id
         db.session.remove()
     barrier = threading.Barrier(2)
     results = []
@@ -29,8 +29,8 @@ def test_two_scans_at_once_cannot_both_pass_the_over_receipt_check(app):
         with app.app_context(), force_locale("en"):
             barrier.wait()
             try:
-                results.append(services.receive_scan(receipt_id, BOTTLE_GTIN, services.Answers(quantity=8),
-                                                     user_id=None, scan_id=f"race-{i}")["status"])
+                results.append(dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, dock_scan.Answers(quantity=8),
+                                                      user_id=None, scan_id=f"race-{i}")["status"])
             finally:
                 db.session.remove()
 

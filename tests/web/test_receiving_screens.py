@@ -12,7 +12,7 @@ from wms import clock, gs1
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Lpn
-from wms.receiving import services
+from wms.receiving import asns, dock_scan, receipts, tolerance
 from wms.receiving.models import Asn, Hold, PutawayRule, Receipt
 
 HX = {"HX-Request": "true"}
@@ -28,7 +28,7 @@ def world(app, users):
 @pytest.fixture
 def asn_id(app, world):
     with app.app_context():
-        asn, _created = services.create_asn({
+        asn, _created = asns.create_asn({
             "supplier": "ACME", "reference": "PO-9", "expected_on": clock.today().isoformat(),
             "lines": [{"sku": "MED", "quantity": 10}, {"sku": "BOTTLE", "quantity": 24}]})
         asn_id = asn.id
@@ -175,16 +175,16 @@ def test_desk_board_asn_form_and_csv(client, auth, world, app):
     response = client.post("/desk/receiving/tolerance", data={"pct": "12"})
     assert response.status_code == 302
     with app.app_context():
-        assert services.over_tolerance_pct() == 12
+        assert tolerance.over_tolerance_pct() == 12
         assert db.session.query(Asn).count() == 2
 
 
 def test_desk_quarantine_release_and_rules(client, auth, asn_id, app, users):
     with app.app_context():
-        receipt = services.start_receipt(asn_id=asn_id, user_id=users["worker"])
+        receipt = receipts.start_receipt(asn_id=asn_id, user_id=users["worker"])
         raw = gs1.element_string(gtin=MEDICINE_GTIN, lot="QX", expires_on=clock.today() + timedelta(days=400),
                                  separator="|")
-        services.receive_scan(receipt.id, raw, services.Answers(quantity=10), user_id=users["worker"])
+        dock_scan.receive_scan(receipt.id, raw, dock_scan.Answers(quantity=10), user_id=users["worker"])
         hold_id = db.session.scalar(select(Hold.id))
         receipt_id = receipt.id
         db.session.remove()

@@ -5,7 +5,7 @@ A token is not a person: the services get no user id; the ASN's source says it c
 from flask import url_for
 
 from ..api import answer, bp, json_body
-from . import services
+from .asns import asn_as_dict, create_asn, get_asn
 
 
 def _answer(body: dict, status: int, asn_id: int):
@@ -16,11 +16,11 @@ def _answer(body: dict, status: int, asn_id: int):
 def asn_create():
     """Announce a delivery. The same supplier and reference with the same contents again is answered the same
     (201, `Idempotent-Replayed: true`) and stored once; other contents under a used reference get 409."""
-    asn, created = services.create_asn(json_body(), source="api")
-    return answer(services.asn_as_dict(asn), 201, location=url_for("api.asn_get", asn_id=asn.id),
+    asn, created = create_asn(json_body(), source="api")
+    return answer(asn_as_dict(asn), 201, location=url_for("api.asn_get", asn_id=asn.id),
                   replayed=not created)
 
 
 @bp.get("/asns/<int:asn_id>")
 def asn_get(asn_id: int):
-    return _answer(services.asn_as_dict(services.get_asn(asn_id)), 200, asn_id)
+    return _answer(asn_as_dict(get_asn(asn_id)), 200, asn_id)

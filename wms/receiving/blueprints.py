@@ -7,10 +7,14 @@ from ..handheld import add_menu_item
 
 def register(app) -> None:
     from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, merged from every area's PATHS
-    from . import api  # noqa: F401  routes on wms.api.bp, before the app registers it
+
+    # api: routes on wms.api.bp, before the app registers it; handheld_putaway: screens on the handheld blueprint
+    from . import api, handheld_putaway  # noqa: F401
     from .handheld import bp as handheld_bp
+    from .tolerance import register_settings
     from .views import bp as desk_bp
 
+    register_settings()
     app.register_blueprint(handheld_bp)
     app.register_blueprint(desk_bp)
     add_menu_item(50, "receiving_hh.receive", _l("Receive"))

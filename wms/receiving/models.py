@@ -6,16 +6,12 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import settings
 from ..catalog.models import Lot, Product
 from ..dbtypes import UTCDateTime, utcnow
 from ..events import Event  # noqa: F401  the outbox receipts write to
 from ..extensions import db
 from ..inventory.models import Lpn
 from ..locations.models import Location, Zone
-
-# Receiving's settings (changed on the desk's receiving board).
-settings.DEFAULTS.setdefault("receiving_over_tolerance_pct", 5)
 
 
 class AsnStatus(StrEnum):

@@ -26,6 +26,14 @@ SUPERVISOR = "supervisor"
 # Why goods are held for QA (beyond the discrepancy kinds that also hold them).
 ANVISA_CONTROLLED = "anvisa_controlled"
 
+# The most units one ASN line or one dock scan may carry.
+MAX_UNITS = 1_000_000
+
+
+def plain_text(value) -> str:
+    """A typed or imported value as one line of text: spaces collapsed, "" for nothing."""
+    return " ".join(str(value).split()) if value is not None else ""
+
 
 # --- dock checks ------------------------------------------------------------------------------------------
 

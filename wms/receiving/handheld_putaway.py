@@ -1,0 +1,158 @@
+"""Put-away on the handheld: scan the plate (or a product) at the dock; the screen says where to take it; scan
+the destination. A different destination needs a reason.
+"""
+from dataclasses import dataclass, replace
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import clock, numbers
+from ..errors import DomainError
+from ..extensions import db
+from ..inventory import lookup
+from ..inventory.models import Lpn, StockItem
+from ..locations.models import Location
+from ..views_common import StaleScreen, answer, form_number, refused, typed_quantity
+from . import queries
+from .handheld import MAX_UNITS, bp
+from .putaway import OVERRIDE_REASONS, PutawayPlan, inbound_items, plan_for_item, plan_for_lpn, put_away
+
+
+@dataclass(frozen=True)
+class PutawayState:
+    """What is being put away (a plate, or units of one stock item) and where it should go."""
+
+    lpn: Lpn | None = None
+    item: StockItem | None = None
+    quantity: int | None = None
+    target: Location | None = None  # scanned, not the suggestion: waiting for a reason
+    choices: tuple[int, ...] = ()  # stock items to choose from, when a product scan named several
+
+    @property
+    def step(self) -> str:
+        if self.lpn is None and self.item is None:
+            return "choose" if self.choices else "what"
+        if self.item is not None and self.quantity is None:
+            return "quantity"
+        return "reason" if self.target is not None else "to"
+
+    def hidden(self) -> dict:
+        return {"lpn_id": self.lpn.id if self.lpn else "", "item_id": self.item.id if self.item else "",
+                "quantity": self.quantity or "", "target_id": self.target.id if self.target else "",
+                "choices": ",".join(map(str, self.choices))}
+
+    def plan(self) -> PutawayPlan:
+        if self.lpn is not None:
+            return plan_for_lpn(self.lpn)
+        return plan_for_item(self.item, self.quantity)
+
+    def items(self) -> list[StockItem]:
+        return [item for item in (db.session.get(StockItem, i) for i in self.choices) if item is not None]
+
+
+def _load(model, form, name: str):
+    """The row a hidden field names, None when the field is empty; a row that is gone means a stale screen."""
+    row_id = form_number(form, name)
+    if row_id is None:
+        return None
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise StaleScreen()
+    return row
+
+
+def _putaway_state(form) -> PutawayState:
+    choices = (numbers.whole(c) for c in (form.get("choices") or "").split(","))
+    return PutawayState(lpn=_load(Lpn, form, "lpn_id"), item=_load(StockItem, form, "item_id"),
+                        quantity=form_number(form, "quantity"), target=_load(Location, form, "target_id"),
+                        choices=tuple(c for c in choices if c is not None))
+
+
+def _putaway_screen(state: PutawayState, **context) -> dict:
+    plan = None
+    if state.step in ("to", "reason"):
+        plan = state.plan()
+    return dict(state=state, plan=plan, plates=queries.waiting_plates() if state.step == "what" else [],
+                reasons=OVERRIDE_REASON_LABELS, today=clock.today(), **context)
+
+
+OVERRIDE_REASON_LABELS = {
+    "full": _l("The suggested place is full"), "blocked": _l("The suggested place is blocked or damaged"),
+    "closer": _l("A better place nearby"), "supervisor": _l("The supervisor said so"), "other": _l("Other"),
+}
+
+
+def _what(raw: str) -> PutawayState:
+    found = lookup.identify(raw)
+    if found.kind == "sscc" and found.lpn is not None:
+        found.kind = "lpn"
+    lookup.expect(found, "lpn", "product")
+    if found.kind == "lpn":
+        state = PutawayState(lpn=found.lpn)
+        state.plan()  # refuses an empty or split plate now
+        return state
+    items = inbound_items(found.product, found.lot_code)
+    if not items:
+        raise DomainError(_l("%(sku)s is not waiting at a dock or in quarantine.", sku=found.product.sku))
+    if len(items) == 1:
+        return PutawayState(item=items[0])
+    return PutawayState(choices=tuple(item.id for item in items))
+
+
+@bp.get("/putaway")
+def putaway():
+    return render_template("receiving/hh/putaway.html", **_putaway_screen(PutawayState()))
+
+
+@bp.post("/putaway")
+def putaway_scan():
+    template = "receiving/hh/putaway.html"
+    form = request.form
+    try:
+        state = _putaway_state(form)
+    except StaleScreen as exc:
+        return refused(template, exc, lambda: _putaway_screen(PutawayState()))
+    raw = form.get("scan", "")
+    try:
+        step = state.step
+        if numbers.whole(form.get("pick_lpn")) is not None:
+            state = PutawayState(lpn=_load(Lpn, form, "pick_lpn"))
+            state.plan()
+        elif step == "choose" or form.get("pick_item"):
+            item = _load(StockItem, form, "pick_item")
+            if item is None or item.id not in state.choices:
+                raise StaleScreen()
+            state = PutawayState(item=item)
+        elif step == "what":
+            state = _what(raw)
+        elif step == "quantity":
+            quantity = typed_quantity(raw, most=MAX_UNITS) if raw.strip() else state.item.available
+            plan_for_item(state.item, quantity)  # refuses more than is free
+            state = replace(state, quantity=quantity)
+        elif step == "to":
+            found = lookup.expect(lookup.identify(raw), "location")
+            plan = state.plan()
+            if plan.suggestion is None or plan.suggestion.location_id == found.location.id:
+                return _put(state, found.location, None, form.get("scan_id"))
+            state = replace(state, target=found.location)
+        else:  # reason
+            reason = form.get("reason", "")
+            if reason not in OVERRIDE_REASONS:
+                raise DomainError(_l("Choose why the goods go to %(code)s.", code=state.target.code))
+            return _put(state, state.target, reason, form.get("scan_id"))
+    except StaleScreen as exc:
+        return refused(template, exc, lambda: _putaway_screen(PutawayState()))
+    except DomainError as exc:
+        return refused(template, exc, lambda: _putaway_screen(state))
+    return answer(template, **_putaway_screen(state))
+
+
+def _put(state: PutawayState, target: Location, reason: str | None, scan_id: str | None):
+    done = put_away(target_id=target.id, user_id=current_user.id, lpn_id=state.lpn.id if state.lpn else None,
+                    item_id=state.item.id if state.item else None, quantity=state.quantity, reason=reason,
+                    scan_id=scan_id or None)
+    db.session.expire_all()
+    return answer("receiving/hh/putaway.html", **_putaway_screen(PutawayState(), done=done))
+
+
