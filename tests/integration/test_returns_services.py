@@ -70,7 +70,7 @@ def test_restock_goes_where_put_away_says_and_the_books_balance(world):
     assert where["need"] == "location"
     unit = db.session.get(ReturnUnit, got["unit_id"])
     from wms.inventory.models import StockItem
-    from wms.receiving import services as receiving
+    from wms.receiving import putaway as receiving
 
     item = db.session.scalar(select(StockItem).where(StockItem.location_id == world.loc["RET"].id))
     assert where["suggested"] == receiving.plan_for_item(item, 1).suggestion.code

@@ -11,7 +11,7 @@ from ..locations.models import PICKABLE_KINDS, Location
 
 
 def suggestion(dock: Location, product_id: int, lot_id: int | None, quantity: int) -> Location | None:
-    from ..receiving import services as receiving  # receiving imports far: only when asked
+    from ..receiving import putaway as receiving  # receiving imports far: only when asked
 
     item = db.session.scalar(select(StockItem).where(StockItem.key == item_key(dock.id, product_id, lot_id, None)))
     if item is not None and item.available >= quantity:
