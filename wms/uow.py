@@ -145,6 +145,17 @@ def use_case(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def dry_run(fn: Callable[..., Any], *args, **kwargs) -> Any:
+    """What a use case would answer, keeping nothing of what it did: it runs in a unit (or SAVEPOINT) that is
+    always rolled back. For screens that show a consequence before the worker confirms it."""
+
+    @use_case
+    def attempt():
+        raise Discard(fn(*args, **kwargs))
+
+    return attempt()
+
+
 def publish(event: Any) -> None:
     """Say that something happened. In-transaction handlers run now; after-commit ones once committed."""
     bus = bus_of_app()

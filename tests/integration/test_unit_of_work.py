@@ -226,3 +226,15 @@ def test_a_request_keeps_its_work_when_a_use_case_inside_it_was_refused(edge_app
     assert client.post("/uow-test/caught").status_code == 200
     with edge_app.app_context():
         assert audit_lines("before") == ["before"] and audit_lines("inside") == []
+
+
+def test_a_dry_run_answers_and_keeps_nothing(ctx):
+    @uow.use_case
+    def would_write():
+        audit.record("tried")
+        return {"would": "write"}
+
+    with uow.unit_of_work():
+        write("kept")
+        assert uow.dry_run(would_write) == {"would": "write"}
+    assert audit_lines() == ["kept"]

@@ -56,7 +56,6 @@ def add_webhook():
         made = endpoints.add_endpoint(request.form.get("url", ""), chosen,
                                       description=request.form.get("description", ""), user_id=current_user.id)
     except DomainError as exc:
-        db.session.rollback()
         return _render_endpoints(error=str(exc), form=request.form, status=exc.status)
     # Not a redirect: the secret is shown on this answer only, never stored in the clear or in the session.
     response = render_template("integration/desk/created.html", made=made)

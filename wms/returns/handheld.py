@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import uow
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
@@ -137,10 +138,9 @@ def _retry(unit_id: int, condition, disposition, last: dict | None) -> dict:
     if last is None:
         return _inspect_context(unit, None, None)
     try:
-        result = dock.inspect_unit(unit_id, condition=condition, disposition=disposition, user_id=None)
+        result = uow.dry_run(dock.inspect_unit, unit_id, condition=condition, disposition=disposition, user_id=None)
     except DomainError:
         return _inspect_context(unit, None, None)
-    db.session.rollback()
     return _inspect_context(unit, condition, result.get("disposition", disposition), result)
 
 
