@@ -33,7 +33,11 @@ def order_create():
 
 @bp.get("/orders/<int:order_id>")
 def order_get(order_id: int):
-    return _answer(services.as_json(services.get(order_id)), 200, order_id)
+    from ..shipping.dispatch import shipments_json
+
+    body = services.as_json(services.get(order_id))
+    body["shipments"] = shipments_json(order_id)  # the shipping area's boxes and tracking codes
+    return _answer(body, 200, order_id)
 
 
 @bp.post("/orders/<int:order_id>/release")
