@@ -262,7 +262,8 @@ def queue_raw_zpl(content: bytes, *, station: str | None, reference: str, user_i
     """Queue ZPL given by someone else (a marketplace's label) exactly as given: the print queue sends a job's
     text as UTF-8, so the printer gets the very bytes stored. Sent after the caller's commit."""
     station_key = normalize_station(station)
-    printer = printing.choose_printer(station_key, MARKETPLACE_KIND)
+    # The printer that takes our shipping labels at this station takes the marketplace's too.
+    printer = printing.choose_printer(station_key, "shipping_generic")
     job = PrintJob(kind=MARKETPLACE_KIND, reference=reference[:80], printer_id=printer.id,
                    station=station_key or None, zpl=content.decode("utf-8"), copies=1, user_id=user_id,
                    next_attempt_at=utcnow())
