@@ -152,10 +152,11 @@ def import_range(service_id: int, *, prefix: str, first, last, warn_below=100,
         select(TrackingRange).where(TrackingRange.prefix == prefix, TrackingRange.first_serial <= last_n,
                                     TrackingRange.last_serial >= first_n).limit(1))
     if overlapping is not None:
+        first_text, last_text = str(first_n).zfill(8), str(last_n).zfill(8)
+        other = str(overlapping.first_serial).zfill(8) + "–" + str(overlapping.last_serial).zfill(8)
         raise Conflict(_l("%(prefix)s %(first)s–%(last)s overlaps a range imported already (%(other)s): a "
-                          "tracking number would be issued twice.", prefix=prefix, first=f"{first_n:08d}",
-                          last=f"{last_n:08d}", other=f"{overlapping.first_serial:08d}–"
-                                                       f"{overlapping.last_serial:08d}"))
+                          "tracking number would be issued twice.", prefix=prefix, first=first_text,
+                          last=last_text, other=other))
     warn = _number(warn_below, name="warn_below", most=99_999_999)
     found = TrackingRange(service_id=svc.id, prefix=prefix, first_serial=first_n, last_serial=last_n,
                           next_serial=first_n, warn_below=warn)
