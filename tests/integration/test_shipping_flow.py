@@ -72,7 +72,7 @@ def test_an_order_packed_into_two_boxes_and_shipped_leaves_stock_by_the_ledger(w
     with pytest.raises(DomainError, match="not scanned onto the truck"):
         dispatch.close_manifest(manifest.id, user_id=None)
     dispatch.load_package(manifest.id, packages[1].lpn.code, user_id=None)
-    dispatch.close_manifest(manifest.id, user_id=None)
+    assert dispatch.close_manifest(manifest.id, user_id=None)["units"] == 5
     db.session.commit()
     order = db.session.get(Order, order_id)
     assert order.status == "shipped" and order.tracking_code == shipment.tracking_code
@@ -85,3 +85,90 @@ def test_an_order_packed_into_two_boxes_and_shipped_leaves_stock_by_the_ledger(w
     assert event.payload["customer"]["name"] == "Maria Silva" and event.payload["locale"] == "pt_BR"
     assert dispatch.shipments_json(order_id)[0]["tracking_code"] == shipment.tracking_code
     assert inventory.stock_mismatches() == [] and books_are_right()
+
+
+def test_an_order_with_a_recalled_lot_in_its_tote_is_not_packed_and_says_what_to_take_out(world):
+    order_id = picked_order([("MED", 2)])
+    inventory.change_lot_status(world.lots["L-SOON"].id, "recalled", reason="Anvisa recall", user_id=None)
+    db.session.commit()
+    view = packing.pack_view(order_id)
+    assert view.holds and "Take 2 × MED lot L-SOON (recalled) out of tote TOTE-1" in view.holds[0]
+    with pytest.raises(DomainError, match="cannot be packed: Take 2 × MED lot L-SOON"):
+        packing.pack_unit(order_id, med("L-SOON"), station_code="PACK", user_id=None)
+    assert moves("pack") == []
+
+
+def test_a_serial_is_packed_once_and_a_case_of_more_than_is_left_is_refused(world):
+    order_id = picked_order([("MED", 2)])
+    packing.pack_unit(order_id, med("L-SOON", "SN-1"), station_code="PACK", user_id=None)
+    with pytest.raises(DomainError, match="Serial SN-1 of MED was packed already"):
+        packing.pack_unit(order_id, med("L-SOON", "SN-1"), station_code="PACK", user_id=None)
+    from tests.factories import MEDICINE_CASE_GTIN
+
+    with pytest.raises(DomainError, match="more MED than are left"):
+        packing.pack_unit(order_id, f"01{MEDICINE_CASE_GTIN}10L-SOON", station_code="PACK", user_id=None)
+    assert packing.pack_unit(order_id, MEDICINE_GTIN, station_code="PACK", user_id=None)["left"] == 0
+    units = db.session.scalars(select(Package)).one().units
+    assert sorted((u.serial or "", u.quantity) for u in units) == [("", 1), ("SN-1", 1)]
+
+
+def test_a_resent_scan_is_applied_once(world):
+    order_id = picked_order([("MED", 2)])
+    first = packing.pack_unit(order_id, med("L-SOON"), station_code="PACK", user_id=None, scan_id="scan-1")
+    again = packing.pack_unit(order_id, med("L-SOON"), station_code="PACK", user_id=None, scan_id="scan-1")
+    assert first == again and len(moves("pack")) == 1
+
+
+def test_unpacking_moves_the_units_back_into_the_tote_and_the_number_is_never_reused(world):
+    order_id = picked_order([("BOTTLE", 1)])
+    packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
+    closed = packing.close_box(order_id, 1350, user_id=None)
+    db.session.commit()
+    assert db.session.get(Order, order_id).status == "packed"
+    package = db.session.scalars(select(Package)).one()
+    result = packing.unpack(package.id, user_id=None)
+    db.session.commit()
+    assert result["units"] == 1 and result["tote"] == "TOTE-1"
+    assert db.session.get(Order, order_id).status == "picked"
+    back = moves("unpack")
+    assert len(back) == 1 and back[0].from_lpn_id == package.lpn_id and back[0].document == f"ORDER-{order_id}"
+    assert packing.pack_view(order_id).units_left == 1
+    packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
+    again = packing.close_box(order_id, 1350, user_id=None)
+    db.session.commit()
+    assert again["tracking_code"] != closed["tracking_code"] and again["package"] == "1/1"
+    assert inventory.stock_mismatches() == []
+
+
+def test_products_without_size_are_asked_once_and_a_unit_too_big_for_every_box_is_named(ctx, tmp_path):
+    from wms.catalog.models import Product
+
+    shipping_world(tmp_path, sizes=False)
+    order_id = picked_order([("BOTTLE", 1)])
+    view = packing.pack_view(order_id)
+    assert [p.sku for p in view.missing_sizes] == ["BOTTLE"] and not view.proposal
+    bottle = db.session.scalar(select(Product).where(Product.sku == "BOTTLE"))
+    with pytest.raises(DomainError, match="length, width and height"):
+        packing.set_product_size(bottle.id, length_mm="0", width_mm="1", height_mm="1", weight_g="1")
+    packing.set_product_size(bottle.id, length_mm="900", width_mm="900", height_mm="900", weight_g="1000")
+    db.session.commit()
+    view = packing.pack_view(order_id)
+    assert not view.missing_sizes and "BOTTLE is bigger than every box type" in view.too_big
+
+
+def test_the_carrier_is_the_channels_then_the_one_asked_then_the_cheapest(world):
+    from wms.shipping import carriers
+
+    asked = picked_order([("BOTTLE", 1)], service_level="SEDEX")
+    packing.pack_unit(asked, BOTTLE_GTIN, station_code="PACK", user_id=None)
+    assert db.session.scalars(select(Shipment)).one().service == "03220"
+    cheapest = picked_order([("BOTTLE", 1)], tote="TOTE-2", carrier=None, service_level="anything")
+    packing.pack_unit(cheapest, BOTTLE_GTIN, station_code="PACK", user_id=None)
+    shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == cheapest))
+    assert (shipment.carrier, shipment.service) == ("jadlog", "PACKAGE")  # R$ 16.90 beats PAC's R$ 18.90
+    market = picked_order([("BOTTLE", 1)], tote="TOTE-3", channel="marketplace")
+    packing.pack_unit(market, BOTTLE_GTIN, station_code="PACK", user_id=None)
+    assert db.session.scalar(select(Shipment).where(Shipment.order_id == market)).carrier == "mercado-envios"
+    with pytest.raises(DomainError, match="overlaps a range imported already"):
+        carriers.import_range(1, prefix="PH",
+                              first=29799859, last=29799900)

@@ -185,10 +185,11 @@ def close_manifest(manifest_id: int, *, user_id: int | None) -> dict:
         packages = [p for p in shipment.packages if p.status == PackageStatus.CLOSED]
         for package in packages:
             for item in inventory.lock_items_where(StockItem.lpn_id == package.lpn_id, StockItem.quantity > 0):
+                quantity = item.quantity  # apply_move updates the item
                 inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=customer,
-                                     quantity=item.quantity, reason="ship", user_id=user_id,
+                                     quantity=quantity, reason="ship", user_id=user_id,
                                      document=packing.document(order), from_lpn=package.lpn)
-                shipped += item.quantity
+                shipped += quantity
             package.status = PackageStatus.SHIPPED.value
         shipment.status = ShipmentStatus.POSTED.value
         shipment.shipped_at = now

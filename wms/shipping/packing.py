@@ -329,6 +329,7 @@ def _pack_scanned(order: Order, items: list[StockItem], raw: str, station: Locat
             raise DomainError(_l("Serial %(serial)s of %(sku)s was packed already (order %(order)s): this unit "
                                  "is a duplicate, put it aside for your supervisor.", serial=serial,
                                  sku=product.sku, order=taken.package.order_id))
+    left = sum(i.quantity for i in items) - quantity  # read before the move updates the item
     item = next(i for i in items if i.product_id == matched.product_id and i.lot_id == matched.lot_id)
     package = next((p for p in packages_of(order.id) if p.status == PackageStatus.OPEN), None)
     if package is None:
@@ -346,7 +347,6 @@ def _pack_scanned(order: Order, items: list[StockItem], raw: str, station: Locat
                                   lot_id=item.lot_id, serial=serial, quantity=quantity, user_id=user_id))
     db.session.flush()
     db.session.expire(package, ["units"])
-    left = sum(i.quantity for i in items) - quantity
     return {"sku": product.sku, "lot": item.lot.code if item.lot else None, "quantity": quantity,
             "package": package.number, "left": left}
 
@@ -499,10 +499,11 @@ def unpack(package_id: int, *, user_id: int | None) -> dict:
     target = tote.location or package.lpn.location
     units = 0
     for item in inventory.lock_items_where(StockItem.lpn_id == package.lpn_id, StockItem.quantity > 0):
+        quantity = item.quantity  # apply_move updates the item
         inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=target,
-                             quantity=item.quantity, reason="unpack", user_id=user_id, document=document(order),
+                             quantity=quantity, reason="unpack", user_id=user_id, document=document(order),
                              from_lpn=package.lpn, to_lpn=tote, check_target=False)
-        units += item.quantity
+        units += quantity
     for unit in list(package.units):
         db.session.delete(unit)
     package.status = PackageStatus.CANCELLED.value
@@ -523,7 +524,3 @@ def find_package(raw: str) -> Package | None:
         package = db.session.scalar(select(Package).join(Lpn, Lpn.id == Package.lpn_id).where(Lpn.code == code))
     return package
 
-
-def packed_before(order_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(PackedUnit.quantity), 0)).join(Package).where(
-        Package.order_id == order_id, Package.status != PackageStatus.CANCELLED.value)) or 0
