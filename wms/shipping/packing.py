@@ -410,7 +410,8 @@ def close_box(order_id: int, weight_g, *, recounted: bool = False, user_id: int 
     service = carriers.service(shipment.service_id)
     done = not items
     packages = packages_of(order.id)
-    count = len(packages) if done else max(len(packages), len(pack_view(order.id).proposal))
+    # Units left in the tote need at least one more box; the proposal may say more.
+    count = len(packages) if done else max(len(packages) + 1, len(pack_view(order.id).proposal))
     package.number = f"{packages.index(package) + 1}/{count}"
     label = documents.marketplace_label(order.id, packages.index(package) + 1)
     package.tracking_code = (label.tracking_code if label is not None and label.tracking_code
