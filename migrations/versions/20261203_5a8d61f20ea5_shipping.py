@@ -5,10 +5,10 @@ Revises: 9bb0f0161298
 Create Date: 2026-12-03 06:38:33.063282
 
 """
-from alembic import op
 import sqlalchemy as sa
-import wms.dbtypes
+from alembic import op
 
+import wms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '5a8d61f20ea5'
