@@ -400,6 +400,93 @@ def return_label(data: Mapping[str, Any], size: str) -> dict[str, Any]:
     return context
 
 
+# --- shipping documents (added by the shipping area) -------------------------
+
+
+def _nfe_party(parent: _Fields, key: str, document_key: str) -> dict[str, str]:
+    fields = parent.nested(key)
+    uf = fields.text("uf").upper()
+    if uf not in _UFS:
+        raise fields.error("uf", f"must be a state abbreviation like SP or DF, got {uf!r}")
+    document = fields.text(document_key)
+    if not (document.isascii() and document.isalnum() and len(document) in (11, 14)):
+        raise fields.error(document_key, f"must be a CPF (11) or CNPJ (14) without punctuation, got {document!r}")
+    party = {"name": fields.text("name"), "uf": uf, "document": document, "ie": fields.text("ie", "")}
+    fields.done()
+    return party
+
+
+def _document_text(document: str) -> str:
+    if len(document) == 11:
+        return f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}"
+    return f"{document[:2]}.{document[2:5]}.{document[5:8]}/{document[8:12]}-{document[12:]}"
+
+
+def _datetime(f: _Fields, key: str, default: Any = _MISSING) -> dt.datetime | None:
+    value = f.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise f.error(key, f"must be a date and time, got {value!r}")
+    return value
+
+
+def danfe(data: Mapping[str, Any], size: str) -> dict[str, Any]:
+    """DANFE simplificado - etiqueta (NT 2020.004 v1.10). Keys: access_key (44), number, series, issued_at
+    (datetime), operation (0 entry / 1 exit), protocol, issuer {name, uf, cnpj, ie}, recipient {name, uf,
+    document, ie?}; optional authorized_at (datetime). The key prints in groups of four and as Code 128 (its
+    digits in subset C)."""
+    f = _Fields("danfe", data)
+    key = f.text("access_key")
+    if not brazil.is_valid_nfe_key(key):
+        raise f.error("access_key", f"{key!r} is not an NF-e access key with a valid check digit")
+    operation = f.integer("operation")
+    if operation not in (0, 1):
+        raise f.error("operation", f"is 0 (entry) or 1 (exit), got {operation}")
+    issued = _datetime(f, "issued_at")
+    authorized = _datetime(f, "authorized_at", None)
+    issuer = _nfe_party(f, "issuer", "cnpj")
+    recipient = _nfe_party(f, "recipient", "document")
+    context = {
+        "key_groups": " ".join(key[i:i + 4] for i in range(0, 44, 4)),
+        "key_barcode": f.barcode("access_key", lambda: barcodes.code128(key)),
+        "number": f.text("number"),
+        "series": f.text("series"),
+        "operation": "1 - SAIDA" if operation == 1 else "0 - ENTRADA",
+        "issued": issued.strftime("%d/%m/%Y %H:%M"),
+        "protocol": f.text("protocol"),
+        "authorized": authorized.strftime("%d/%m/%Y %H:%M") if authorized else "",
+        "issuer": dict(issuer, document=_document_text(issuer["document"])),
+        "recipient": dict(recipient, document=_document_text(recipient["document"])),
+    }
+    f.done()
+    return context
+
+
+_SLIP_LINES = 16
+
+
+def packing_slip(data: Mapping[str, Any], size: str) -> dict[str, Any]:
+    """Keys: order, customer, boxes (count), lines: list of {sku, name, qty, lot?}."""
+    f = _Fields("packing_slip", data)
+    order = f.text("order")
+    raw_lines = f.get("lines")
+    if not isinstance(raw_lines, list | tuple) or not raw_lines:
+        raise f.error("lines", "must be a non-empty list of lines")
+    lines = []
+    for index, raw in enumerate(raw_lines):
+        item = _Fields("packing_slip", raw, f"lines[{index}].")
+        lines.append({"sku": item.text("sku"), "name": item.text("name"), "qty": item.integer("qty", minimum=1),
+                      "lot": item.text("lot", "")})
+        item.done()
+    context = {"order": order, "order_barcode": f.barcode("order", lambda: barcodes.code128(order)),
+               "customer": f.text("customer"), "boxes": f.integer("boxes", minimum=1),
+               "lines": lines[:_SLIP_LINES], "more_lines": max(0, len(lines) - _SLIP_LINES),
+               "total_qty": sum(line["qty"] for line in lines)}
+    f.done()
+    return context
+
+
 BUILDERS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]] = {
     "location": location,
     "product": product,
@@ -408,4 +495,6 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]] = {
     "shipping_correios": shipping_correios,
     "shipping_generic": shipping_generic,
     "return": return_label,
+    "danfe": danfe,
+    "packing_slip": packing_slip,
 }

@@ -53,3 +53,23 @@ def from_record(record: dict[str, Any]) -> Event:
         if isinstance(data.get(f.name), list):
             data[f.name] = tuple(data[f.name])
     return cls(**data)
+
+
+# --- shipping (appended by the shipping area) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderPacked(Event):
+    """The order's last box was closed: it waits at the dock for its carrier."""
+
+    order_id: int
+    shipment_id: int
+
+
+@dataclass(frozen=True)
+class OrderShipped(Event):
+    """A manifest closed: the order's boxes left with the carrier (the outbox has `order.shipped`)."""
+
+    order_id: int
+    shipment_id: int
+    manifest_id: int

@@ -1,0 +1,306 @@
+"""Shipping through the HTTP edges: the marketplace label, invoice and freight quote APIs, the handheld packing
+and dock screens with their sounds, the desk pages, and a marketplace ZPL reaching a real printer socket on
+127.0.0.1 byte for byte."""
+import base64
+import io
+import json
+import socket
+import threading
+import zipfile
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
+from tests.test_shipping_helpers import jobs, moves, picked_order, shipping_world
+from wms.auth import services as auth_services
+from wms.extensions import db
+from wms.inventory.models import StockItem
+from wms.orders.models import Order
+from wms.printing import services as printing
+from wms.shipping.models import Invoice, MarketplaceLabel, Package
+
+KEY = "33150308370779000149550010001100931002410775"
+INVOICE = {"access_key": KEY, "number": "110093", "series": "1", "issued_at": "2026-12-01T10:00:00-03:00",
+           "authorization_protocol": "133150000123456",
+           "issuer": {"name": "Retaguarda Distribuidora Ltda", "cnpj": "08370779000149", "ie": "123", "uf": "RJ"}}
+
+
+@pytest.fixture
+def api(app, client, tmp_path):
+    with app.app_context():
+        shipping_world(tmp_path)
+        token = auth_services.create_token("store")
+        db.session.remove()
+
+    class Api:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def post(self, path, body=None, raw=None):
+            data = raw if raw is not None else json.dumps(body)
+            return client.post(f"/api/v1{path}", data=data, headers=self.headers, content_type="application/json")
+
+        def get(self, path):
+            return client.get(f"/api/v1{path}", headers=self.headers)
+
+    return Api()
+
+
+def _picked(app, lines, **kwargs) -> int:
+    with app.app_context():
+        order_id = picked_order(lines, **kwargs)
+        db.session.remove()
+    return order_id
+
+
+def scan(client, order_id, text, **form):
+    return client.post(f"/hh/shipping/pack/{order_id}", data={"scan": text, "station": "PACK", **form},
+                       headers={"HX-Request": "true"})
+
+
+# --- marketplace labels ---------------------------------------------------------------------------------------
+
+
+def test_a_label_that_is_not_zpl_is_refused_and_nothing_is_stored(app, api):
+    order_id = _picked(app, [("BOTTLE", 1)])
+    for body in ({"format": "zpl", "content": "hello"}, {"format": "zpl", "content": "^XA no end"},
+                 {"format": "zpl-zip", "content": "not base64!"}, {"format": "pdf", "content": "aGVsbG8="},
+                 {"format": "png", "content": "x"}, {"format": "zpl", "content": "^XA^XZ\x00" * 10**6}):
+        answer = api.post(f"/orders/{order_id}/shipping-label", body)
+        assert answer.status_code == 422, body["format"]
+        assert answer.get_json()["fields"]
+    assert api.post("/orders/999/shipping-label", {"format": "zpl", "content": "^XA^XZ"}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(MarketplaceLabel)) is None
+
+
+def test_a_zip_of_labels_is_one_per_box_and_a_pdf_is_offered_for_download(app, api, client, auth):
+    order_id = _picked(app, [("BOTTLE", 1)])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("etiqueta-2.txt", "^XA^FDbox 2^FS^XZ")
+        zipped.writestr("etiqueta-1.txt", "^XA^FDbox 1^FS^XZ")
+    answer = api.post(f"/orders/{order_id}/shipping-label", {
+        "format": "zpl-zip", "content": base64.b64encode(buffer.getvalue()).decode(),
+        "tracking_codes": ["ML-0001", "ML-0002"]})
+    assert answer.status_code == 201 and answer.get_json()["labels"] == 2
+    pdf = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n<<>>\nendobj\n"
+    assert api.post(f"/orders/{order_id}/shipping-label",
+                    {"format": "pdf", "content": base64.b64encode(pdf).decode()}).status_code == 201
+    auth.login("supervisor")
+    download = client.get(f"/shipping/orders/{order_id}/label.pdf")
+    assert download.status_code == 200 and download.data == pdf
+    with app.app_context():
+        stored = db.session.scalars(select(MarketplaceLabel).where(MarketplaceLabel.format == "zpl")
+                                    .order_by(MarketplaceLabel.sequence)).all()
+        assert [label.content for label in stored] == [b"^XA^FDbox 1^FS^XZ", b"^XA^FDbox 2^FS^XZ"]
+
+
+class Listener:
+    """A printer on 127.0.0.1: takes one connection at a time and keeps what it received."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(10)
+        self.received: list[bytes] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+                self.received.append(data)
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_for(listener: Listener, count: int) -> None:
+    for _ in range(100):
+        if len(listener.received) >= count:
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError(f"the printer got {len(listener.received)} jobs, not {count}")
+
+
+def test_a_marketplace_zpl_reaches_the_stations_printer_byte_for_byte(app, api, client, auth):
+    listener = Listener()
+    try:
+        with app.app_context():
+            printer = printing.create_printer("PACK-ZEBRA", listener.url)
+            printing.assign_printer("pack", None, printer.id)  # the station's printer
+            db.session.commit()
+        order_id = _picked(app, [("BOTTLE", 1)], channel="marketplace")
+        label = "\x10CT~~CD,~CC^~CT~\r\n^XA^CI28^FO20,20^A0N,30,30^FDJosé ~ Ação^FS^BY3^BCN,100^FD40001234567^FS^XZ\r\n"
+        assert api.post(f"/orders/{order_id}/invoice", INVOICE).status_code == 201
+        answer = api.post(f"/orders/{order_id}/shipping-label", {"format": "zpl", "content": label,
+                                                                 "tracking_codes": ["40001234567"]})
+        assert answer.status_code == 201
+        auth.login("worker")
+        assert scan(client, order_id, BOTTLE_GTIN).headers["X-Scan-Result"] == "ok"
+        assert client.post(f"/hh/shipping/pack/{order_id}/close", data={"station": "PACK"}).status_code == 200
+        closed = scan(client, order_id, "1340", step="weigh")  # 1100 g + Caixa M 250 g, within tolerance
+        assert closed.status_code == 200, closed.data
+        wait_for(listener, 3)  # the label, then the DANFE and the packing slip
+        assert listener.received[0] == label.encode("utf-8")
+        assert [b"DANFE SIMPLIFICADO" in r for r in listener.received] == [False, True, False]
+        with app.app_context():
+            package = db.session.scalar(select(Package))
+            assert package.tracking_code == "40001234567"
+            assert db.session.get(Order, order_id).status == "packed"
+        reprint = client.post(f"/hh/shipping/pack/{order_id}/reprint/{package.id}", data={"station": "PACK"})
+        assert reprint.status_code == 200
+        wait_for(listener, 4)
+        assert listener.received[3] == label.encode("utf-8")  # the stored bytes again
+    finally:
+        listener.close()
+
+
+# --- invoices -------------------------------------------------------------------------------------------------
+
+
+def test_an_invoice_key_is_checked_and_a_channel_that_requires_it_waits_for_it(app, api, client, auth):
+    order_id = _picked(app, [("BOTTLE", 1)], channel="marketplace")  # demo: the marketplace requires an NF-e
+    bad = api.post(f"/orders/{order_id}/invoice", dict(INVOICE, access_key=KEY[:-1] + "6"))
+    assert bad.status_code == 422 and "access_key" in bad.get_json()["fields"]
+    wrong_number = api.post(f"/orders/{order_id}/invoice", dict(INVOICE, number="5"))
+    assert wrong_number.status_code == 422 and "110093" in wrong_number.get_json()["fields"]["number"]
+    assert api.post(f"/orders/{order_id}/invoice", dict(INVOICE, issued_at="yesterday")).status_code == 422
+    assert api.post(f"/orders/{order_id}/invoice", {"access_key": "\x00" * 44}).status_code == 422
+    auth.login("worker")
+    page = client.get(f"/hh/shipping/pack/{order_id}?station=PACK")
+    assert b"needs its NF-e" in page.data
+    api.post(f"/orders/{order_id}/shipping-label", {"format": "zpl", "content": "^XA^FDx^FS^XZ"})
+    scan(client, order_id, BOTTLE_GTIN)
+    refused = scan(client, order_id, "1350", step="weigh")
+    assert refused.status_code == 422 and b"needs its NF-e" in refused.data
+    assert api.post(f"/orders/{order_id}/invoice", INVOICE).status_code == 201
+    assert scan(client, order_id, "1350", step="weigh").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Invoice)).access_key == KEY
+        assert [j.kind for j in jobs()].count("danfe") == 1
+
+
+# --- freight quotes -------------------------------------------------------------------------------------------
+
+
+def test_freight_quotes_for_items_or_packages_cheapest_first(app, api):
+    by_items = api.post("/freight-quotes", {"destination_cep": "01310-100", "items": [{"sku": "BOTTLE",
+                                                                                       "quantity": 2}]})
+    assert by_items.status_code == 200, by_items.get_json()
+    quotes = by_items.get_json()["quotes"]
+    assert [q["price_cents"] for q in quotes] == sorted(q["price_cents"] for q in quotes)
+    assert {q["carrier"] for q in quotes} == {"correios", "jadlog"}
+    by_packages = api.post("/freight-quotes", {"destination_cep": "90000000", "declared_value_cents": 10000,
+                                               "packages": [{"weight_g": 500, "length_cm": 60, "width_cm": 40,
+                                                             "height_cm": 40}]})
+    quotes = [(q["service"], q["price_cents"], q["days"]) for q in by_packages.get_json()["quotes"]]
+    # 96 000 cm³ weighing 500 g: billed 16 kg by Correios (÷6000), 19.2 kg by Jadlog (÷5000): the 10-30 kg band,
+    # outside the state (+R$ 9, +3 days); Correios adds 1% of the declared R$ 100 (demo tables, wms/shipping/demo.py)
+    assert quotes == [("PACKAGE", 1690 + 3 * 500 + 900, 4 + 3), ("03298", 1890 + 3 * 600 + 900 + 100, 6 + 3),
+                      ("03220", 2990 + 3 * 900 + 900 + 100, 2 + 3)]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"destination_cep": "0131", "items": [{"sku": "BOTTLE", "quantity": 1}]}, "destination_cep"),
+    ({"destination_cep": "01310100", "items": [{"sku": "NOPE", "quantity": 1}]}, "items[0].sku"),
+    ({"destination_cep": "01310100", "items": [{"sku": "BOTTLE", "quantity": 10**30}]}, "items[0].quantity"),
+    ({"destination_cep": "01310100", "packages": [{"weight_g": "1", "length_cm": 1, "width_cm": 1,
+                                                   "height_cm": 1}]}, "packages[0].weight_g"),
+    ({"destination_cep": "01310100"}, "items"),
+    ({"destination_cep": "01310100", "items": [], "packages": []}, "items"),
+])
+def test_a_bad_quote_request_names_its_field(api, body, field):
+    answer = api.post("/freight-quotes", body)
+    assert answer.status_code == 422 and field in answer.get_json()["fields"]
+
+
+def test_the_openapi_document_describes_the_shipping_endpoints(api):
+    paths = api.get("/openapi.json").get_json()["paths"]
+    assert {"/freight-quotes", "/orders/{order_id}/invoice", "/orders/{order_id}/shipping-label"} <= set(paths)
+
+
+# --- handheld packing and the dock, then the desk closes the manifest ---------------------------------------
+
+
+def test_packing_on_the_handheld_refuses_wrong_units_asks_for_a_recount_and_ships(app, api, client, auth):
+    order_id = _picked(app, [("MED", 2)])
+    auth.login("worker")
+    start = client.post("/hh/shipping/pack", data={"scan": "TOTE-1", "station": "PACK"},
+                        headers={"HX-Request": "true"})
+    assert start.headers["HX-Redirect"].startswith(f"/hh/shipping/pack/{order_id}")
+    wrong = scan(client, order_id, BOTTLE_GTIN)
+    assert wrong.status_code == 422 and wrong.headers["X-Scan-Result"] == "bad"
+    assert b"not in this order" in wrong.data
+    other_lot = scan(client, order_id, f"01{MEDICINE_GTIN.zfill(14)}10L-LATE")
+    assert other_lot.status_code == 422 and b"was not picked into this tote" in other_lot.data
+    expired = scan(client, order_id, f"01{MEDICINE_GTIN.zfill(14)}10L-OLD")
+    assert expired.status_code == 422 and b"expired" in expired.data
+    for serial in ("S1", "S2"):
+        assert scan(client, order_id, f"01{MEDICINE_GTIN.zfill(14)}10L-SOON\x1d21{serial}").status_code == 200
+    with app.app_context():
+        assert len(moves("pack")) == 2
+    off = scan(client, order_id, "900", step="weigh")  # expected 2 × 100 g + CX-P 120 g = 320 g
+    assert off.status_code == 422 and b"recount" in off.data and b'name="recount" value="1"' in off.data
+    closed = scan(client, order_id, "900", step="weigh", recount="1")
+    assert closed.status_code == 200 and closed.headers["X-Scan-Result"] == "attention"
+    assert b"is packed" in closed.data
+    with app.app_context():
+        package = db.session.scalar(select(Package))
+        assert package.weight_g == 900 and package.expected_weight_g == 320
+        manifest_id = package.shipment.manifest_id
+        code = package.tracking_code
+    dock = client.post(f"/hh/shipping/dock/{manifest_id}", data={"scan": "XX000000005BR"},
+                       headers={"HX-Request": "true"})
+    assert dock.status_code == 422 and dock.headers["X-Scan-Result"] == "bad"
+    assert client.post(f"/hh/shipping/dock/{manifest_id}", data={"scan": code}).status_code == 200
+    assert client.post(f"/hh/shipping/dock/{manifest_id}/driver",
+                       data={"driver_name": "João", "vehicle_plate": "abc-1234"}).status_code == 200
+    assert client.post(f"/shipping/manifests/{manifest_id}/close").status_code == 403  # the desk closes it
+    auth.logout()
+    auth.login("supervisor")
+    for page in ("/shipping/", "/shipping/shipments", "/shipping/manifests", f"/shipping/manifests/{manifest_id}",
+                 f"/shipping/manifests/{manifest_id}?print=1", "/shipping/carriers", "/shipping/boxes",
+                 f"/shipping/orders/{order_id}", f"/hh/shipping/orders/{order_id}/declaration"):
+        assert client.get(page).status_code == 200, page
+    csv_text = client.get(f"/shipping/manifests/{manifest_id}.csv").data.decode()
+    assert code in csv_text and "01310100" in csv_text
+    assert client.post(f"/shipping/manifests/{manifest_id}/close").status_code == 302
+    order = api.get(f"/orders/{order_id}").get_json()
+    assert order["status"] == "shipped"
+    assert order["shipments"][0]["tracking_code"] == code and order["shipments"][0]["boxes"] == 1
+    with app.app_context():
+        assert not db.session.scalars(select(StockItem).where(StockItem.quantity > 0,
+                                                              StockItem.lpn_id == package.lpn_id)).all()
+
+
+def test_desk_forms_refuse_bad_input_without_a_500(app, api, client, auth):
+    auth.login("supervisor")
+    for path, data in (("/shipping/boxes", {"code": "X", "name": "x", "length_mm": "1e3", "width_mm": "1",
+                                            "height_mm": "1", "tare_g": "1", "max_weight_g": "1"}),
+                       ("/shipping/carriers", {"code": "BAD CODE", "name": "x", "kind": "table"}),
+                       ("/shipping/services/1/ranges", {"prefix": "PH", "first": "29789860", "last": "29789870"}),
+                       ("/shipping/services/999/ranges", {"prefix": "PH", "first": "1", "last": "2"}),
+                       ("/shipping/services/1/rates", {"text": "cep_from,cep_to\n1,2"}),
+                       ("/shipping/settings", {"weight_tolerance_percent": "\x00"}),
+                       ("/shipping/channels/nowhere", {"service_id": "1"})):
+        answer = client.post(path, data=data)
+        assert answer.status_code in (302, 404), (path, answer.status_code)
+    with app.app_context():
+        from wms.shipping.models import BoxType, TrackingRange
+
+        assert db.session.scalar(select(BoxType).where(BoxType.code == "X")) is None
+        assert len(db.session.scalars(select(TrackingRange)).all()) == 2  # the overlapping range was refused

@@ -1,0 +1,49 @@
+"""Shipping's own desk settings (kept in the shared settings table under `shipping.` keys): the sender
+printed on every label, the weight check's tolerance, whether every order needs an NF-e."""
+from ..extensions import db
+from ..settings import Setting
+
+DEFAULTS: dict[str, int | str] = {
+    "sender_name": "Retaguarda Distribuidora",
+    "sender_street": "Rua do Armazém",
+    "sender_number": "100",
+    "sender_complement": "",
+    "sender_district": "Centro",
+    "sender_city": "São Paulo",
+    "sender_state": "SP",
+    "sender_cep": "01001000",
+    "sender_phone": "",
+    # A box whose weight differs from its units + tare by more than this asks for a recount.
+    "weight_tolerance_percent": 10,
+    "weight_tolerance_min_g": 50,
+    # 1: every order needs an NF-e before it ships (a channel rule can ask it for its orders only).
+    "require_invoice": 0,
+}
+
+
+def get(key: str):
+    default = DEFAULTS[key]
+    row = db.session.get(Setting, f"shipping.{key}")
+    if row is None:
+        return default
+    try:
+        return type(default)(row.value)
+    except ValueError:
+        return default
+
+
+def put(key: str, value) -> None:
+    """Set a value in the caller's transaction."""
+    typed = type(DEFAULTS[key])(value)
+    row = db.session.get(Setting, f"shipping.{key}")
+    if row is None:
+        db.session.add(Setting(key=f"shipping.{key}", value=str(typed)))
+    else:
+        row.value = str(typed)
+
+
+def sender() -> dict:
+    """The sender's address as the label kinds take it."""
+    address = {k: get(f"sender_{k}") for k in ("name", "street", "number", "complement", "district", "city",
+                                               "state", "cep", "phone")}
+    return address
