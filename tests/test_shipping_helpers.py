@@ -6,7 +6,7 @@ from tests.test_picking_helpers import stocked_world, take
 from wms.catalog import services as catalog
 from wms.extensions import db
 from wms.inventory.models import Move
-from wms.picking import services as picking
+from wms.picking import picks, waves
 from wms.printing import services as printing
 from wms.printing.models import PrintJob
 from wms.shipping.demo import load_shipping
@@ -31,11 +31,11 @@ def shipping_world(label_dir, *, sizes=True):
 def picked_order(lines, *, tote="TOTE-1", **kwargs) -> int:
     """An order taken, waved, picked into `tote` and left in STAGE."""
     order_id = take(lines, **kwargs)
-    wave = picking.build_wave(order_ids=[order_id], max_orders=1, user_id=None)
-    picking.bind_tote(wave.id, tote, user_id=None)
-    while (task := picking.next_task(wave.id)) is not None:
-        picking.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id, tote_code=tote, user_id=None)
-    picking.finish_wave(wave.id, "STAGE", user_id=None)
+    wave = waves.build_wave(order_ids=[order_id], max_orders=1, user_id=None)
+    picks.bind_tote(wave.id, tote, user_id=None)
+    while (task := waves.next_task(wave.id)) is not None:
+        picks.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id, tote_code=tote, user_id=None)
+    picks.finish_wave(wave.id, "STAGE", user_id=None)
     db.session.commit()
     return order_id
 

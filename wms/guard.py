@@ -19,7 +19,8 @@ from werkzeug.routing import IntegerConverter
 from .numbers import MAX_ID
 
 MAX_JSON_DEPTH = 32
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# GS (29), RS (30) and EOT (4) stay allowed: a GS1 DataMatrix scan separates its fields with them.
+FORBIDDEN = re.compile("[\x00-\x03\x05-\x08\x0b\x0c\x0e-\x1c\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class IdConverter(IntegerConverter):
@@ -56,13 +57,48 @@ def _depth(value: Any, level: int = 0) -> int:
 
 def forbidden_text(value: Any) -> bool:
     """Whether any string in `value` (nested lists and dicts included, keys too) holds a forbidden character."""
+    return forbidden_field(value) is not None
+
+
+def forbidden_field(value: Any, path: str = "") -> str | None:
+    """The first field (as `lines[2].sku`) whose text holds a forbidden character, or None."""
     if isinstance(value, str):
-        return FORBIDDEN.search(value) is not None
+        return (path or "body") if FORBIDDEN.search(value) else None
     if isinstance(value, dict):
-        return any(forbidden_text(k) or forbidden_text(v) for k, v in value.items())
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if FORBIDDEN.search(str(key)):
+                return here
+            found = forbidden_field(item, here)
+            if found:
+                return found
     if isinstance(value, list):
-        return any(forbidden_text(v) for v in value)
-    return False
+        for index, item in enumerate(value):
+            found = forbidden_field(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def raw_fields(*names: str):
+    """Mark a view whose JSON fields `names` carry printer language as given (a marketplace's ZPL label starts
+    with control characters such as DLE): those fields, and only those, skip the control-character check."""
+
+    def mark(view):
+        view.raw_fields = frozenset(names)
+        return view
+
+    return mark
+
+
+def _without_raw_fields(data: Any) -> Any:
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    raw = getattr(view, "raw_fields", frozenset())
+    if raw and isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in raw}
+    return data
 
 
 def check_request() -> None:
@@ -71,17 +107,22 @@ def check_request() -> None:
 
     from .errors import DomainError
 
+    message = _l("Text may not contain control characters.")
     texts = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    if any(forbidden_text(k) or forbidden_text(v) for k, v in texts) or forbidden_text(request.path):
-        raise DomainError(_l("Text may not contain control characters."))
+    for key, value in texts:
+        if forbidden_text(key) or forbidden_text(value):
+            raise DomainError(message, fields={key: str(message)})
+    if forbidden_text(request.path):
+        raise DomainError(message)
     if request.is_json and request.content_length:
         data = request.get_json(silent=True)
         if data is None:
             error = DomainError(_l("The body must be a JSON object (Content-Type: application/json)."))
             error.status = 400
             raise error
-        if forbidden_text(data):
-            raise DomainError(_l("Text may not contain control characters."))
+        field = forbidden_field(_without_raw_fields(data))
+        if field:
+            raise DomainError(message, fields={field: str(message)})
 
 
 def install(app: Flask) -> None:

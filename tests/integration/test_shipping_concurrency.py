@@ -11,7 +11,7 @@ from tests.test_picking_helpers import take
 from tests.test_shipping_helpers import shipping_world
 from wms import brazil
 from wms.extensions import db
-from wms.picking import services as picking
+from wms.picking import picks, waves
 from wms.shipping import carriers, packing
 from wms.shipping.models import Carrier, Package, TrackingRange
 
@@ -52,13 +52,13 @@ def _twenty_boxes_ready(app, tmp_path, range_size: int) -> list[int]:
         carriers.import_range(service.id, prefix="TS", first=47312470, last=47312470 + range_size - 1)
         db.session.commit()
         ids = [take([("BOTTLE", 1)], service_level="TEST") for _ in range(THREADS)]
-        wave = picking.build_wave(order_ids=ids, max_orders=THREADS, user_id=None)
+        wave = waves.build_wave(order_ids=ids, max_orders=THREADS, user_id=None)
         for slot in range(1, THREADS + 1):
-            picking.bind_tote(wave.id, f"TOTE-{slot}", user_id=None)
-        while (task := picking.next_task(wave.id)) is not None:
-            picking.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id,
+            picks.bind_tote(wave.id, f"TOTE-{slot}", user_id=None)
+        while (task := waves.next_task(wave.id)) is not None:
+            picks.confirm_pick(task.id, quantity=task.quantity, lot_id=task.lot_id,
                                  tote_code=task.wave_order.tote.code, user_id=None)
-        picking.finish_wave(wave.id, "STAGE", user_id=None)
+        picks.finish_wave(wave.id, "STAGE", user_id=None)
         for order_id in ids:
             packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
         db.session.commit()

@@ -88,3 +88,15 @@ def test_tab_and_newline_are_fine_in_text(client, auth):
     auth.login("worker")
     response = client.post("/hh/stock/here", data={"scan": "NOT-A-PLACE\t"}, headers=HX)
     assert response.status_code != 500 and "control characters" not in response.get_data(as_text=True)
+
+
+def test_the_refusal_names_the_field(client, token):
+    body = {"channel": "site", "channel_order_id": "A1", "lines": [{"sku": "X\u0000", "quantity": 1}]}
+    response = client.post("/api/v1/orders", json=body, headers=token)
+    assert response.status_code == 422 and "lines[0].sku" in response.get_json()["fields"]
+
+
+def test_a_gs1_scan_with_its_group_separator_is_not_refused(client, auth):
+    auth.login("worker")
+    response = client.post("/hh/stock/here", data={"scan": "0107891000000014\x1d10LOT1"}, headers=HX)
+    assert "control characters" not in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 shipping label and the NF-e of an order, and freight quotes for the store's checkout. Described in openapi.py."""
 from flask import Response, url_for
 
-from .. import brazil, numbers
+from .. import brazil, guard, numbers
 from ..api import answer, bp, json_body
 from ..catalog import services as catalog
 from ..errors import DomainError
@@ -10,6 +10,7 @@ from . import carriers, documents, rules
 
 
 @bp.post("/orders/<int:order_id>/shipping-label")
+@guard.raw_fields("content")  # the marketplace's printer language, as given
 def order_shipping_label(order_id: int):
     """Store the marketplace's label of the order (one per box, in order); the station prints it byte for byte."""
     labels = documents.store_marketplace_label(order_id, json_body())
