@@ -8,12 +8,14 @@ from . import clock, gs1
 from .auth import services as auth_services
 from .catalog import services as catalog
 from .catalog.models import LotStatus
+from .demo_day import load_day
 from .extensions import db
 from .inventory import services as inventory
 from .locations import services as locations
 from .locations.models import LocationKind
 from .orders.demo import load_orders
 from .printing.demo import load_printers
+from .shipping.demo import load_shipping
 from .uow import unit_of_work
 
 DEMO_USERS = [
@@ -84,7 +86,9 @@ def _load() -> None:
     load_warehouse()
     load_printers()
     load_receiving()
+    load_shipping()
     load_orders()
+    load_day()
 
 
 def load_warehouse() -> None:
