@@ -139,7 +139,7 @@ def _audit_query():
     if username:
         conditions.append(func.lower(User.username) == username.lower())
     if kind:
-        conditions.append(or_(AuditEvent.action == kind, AuditEvent.action.startswith(kind + ".")))
+        conditions.append(or_(AuditEvent.action == kind, AuditEvent.action.startswith(kind + ".", autoescape=True)))
     if first:
         conditions.append(AuditEvent.at >= datetime.combine(first, time(0), zone).astimezone(UTC))
     if last:

@@ -141,7 +141,8 @@ def discrepancies(filters: Filters) -> Select:
                    func.count(func.distinct(Receipt.id)).label("receipts"))
             .join(Receipt, Receipt.id == Discrepancy.receipt_id).outerjoin(Asn, Asn.id == Receipt.asn_id)
             .where(_between(Discrepancy.at, filters),
-                   supplier.ilike(f"%{filters.supplier}%") if filters.supplier else literal(True),
+                   func.lower(supplier).contains(filters.supplier.lower(), autoescape=True)
+                   if filters.supplier else literal(True),
                    Discrepancy.kind == filters.reason if filters.reason else literal(True))
             .group_by(supplier, Discrepancy.kind).order_by(func.count(Discrepancy.id).desc(), supplier))
 
