@@ -91,9 +91,22 @@ class Report:
     filters: tuple[str, ...]  # the filter fields the report offers
     build: Callable[[Filters], Select]
     reasons: dict[str, object] = field(default_factory=dict)
+    count: Callable[[Filters], Select] | None = None  # a cheaper count than counting `build`'s rows
 
 
 # ---------------------------------------------------------------------------------------------- movements
+
+def _move_conditions(filters: Filters) -> list:
+    """The filters on the ledger alone (no join), so the rows can be counted without joining."""
+    conditions = [_between(Move.at, filters)]
+    if filters.product:
+        conditions.append(Move.product_id.in_(select(Product.id).where(_sku(filters))))
+    if filters.user:
+        conditions.append(Move.user_id.in_(select(User.id).where(_username(User, filters))))
+    if filters.reason:
+        conditions.append(Move.reason == filters.reason)
+    return conditions
+
 
 def movements(filters: Filters) -> Select:
     source, target = aliased(Location), aliased(Location)
@@ -104,9 +117,12 @@ def movements(filters: Filters) -> Select:
             .join(Product, Product.id == Move.product_id).outerjoin(Lot, Lot.id == Move.lot_id)
             .join(source, source.id == Move.from_location_id).join(target, target.id == Move.to_location_id)
             .outerjoin(User, User.id == Move.user_id)
-            .where(_between(Move.at, filters), _sku(filters), _username(User, filters),
-                   Move.reason == filters.reason if filters.reason else literal(True))
+            .where(*_move_conditions(filters))
             .order_by(Move.at.desc(), Move.id.desc()))
+
+
+def count_movements(filters: Filters) -> Select:
+    return select(func.count(Move.id)).where(*_move_conditions(filters))
 
 
 # ---------------------------------------------------------------------------------------------- productivity
@@ -188,7 +204,7 @@ REPORTS = {
         [(_l("When"), "at"), (_l("SKU"), "sku"), (_l("Product"), "name"), (_l("Lot"), "lot"),
          (_l("From"), "from_location"), (_l("To"), "to_location"), (_l("Units"), "quantity"),
          (_l("Reason"), "reason"), (_l("Document"), "document"), (_l("User"), "user")],
-        ("date_from", "date_to", "product", "user", "reason"), movements),
+        ("date_from", "date_to", "product", "user", "reason"), movements, count=count_movements),
     "productivity": Report(
         "productivity", _l("Picker productivity"), _l("Pick lines and units per picker, and the time per line."),
         [(_l("User"), "user"), (_l("Name"), "name"), (_l("Lines"), "lines"), (_l("Units"), "units"),

@@ -39,7 +39,8 @@ def report(name: str):
     except DomainError as exc:
         return _page(report, queries.Filters(), [], Page.of(0, 1), error=str(exc)), exc.status
     query = report.build(filters)
-    page = Page.of(count(query), request.args.get("page", default=1, type=int))
+    total = db.session.scalar(report.count(filters)) if report.count else count(query)
+    page = Page.of(total, request.args.get("page", default=1, type=int))
     rows = queries.rows_of(report, db.session.execute(query.limit(page.per_page).offset(page.offset)))
     return _page(report, filters, rows, page)
 
