@@ -17,7 +17,9 @@ from common import analyze, fresh_app  # noqa: E402
 PAGES = ["/desk", "/desk/stock/", "/desk/stock/?view=location", "/desk/stock/?view=lot", "/desk/stock/?q=SKU00042",
          "/desk/stock/expiry", "/desk/stock/adjustments", "/desk/stock/counts", "/desk/stock/locations/1000/ledger",
          "/desk/locations", "/desk/products", "/desk/orders/", "/desk/waves/", "/desk/receiving/",
-         "/desk/stock/export.csv", "/desk/stock/check"]
+         "/desk/stock/export.csv", "/desk/stock/check", "/desk/board/map", "/desk/board/map?mode=expiry&q=SKU00042",
+         "/desk/reports/movements", "/desk/reports/productivity", "/desk/reports/count-variances",
+         "/desk/reports/discrepancies", "/desk/reports/movements.csv"]
 
 
 def main():

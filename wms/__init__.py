@@ -175,6 +175,9 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
 
     models.register_area_blueprints(app)  # areas add API routes to api_bp before it is registered
+    from .auth import admin_views
+
+    admin_views.register(app)
     for blueprint in (health_bp, auth_bp, desk_bp, handheld_bp, api_bp):
         app.register_blueprint(blueprint)
 

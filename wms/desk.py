@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
 from .access import blueprint_role, requires
@@ -53,10 +53,17 @@ def index():
     return redirect(url_for("handheld.menu"))
 
 
+def tile_counts() -> list[tuple[object, int, str]]:
+    """(label, count, link) of every tile, in position order."""
+    return [(t.label, t.count(), url_for(t.endpoint, **dict(t.args))) for t in TILES]
+
+
 @bp.get("/desk")
 def home():
-    tiles = [(t.label, t.count(), url_for(t.endpoint, **dict(t.args))) for t in TILES]
-    return render_template("desk/home.html", tiles=tiles)
+    """The supervisor's day board (wms/board) with the tiles that need attention."""
+    from .board.views import day_board
+
+    return day_board()
 
 
 @bp.app_context_processor

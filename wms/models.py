@@ -14,7 +14,7 @@ from .idempotency import ScanReceipt  # noqa: F401
 from .settings import Setting  # noqa: F401
 
 AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "orders", "picking", "shipping", "returns",
-         "integration", "recall")
+         "integration", "recall", "board", "reports")
 
 
 def _area_modules(name: str):

@@ -1,0 +1,170 @@
+"""The supervisor's day board: orders at risk of missing their carrier first, the work by stage, charts drawn as
+SVG, the cut-off table, the warehouse map and a wave's walk."""
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import receive
+from tests.test_picking_helpers import stocked_world, take
+from wms import clock
+from wms.board.models import CarrierCutoff, CarrierHoliday
+from wms.extensions import db
+from wms.picking import waves as picking_waves
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def section(page: str, section_id: str) -> str:
+    start = page.index(f'id="{section_id}"')
+    return page[start:page.index("</section>", start)]
+
+
+def bars(svg_html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<g class="bar" data-label="([^"]*)" data-value="([^"]*)">', svg_html)
+
+
+@pytest.fixture
+def orders(app, users):
+    with app.app_context():
+        world = stocked_world()
+        ids = {
+            "tomorrow": take([("BOTTLE", 1)], carrier="loggi", promised_days=1, channel_order_id="TOMORROW"),
+            "late": take([("MED", 2)], carrier="correios", promised_days=-1, channel_order_id="LATE-1"),
+            "today": take([("BOTTLE", 2)], carrier="jadlog", promised_days=0, channel_order_id="TODAY-1"),
+        }
+        ids["world"] = world.warehouse.id
+        db.session.remove()
+    return ids
+
+
+def test_the_board_lists_a_late_order_first_and_leaves_orders_on_track_out(app, auth, client, orders):
+    auth.login("supervisor")
+    # jadlog collects at 23:59 every day: the order promised today is due today (or at risk late in the evening).
+    client.post("/desk/board/cutoffs", data={"carrier": "jadlog", "weekday": [str(d) for d in range(7)],
+                                             "at": "23:59"})
+    page = text(client.get("/desk"))
+    at_risk = section(page, "at-risk")
+    rows = re.findall(r'<tr class="risk-(\w+)" data-order="([^"]+)">', at_risk)
+    assert rows[0] == ("late", "LATE-1")
+    assert rows[1][1] == "TODAY-1" and rows[1][0] in ("due_today", "at_risk")
+    assert "TOMORROW" not in at_risk
+
+
+def test_the_work_by_stage_counts_orders_and_units_and_links_to_the_list(app, auth, client, orders):
+    auth.login("supervisor")
+    stages = section(text(client.get("/desk")), "stages")
+    allocated = re.search(r'<a href="([^"]+)" data-stage="allocated"><strong>(\d+)</strong>', stages)
+    assert allocated.group(1) == "/desk/orders/?status=allocated"
+    assert allocated.group(2) == "3"
+    assert "5 units" in stages
+
+
+def test_charts_have_one_bar_per_day_and_per_month(app, auth, client, users):
+    with app.app_context():
+        world = stocked_world()  # MED L-SOON (30 days) has stock; L-LATE expires in 400 days
+        receive(world, "MED", "A-01-03-1", 3, "L-OLD")  # already expired: not in the months ahead
+        db.session.remove()
+    auth.login("supervisor")
+    page = text(client.get("/desk"))
+    assert len(bars(section(page, "chart-shipped"))) == 30
+    expiring = bars(section(page, "chart-expiring"))
+    assert len(expiring) == 12
+    month = (clock.today() + timedelta(days=30)).strftime("%m/%y")
+    assert (month, "1") in expiring and sum(int(v) for _, v in expiring) == 1
+    assert len(bars(section(page, "chart-problems"))) == 12
+
+
+def test_the_live_part_is_polled_every_30_seconds(app, auth, client, orders):
+    auth.login("supervisor")
+    live = client.get("/desk/board/live", headers={"HX-Request": "true"})
+    body = text(live)
+    assert live.status_code == 200 and body.lstrip().startswith('<div id="board-live"')
+    assert 'hx-trigger="every 30s"' in body and "LATE-1" in body
+    assert "<html" not in body
+    assert client.get("/desk/board/live").status_code == 302
+
+
+def test_cutoffs_are_set_replaced_and_removed_and_bad_input_changes_nothing(app, auth, client, users):
+    auth.login("supervisor")
+    assert client.post("/desk/board/cutoffs", data={"carrier": "Correios", "service": "SEDEX",
+                                                    "weekday": ["0", "1"], "at": "16:30"}).status_code == 302
+    assert client.post("/desk/board/cutoffs", data={"carrier": "correios", "service": "sedex",
+                                                    "weekday": ["1"], "at": "17:00"}).status_code == 302
+    bad_time = client.post("/desk/board/cutoffs", data={"carrier": "x", "weekday": ["0"], "at": "25:99"})
+    assert bad_time.status_code == 422 and "e.g. 16:30" in text(bad_time)
+    no_day = client.post("/desk/board/cutoffs", data={"carrier": "x", "weekday": ["9"], "at": "10:00"})
+    assert no_day.status_code == 422 and "at least one weekday" in text(no_day)
+    with app.app_context():
+        rows = db.session.execute(select(CarrierCutoff.carrier, CarrierCutoff.service, CarrierCutoff.weekday,
+                                         CarrierCutoff.cutoff).order_by(CarrierCutoff.weekday)).all()
+        assert [(c, s, d, t.strftime("%H:%M")) for c, s, d, t in rows] == [
+            ("correios", "sedex", 0, "16:30"), ("correios", "sedex", 1, "17:00")]
+        first = db.session.scalar(select(CarrierCutoff.id).order_by(CarrierCutoff.id))
+    assert client.post(f"/desk/board/cutoffs/{first}/delete").status_code == 302
+    assert client.post(f"/desk/board/cutoffs/{first}/delete").status_code == 404
+    day = (clock.today() + timedelta(days=3)).isoformat()
+    assert client.post("/desk/board/holidays", data={"on": day, "name": "Carnaval"}).status_code == 302
+    again = client.post("/desk/board/holidays", data={"on": day})
+    assert again.status_code == 422 and "already a day without collection" in text(again)
+    assert client.post("/desk/board/holidays", data={"on": "not a day"}).status_code == 422
+    assert "Carnaval" in text(client.get("/desk/board/cutoffs"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CarrierCutoff)) == 1
+        assert db.session.scalar(select(func.count()).select_from(CarrierHoliday)) == 1
+
+
+def test_a_holiday_moves_the_ship_by_time_and_makes_an_order_late(app, auth, client, orders):
+    auth.login("supervisor")
+    client.post("/desk/board/cutoffs", data={"carrier": "jadlog", "weekday": [str(d) for d in range(7)],
+                                             "at": "23:59"})
+    client.post("/desk/board/holidays", data={"on": clock.today().isoformat(), "carrier": "jadlog"})
+    rows = re.findall(r'<tr class="risk-(\w+)" data-order="([^"]+)">', section(text(client.get("/desk")), "at-risk"))
+    assert ("late", "TODAY-1") in rows
+
+
+def test_the_map_colours_bins_by_expiry_finds_a_lot_and_shows_a_bins_stock(app, auth, client, users):
+    with app.app_context():
+        world = stocked_world()
+        receive(world, "MED", "A-01-03-1", 3, "L-OLD")
+        old_bin = world.loc["A-01-03-1"].id
+        db.session.remove()
+    auth.login("supervisor")
+    page = text(client.get("/desk/board/map?mode=expiry&q=l-old"))
+    assert 'data-code="A-01-03-1" data-band="expired"' in page
+    assert 'data-code="A-01-02-2" data-band="within-30"' in page
+    assert 'data-code="A-02-05-2" data-band="no-expiry"' in page
+    assert re.search(r'class="bin band-expired found" data-code="A-01-03-1"', page)
+    assert "1 bin holds l-old" in page
+    detail = text(client.get(f"/desk/board/map/bins/{old_bin}", headers={"HX-Request": "true"}))
+    assert "L-OLD" in detail and "A-01-03-1" in detail
+    assert client.get("/desk/board/map/bins/999999").status_code == 404
+    fill = text(client.get("/desk/board/map?mode=nonsense"))
+    assert 'data-mode="fill"' in fill
+
+
+def test_a_waves_walk_is_drawn_beside_the_s_shape_with_both_distances(app, auth, client, users):
+    with app.app_context():
+        stocked_world()
+        ids = [take([("MED", 12)]), take([("BOTTLE", 10)])]  # reaches into reserve across both aisles
+        wave = picking_waves.build_wave(order_ids=ids, max_orders=2, user_id=None)
+        wave_id, planned = wave.id, wave.planned_distance_m
+        db.session.remove()
+    auth.login("supervisor")
+    page = text(client.get(f"/desk/board/map/waves/{wave_id}"))
+    planned_m = float(re.search(r'id="planned-walk">\s*<h2>[^<]*<span class="distance">([\d.]+) m', page).group(1))
+    s_shape_m = float(re.search(r'id="s-shape-walk">\s*<h2>[^<]*<span class="distance">([\d.]+) m', page).group(1))
+    assert planned_m == pytest.approx(planned, abs=0.1)
+    assert planned_m <= s_shape_m
+    assert page.count('class="walk"') == 2 and page.count('class="route"') == 2
+    assert client.get("/desk/board/map/waves/999999").status_code == 404
+
+
+def test_workers_do_not_see_the_board(app, auth, client, users):
+    auth.login("worker")
+    assert client.get("/desk/board/map").status_code == 403
+    assert client.get("/desk/board/cutoffs").status_code == 403
