@@ -14,7 +14,7 @@ from wms.extensions import db
 from wms.inventory import counts
 from wms.picking import picks
 from wms.picking import waves as picking_waves
-from wms.receiving import services as receiving
+from wms.receiving import asns, receipts
 
 
 def text(response) -> str:
@@ -48,11 +48,11 @@ def day(app, users):
         picks.confirm_pick(task.id, quantity=1, lot_id=None, tote_code="TOTE-1", user_id=users["worker"])
         task_id = counts.open_count(world.loc["A-02-05-2"].id, user_id=None).id
         counts.submit_count(task_id, {(world.products["BOTTLE"].id, None, None): 38}, user_id=users["worker"])
-        asn, _ = receiving.create_asn({"supplier": "ACME Ltda", "reference": "PO-9",
+        asn, _ = asns.create_asn({"supplier": "ACME Ltda", "reference": "PO-9",
                                        "expected_on": clock.today().isoformat(),
                                        "lines": [{"sku": "BOTTLE", "quantity": 12}]})
-        receipt = receiving.start_receipt(asn_id=asn.id, user_id=users["worker"])
-        receiving.close_receipt(receipt.id, user_id=users["worker"])
+        receipt = receipts.start_receipt(asn_id=asn.id, user_id=users["worker"])
+        receipts.close_receipt(receipt.id, user_id=users["worker"])
         receive(world, "MED", "A-01-05-1", 4, "L-SOON")
         db.session.remove()
     return world
