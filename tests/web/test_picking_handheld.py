@@ -32,6 +32,12 @@ def scan_form(response) -> dict:
     return {name: html.unescape(value) for name, value in _HIDDEN.findall(blocks[0])}
 
 
+def status_task(response) -> str:
+    match = re.search(r'<span class="status-task" id="status-task" hx-swap-oob="true">([^<]*)</span>',
+                      response.get_data(as_text=True))
+    return html.unescape(match.group(1)).strip() if match else ""
+
+
 def step(response) -> str:
     match = re.search(r'data-step="([a-z_]+)"', response.get_data(as_text=True))
     return match.group(1) if match else ""
@@ -150,6 +156,8 @@ def test_a_whole_wave_on_the_handheld(app, hh, wh):
         again = hh.post(f"/hh/pick/waves/{wh.wave}", data=data, headers=HX)  # Enter pressed twice
         assert again.status_code == 200 and moves(app) == before + 1
         walked += 1
+        # the status bar's progress follows the wave (swapped out of band with each screen)
+        assert status_task(screen.screen) == f"{wh.code} · {walked}/3"
     assert walked == 3  # MED L-SOON at the face, MED L-SOON in reserve, BOTTLE at its face
     screen.scan("A-01-01-1", expect=422)  # not a staging location
     screen.scan("STAGE")
@@ -230,9 +238,12 @@ def test_replenishment_on_the_handheld(app, hh, wh):
         db.session.remove()
     screen = Handheld(hh, "/hh/pick/replenish")
     assert "needed by " + wh.code in text(screen.screen)
-    take_next = hh.post("/hh/pick/replenish", data={"take": task.id}, headers=HX)
+    # a tapped job opens at its first step with the good sound (it used to read the empty scan: "nothing read")
+    take_next = hh.post("/hh/pick/replenish", data={"take": task.id, "scan_id": "tap"}, headers=HX)
+    assert take_next.status_code == 200 and take_next.headers["X-Scan-Result"] == "ok", text(take_next)
     screen.screen = take_next
     assert step(screen.screen) == "from"
+    assert "Nothing was read" not in text(take_next)
     screen.scan("A-01-04-1", expect=422)
     screen.scan("A-02-05-2")
     screen.scan(MEDICINE_GTIN, expect=422)
@@ -246,6 +257,26 @@ def test_replenishment_on_the_handheld(app, hh, wh):
     assert moves(app, "replenish") == 1
     with app.app_context():
         assert books_are_right()
+
+
+def test_replenish_list_takes_a_scan(app, hh, wh):
+    """The list of jobs has a scan input: Enter takes the first job, scanning a job's FROM location takes that
+    job with the worker already there; a place no job starts from is refused on the same list."""
+    with app.app_context():
+        bottle = db.session.scalar(select(PickTask).where(PickTask.location_id == wh.loc["A-01-04-1"])).product_id
+        locations.update_location(wh.loc["A-01-04-1"], slot_product_id=bottle, slot_min=6, slot_max=20)
+        replenishment.replenish_faces([wh.loc["A-01-04-1"]], user_id=None)
+        db.session.commit()
+        db.session.remove()
+    screen = Handheld(hh, "/hh/pick/replenish")
+    assert step(screen.screen) == "choose"
+    screen.scan("A-01-05-1", expect=422)
+    assert step(screen.screen) == "choose"
+    screen.scan("A-02-05-2")
+    assert step(screen.screen) == "product"
+    enter = Handheld(hh, "/hh/pick/replenish")
+    enter.scan("")
+    assert step(enter.screen) == "from"
 
 
 def test_the_pick_screens_need_a_worker(client, wh):

@@ -360,6 +360,21 @@ def _replenish_product(state: ReplenishState, raw: str) -> ReplenishState:
     return replace(state, product_ok=True)
 
 
+def _choose_replenishment(raw: str) -> ReplenishState:
+    """Enter takes the first job of the list; scanning the FROM location of a job takes that job, already there."""
+    tasks = queries.open_replenishments()
+    if not tasks:
+        raise DomainError(_l("No replenishment is waiting."))
+    if not raw.strip():
+        return ReplenishState(task=tasks[0][0])
+    found = lookup.expect(lookup.identify(raw), "location")
+    for task, _wave in tasks:
+        if task.from_location_id == found.location.id:
+            return ReplenishState(task=task, at_source=True)
+    raise DomainError(_l("No replenishment starts at %(code)s: scan the FROM location of a job, or press Enter "
+                         "for the first one.", code=found.location.code))
+
+
 @bp.get("/replenish")
 def replenish():
     return render_template("picking/hh/replenish.html", **_replenish_screen())
@@ -377,13 +392,13 @@ def replenish_scan():
         state = _replenish_state(form)
     except StaleScreen as exc:
         return refused(template, exc, _replenish_screen)
+    if form.get("take") and not form.get("task_id"):
+        # a tapped job: its first step, with nothing scanned yet
+        return answer(template, **_replenish_screen(state))
     try:
         step = state.step
         if step == "choose":
-            tasks = queries.open_replenishments(limit=1)
-            if not tasks:
-                raise DomainError(_l("No replenishment is waiting."))
-            new = ReplenishState(task=tasks[0][0])
+            new = _choose_replenishment(raw)
         elif step == "from":
             found = lookup.expect(lookup.identify(raw), "location")
             if found.location.id != state.task.from_location_id:
