@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
 from tests.test_picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
@@ -41,7 +41,7 @@ class Scanner:
 
     def __call__(self, code: str, expect_result: str = "ok") -> None:
         # the answer's fresh, empty input has the focus: the scanner may type
-        self.page.wait_for_function("document.activeElement && document.activeElement.matches('input.scan-input')"
+        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
                                     " && document.activeElement.value === ''")
         scan(self.page, code)
         self.count += 1

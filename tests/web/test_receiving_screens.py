@@ -167,8 +167,18 @@ def test_damaged_plates_close_and_put_away(client, auth, asn_id, app):
     assert target == "A-01-01-2"
     response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
     assert "Why A-02-05-2 and not A-01-01-2?" in html
-    response, html = post(client, "/hh/putaway", "", button(html, "reason", "closer"))
+    assert response.headers["X-Scan-Result"] == "attention"  # not the suggested place
+    # the question still takes a scan: another place is asked about in its turn...
+    response, html = post(client, "/hh/putaway", "A-02-04-2", hidden(html))
+    assert "Why A-02-04-2 and not A-01-01-2?" in html
+    response, html = post(client, "/hh/putaway", "", hidden(html))  # Enter alone is no reason
+    assert response.status_code == 422 and "scan A-01-01-2 to put them there" in html
+    response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
+    # ... and a reason's number is a reason (3 = a better place nearby), as the buttons are
+    assert "3 · A better place nearby" in html
+    response, html = post(client, "/hh/putaway", "3", hidden(html))
     assert f"LPN {code} (22 units) is in A-02-05-2" in html
+    assert response.headers["X-Scan-Result"] == "attention" and '<p class="warn" role="status" id="done">' in html
     with app.app_context():
         assert inventory.stock_mismatches() == []
 
@@ -218,6 +228,7 @@ def test_desk_quarantine_release_and_rules(client, auth, asn_id, app, users):
     assert response.status_code == 302
     html = client.get("/desk/receiving/quarantine").get_data(as_text=True)
     assert "Nothing is waiting in quarantine." in html and "CoA ok" in html
+
     html = client.get(f"/desk/receiving/receipts/{receipt_id}").get_data(as_text=True)
     assert "Receipt" in html and "QX" in html
     assert client.get(f"/desk/receiving/asns/{asn_id}/progress").status_code == 200
@@ -240,3 +251,21 @@ def test_workers_cannot_open_the_receiving_desk(client, auth, world):
     assert client.get("/hh/receive").status_code == 200
     menu = client.get("/hh/").get_data(as_text=True)
     assert "Receive" in menu and "Put away" in menu
+
+
+def test_the_put_away_question_takes_the_suggested_place(client, auth, asn_id, app):
+    """Asked why another place, scanning the suggested one is the obvious answer: the goods go there."""
+    auth.login("worker")
+    response, html = post(client, "/hh/receive", "PO-9")
+    url = re.search(r'hx-post="(/hh/receive/\d+)"', html).group(1)
+    response, html = post(client, url, BOTTLE_GTIN)
+    response, html = post(client, url, "6", hidden(html))
+    client.post(f"{url}/plate", data={"action": "finish"}, headers=HX)
+    with app.app_context():
+        code = db.session.scalar(select(Lpn).order_by(Lpn.id.desc())).code
+    response, html = post(client, "/hh/putaway", code)
+    response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
+    assert "Why A-02-05-2 and not A-01-01-2?" in html
+    response, html = post(client, "/hh/putaway", "A-01-01-2", hidden(html))
+    assert response.status_code == 200 and response.headers["X-Scan-Result"] == "ok"
+    assert f"LPN {code} (6 units) is in A-01-01-2" in html
