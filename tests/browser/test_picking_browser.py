@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
-from tests.test_picking_helpers import books_are_right, stocked_world, take
+from tests.picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
 from wms.extensions import db
 from wms.inventory.models import CountTask, StockItem

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
+from tests.picking_helpers import books_are_right, stocked_world
 from tests.returns_helpers import shipped_order
-from tests.test_picking_helpers import books_are_right, stocked_world
 from wms import gs1
 from wms.extensions import db
 from wms.returns import rmas

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
-from tests.test_picking_helpers import books_are_right, stocked_world, take
+from tests.picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
 from wms.extensions import db
 from wms.inventory.models import CountTask, Move, StockItem
@@ -48,13 +48,13 @@ class Handheld:
         self.client, self.url, self.screen = client, url, None
         self.screen = client.get(url, headers=HX)
 
-    def scan(self, code, scan_id=None, expect=200):
+    def scan(self, code, scan_id=None, expect=200, sound=None):
         data = {**scan_form(self.screen), "scan": code}
         if scan_id:
             data["scan_id"] = scan_id
         response = self.client.post(self.url, data=data, headers=HX)
         assert response.status_code == expect, text(response)
-        assert response.headers["X-Scan-Result"] == ("ok" if expect == 200 else "bad")
+        assert response.headers["X-Scan-Result"] == (sound or ("ok" if expect == 200 else "bad"))
         if expect == 200:
             self.screen = response
         else:
@@ -189,6 +189,10 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
             screen.scan(BOTTLE_GTIN)
             screen.scan("1")  # short: only 1 of 3 bottles in the face
             assert "Short pick: only 1 found" in text(screen.screen)
+            # accepted, but not the normal path: the attention sound and colour, not the good ones
+            screen.scan(task.tote, sound="attention")
+            assert '<p class="warn" role="status" id="picked">' in screen.screen.get_data(as_text=True)
+            continue
         else:  # the rest of the bottles, allocated again from reserve
             screen.scan(BOTTLE_GTIN)
             screen.scan("")
@@ -219,11 +223,77 @@ def test_zero_found_is_a_short_pick_without_a_tote_scan(app, hh, wh):
                 (MEDICINE_GTIN if task.sku == "MED" else BOTTLE_GTIN))
     if step(screen.screen) == "lot":
         screen.scan(task.lot)
-    screen.scan("0", scan_id="zero")
+    screen.scan("0", scan_id="zero", sound="attention")
     assert "Short pick: 0 of" in text(screen.screen)
     with app.app_context():
         assert db.session.get(PickTask, task.id).short
         assert db.session.scalar(select(func.count()).select_from(CountTask)) == 1
+        assert books_are_right()
+
+
+@pytest.fixture
+def single(app, users):
+    """A wave of one order (one tote on the cart): BOTTLE × 1 and BOTTLE from a second face × 3."""
+    with app.app_context():
+        stocked_world()
+        order = take([("BOTTLE", 1)])
+        wave = waves.build_wave(order_ids=[order], max_orders=1, user_id=None)
+        ids = SimpleNamespace(wave=wave.id, code=wave.code)
+        db.session.remove()
+    return ids
+
+
+def test_a_one_unit_line_is_two_scans_when_the_picker_holds_the_only_tote(app, client, single):
+    """The product scan is the unit, and the wave's only tote cannot be the wrong one: location, product."""
+    client.post("/login", data={"username": "worker", "password": "worker"})
+    screen = Handheld(client, f"/hh/pick/waves/{single.wave}")
+    screen.scan("TOTE-A")
+    task = current_task(app, single.wave)
+    assert task.quantity == 1
+    screen.scan(task.location)
+    screen.scan(BOTTLE_GTIN, scan_id="one-scan")
+    assert "1 in tote TOTE-A." in text(screen.screen)
+    assert step(screen.screen) == "finish" and moves(app) == 1
+    with app.app_context():
+        assert books_are_right()
+
+
+def test_product_scans_count_units_and_zero_at_the_product_step_is_none_found(app, hh, wh):
+    screen = Handheld(hh, f"/hh/pick/waves/{wh.wave}")
+    screen.scan("TOTE-A")
+    screen.scan("TOTE-B")
+    while (task := current_task(app, wh.wave)).sku != "BOTTLE":
+        screen.scan(task.location)
+        screen.scan(gs1_med(wh, task.lot) if task.location != "A-01-01-1" else MEDICINE_GTIN)
+        if step(screen.screen) == "lot":
+            screen.scan(task.lot)
+        screen.scan("")
+        screen.scan(task.tote)
+    assert task.quantity == 3
+    screen.scan(task.location)
+    screen.scan(BOTTLE_GTIN)
+    assert step(screen.screen) == "quantity" and "1 of 3 scanned" in text(screen.screen)
+    screen.scan(MEDICINE_GTIN, expect=422)  # another product is not a unit of this one
+    screen.scan(BOTTLE_GTIN)
+    assert "2 of 3 scanned" in text(screen.screen)
+    screen.scan(BOTTLE_GTIN)  # the third: all of them, no Enter
+    assert step(screen.screen) == "tote"
+    screen.scan(task.tote)
+    assert "3 in tote" in text(screen.screen)
+    with app.app_context():
+        assert books_are_right()
+
+
+def test_zero_at_the_product_step_is_a_short_pick_of_nothing(app, hh, wh):
+    screen = Handheld(hh, f"/hh/pick/waves/{wh.wave}")
+    screen.scan("TOTE-A")
+    screen.scan("TOTE-B")
+    task = current_task(app, wh.wave)
+    screen.scan(task.location)
+    screen.scan("0", scan_id="none-here", sound="attention")
+    assert "Short pick: 0 of" in text(screen.screen)
+    with app.app_context():
+        assert db.session.get(PickTask, task.id).short
         assert books_are_right()
 
 
