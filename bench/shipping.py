@@ -32,7 +32,7 @@ def main():
     app, database = fresh_app()
     with app.app_context():
         from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
-        from tests.test_shipping_helpers import picked_order, shipping_world
+        from tests.shipping_helpers import picked_order, shipping_world
         from wms.auth import services as auth
         from wms.extensions import db
         from wms.shipping import packing

@@ -2,7 +2,7 @@
 shipped as the shipping area records it (tote → customer, reason "ship", document ORDER-<id>)."""
 from sqlalchemy import select
 
-from tests.test_picking_helpers import take
+from tests.picking_helpers import take
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Lpn, StockItem

@@ -6,6 +6,7 @@ name here, nothing else.
 """
 import importlib
 import importlib.util
+from pathlib import Path
 
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
@@ -18,9 +19,11 @@ AREAS = ("locations", "catalog", "inventory", "printing", "receiving", "orders",
 
 
 def _area_modules(name: str):
+    here = Path(__file__).resolve().parent
     for area in AREAS:
         module = f"wms.{area}.{name}"
-        if importlib.util.find_spec(f"wms.{area}") and importlib.util.find_spec(module):
+        # only this checkout's areas: an installed copy of the package elsewhere must not lend its own
+        if (here / area / f"{name}.py").is_file() and importlib.util.find_spec(module):
             yield importlib.import_module(module)
 
 

@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against the app served on 127.0.0.1."""
 import os
 import shutil
+import time
 
 import pytest
 
@@ -66,8 +67,18 @@ def last_feedback(page) -> str | None:
     return page.evaluate("window.wmsFeedback.length ? window.wmsFeedback[window.wmsFeedback.length - 1] : null")
 
 
+def wait_until(page, expression: str, timeout: float = 8.0) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function evaluates its predicate with
+    eval(), which the app's Content Security Policy (script-src 'self') forbids, so poll from here instead."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout}s: {expression}")
+        page.wait_for_timeout(20)
+
+
 def wait_feedback(page, count: int) -> str:
-    page.wait_for_function(f"window.wmsFeedback && window.wmsFeedback.length >= {count}")
+    wait_until(page, f"window.wmsFeedback && window.wmsFeedback.length >= {count}")
     return last_feedback(page)
 
 

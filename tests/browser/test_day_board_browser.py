@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import hh_login
 from tests.factories import receive
-from tests.test_picking_helpers import stocked_world, take
+from tests.picking_helpers import stocked_world, take
 from wms.extensions import db
 from wms.picking import waves as picking_waves
 

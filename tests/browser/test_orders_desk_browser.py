@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_picking_helpers import books_are_right, stocked_world, take
+from tests.picking_helpers import books_are_right, stocked_world, take
 from wms.extensions import db
 from wms.orders.models import Order
 

@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import build_world
 from tests.unit.test_zpl import correios_data
 from wms.extensions import db
@@ -31,7 +31,7 @@ _PIXELS = """(img) => {
 def preview_pixels(page):
     image = page.locator("#label-preview")
     expect(image).to_be_visible()
-    page.wait_for_function("document.querySelector('#label-preview').complete && "
+    wait_until(page, "document.querySelector('#label-preview').complete && "
                            "document.querySelector('#label-preview').naturalWidth > 0")
     drawn = image.evaluate(_PIXELS)
     pixels = base64.b64decode(drawn["pixels"])

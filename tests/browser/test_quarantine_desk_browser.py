@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import MEDICINE_GTIN, build_world
-from tests.test_picking_helpers import books_are_right
+from tests.picking_helpers import books_are_right
 from wms import clock, gs1
 from wms.catalog.models import Lot
 from wms.extensions import db

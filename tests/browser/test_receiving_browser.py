@@ -96,11 +96,12 @@ def test_a_full_receipt_then_put_away(handheld, dock, app):
     page.wait_for_url(re.compile(r".*/hh/receive/\d+$"))
 
     # 1. A medicine's DataMatrix: lot, expiry, serial and Anvisa registration in one scan, nothing asked.
-    assert step(page, datamatrix("SN0001")) == "ok"
+    # taken in but held for QA: the attention sound, not the good one
+    assert step(page, datamatrix("SN0001")) == "attention"
     expect(page.locator("#result")).to_contain_text("QUARANTINE")
     expect(page.locator("#result")).to_contain_text("1 × MED lot DM01")
     expect(page.locator("#result")).to_contain_text("Anvisa-controlled")
-    assert step(page, datamatrix("SN0002")) == "ok"
+    assert step(page, datamatrix("SN0002")) == "attention"
     assert step(page, datamatrix("SN0002")) == "bad"  # the same box twice
     expect(page.locator(".error")).to_contain_text("serial SN0002 was already received")
     shot(page, "1-datamatrix")
@@ -128,7 +129,7 @@ def test_a_full_receipt_then_put_away(handheld, dock, app):
                                separator="|")
     assert step(page, short) == "ok"
     expect(page.locator("h1")).to_contain_text("How many units?")
-    assert step(page, "12") == "ok"
+    assert step(page, "12") == "attention"
     expect(page.locator("#result")).to_contain_text("QUARANTINE")
     expect(page.locator("#recorded")).to_contain_text("short-dated lot")
     progress = page.locator("#progress")
@@ -166,13 +167,12 @@ def test_a_full_receipt_then_put_away(handheld, dock, app):
     # the hold pallet goes to quarantine, not to storage
     assert step(page, hold_lpn) == "ok"
     expect(page.locator("#target")).to_have_text("Q-01")
-    assert step(page, "A-01-02-2", settle=False) == "ok"  # not the suggestion: the screen asks why
+    assert step(page, "A-01-02-2") == "attention"  # not the suggestion: the screen asks why, and takes a scan
     assert tap(page, "Other") == "bad"
     expect(page.locator(".error")).to_contain_text("held for QA")
-    page.get_by_role("link", name="Start over").tap()
-    settled(page)
-    assert step(page, hold_lpn) == "ok"
-    assert step(page, "Q-01") == "ok"
+    settled(page)  # the refused reason leaves a screen that still takes a scan
+    assert step(page, "Q-01") == "ok"  # the suggested place: the obvious answer
+    expect(page.locator("#done")).to_contain_text(f"LPN {hold_lpn}")
 
     with app.app_context():
         assert inventory.stock_mismatches() == []

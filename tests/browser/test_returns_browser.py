@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
+from tests.picking_helpers import books_are_right, stocked_world
 from tests.returns_helpers import shipped_order
-from tests.test_picking_helpers import books_are_right, stocked_world
 from wms import gs1
 from wms.extensions import db
 from wms.returns import rmas
@@ -41,7 +41,7 @@ class Scanner:
         self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
 
     def __call__(self, code: str, expect_result: str = "ok") -> None:
-        self.page.wait_for_function("document.activeElement && document.activeElement.matches('input.scan-input')"
+        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
                                     " && document.activeElement.value === ''")
         scan(self.page, code)
         self.count += 1

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import hh_login, scan, wait_feedback
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, gtin13
-from tests.test_shipping_helpers import jobs, moves, picked_order, shipping_world
+from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms.catalog import services as catalog
 from wms.extensions import db
 from wms.orders.models import Order

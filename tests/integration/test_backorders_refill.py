@@ -1,6 +1,6 @@
 """Back-orders get their stock as soon as it can be picked: put away into a picking bin, or its lot released."""
 from tests.factories import build_world, receive
-from tests.test_picking_helpers import books_are_right, take
+from tests.picking_helpers import books_are_right, take
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.orders.models import Order

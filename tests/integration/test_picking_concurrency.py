@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from tests.factories import build_world, receive
-from tests.test_picking_helpers import books_are_right, payload
+from tests.picking_helpers import books_are_right, payload
 from wms.extensions import db
 from wms.inventory.models import StockItem
 from wms.orders import services as orders

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import receive
-from tests.test_picking_helpers import books_are_right, payload, reserved_by_item, stocked_world, take
+from tests.picking_helpers import books_are_right, payload, reserved_by_item, stocked_world, take
 from wms.errors import Conflict, DomainError
 from wms.extensions import db
 from wms.inventory import services as inventory

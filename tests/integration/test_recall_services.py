@@ -7,8 +7,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from tests.picking_helpers import books_are_right, stocked_world, take
 from tests.returns_helpers import pick, ship, shipped_order
-from tests.test_picking_helpers import books_are_right, stocked_world, take
 from wms import events
 from wms.catalog.models import LotStatus
 from wms.errors import Conflict, DomainError

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, on_hand
+from tests.picking_helpers import books_are_right, stocked_world, take
 from tests.returns_helpers import shipped_order
-from tests.test_picking_helpers import books_are_right, stocked_world, take
 from wms import clock, events
 from wms.catalog.models import LotStatus
 from wms.errors import Conflict, DomainError

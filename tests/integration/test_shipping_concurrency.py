@@ -7,8 +7,8 @@ import threading
 
 from sqlalchemy import select
 
-from tests.test_picking_helpers import take
-from tests.test_shipping_helpers import shipping_world
+from tests.picking_helpers import take
+from tests.shipping_helpers import shipping_world
 from wms import brazil
 from wms.extensions import db
 from wms.picking import picks, waves

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, gtin13
-from tests.test_picking_helpers import books_are_right
-from tests.test_shipping_helpers import jobs, moves, picked_order, shipping_world
+from tests.picking_helpers import books_are_right
+from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms import brazil
 from wms.errors import DomainError
 from wms.events import Event

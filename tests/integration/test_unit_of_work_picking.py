@@ -7,7 +7,7 @@ pick nor the count may be left (SQLite and PostgreSQL)."""
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_picking_helpers import books_are_right, reserved_by_item, stocked_world, take
+from tests.picking_helpers import books_are_right, reserved_by_item, stocked_world, take
 from wms import audit, idempotency
 from wms.extensions import db
 from wms.inventory.models import CountTask, Move

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import receive
-from tests.test_picking_helpers import stocked_world, take
+from tests.picking_helpers import stocked_world, take
 from wms import clock
 from wms.board.models import CarrierCutoff, CarrierHoliday
 from wms.extensions import db

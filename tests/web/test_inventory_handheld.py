@@ -434,6 +434,31 @@ def test_more_than_is_free_is_refused(app, worker, wh):
     assert books(app) == before
 
 
+def test_a_negative_or_decimal_quantity_is_said_to_be_no_quantity(app, worker, wh):
+    at_quantity = scan(worker, MOVE, start_move(worker, "A-01-01-2"), BOTTLE_GTIN)
+    before = books(app)
+    for typed in ("-5", "2,5", "+3.0"):
+        response = scan(worker, MOVE, at_quantity, typed)
+        body = refused(response, "Type a whole number of units from 1 to 1000000.")
+        assert "is not a known location" not in body
+        assert_same_step(response, scan_form(at_quantity), "quantity")
+    assert books(app) == before
+
+
+def test_a_move_into_another_products_pick_face_slot_is_refused(app, worker, wh):
+    """Slotting applies to moves as it does to put-away: a face slotted for MED takes MED only."""
+    with app.app_context():
+        locations.update_location(wh.loc["A-01-02-1"], slot_product_id=wh.product["MED"], slot_min=2, slot_max=20)
+        db.session.commit()
+    at_to = scan(worker, MOVE, scan(worker, MOVE, start_move(worker, "A-01-01-2"), BOTTLE_GTIN), "10")
+    before = books(app)
+    response = scan(worker, MOVE, at_to, "A-01-02-1", scan_id="slot-1")
+    refused(response, "A-01-02-1 is the pick face of MED: put BOTTLE somewhere else.")
+    assert_same_step(response, scan_form(at_to), "to")
+    assert books(app) == before
+    good(scan(worker, MOVE, at_to, "A-01-03-1", scan_id="slot-2"))  # a face slotted for nothing takes it
+
+
 def test_a_blocked_destination_is_refused(app, worker, wh):
     with app.app_context():
         locations.set_blocked(wh.loc["A-01-02-1"], True, "rack damaged")

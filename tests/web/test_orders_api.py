@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_picking_helpers import books_are_right, payload, stocked_world
+from tests.picking_helpers import books_are_right, payload, stocked_world
 from wms.auth import services as auth_services
 from wms.extensions import db
 from wms.inventory.models import Move

@@ -5,7 +5,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from tests.test_picking_helpers import books_are_right, stocked_world, take
+from tests.picking_helpers import books_are_right, stocked_world, take
 from wms.errors import DomainError
 from wms.extensions import db
 from wms.inventory import services as inventory

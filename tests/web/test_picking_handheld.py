@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
-from tests.test_picking_helpers import books_are_right, stocked_world, take
+from tests.picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
 from wms.extensions import db
 from wms.inventory.models import CountTask, Move, StockItem
@@ -32,6 +32,12 @@ def scan_form(response) -> dict:
     return {name: html.unescape(value) for name, value in _HIDDEN.findall(blocks[0])}
 
 
+def status_task(response) -> str:
+    match = re.search(r'<span class="status-task" id="status-task" hx-swap-oob="true">([^<]*)</span>',
+                      response.get_data(as_text=True))
+    return html.unescape(match.group(1)).strip() if match else ""
+
+
 def step(response) -> str:
     match = re.search(r'data-step="([a-z_]+)"', response.get_data(as_text=True))
     return match.group(1) if match else ""
@@ -42,13 +48,13 @@ class Handheld:
         self.client, self.url, self.screen = client, url, None
         self.screen = client.get(url, headers=HX)
 
-    def scan(self, code, scan_id=None, expect=200):
+    def scan(self, code, scan_id=None, expect=200, sound=None):
         data = {**scan_form(self.screen), "scan": code}
         if scan_id:
             data["scan_id"] = scan_id
         response = self.client.post(self.url, data=data, headers=HX)
         assert response.status_code == expect, text(response)
-        assert response.headers["X-Scan-Result"] == ("ok" if expect == 200 else "bad")
+        assert response.headers["X-Scan-Result"] == (sound or ("ok" if expect == 200 else "bad"))
         if expect == 200:
             self.screen = response
         else:
@@ -150,6 +156,8 @@ def test_a_whole_wave_on_the_handheld(app, hh, wh):
         again = hh.post(f"/hh/pick/waves/{wh.wave}", data=data, headers=HX)  # Enter pressed twice
         assert again.status_code == 200 and moves(app) == before + 1
         walked += 1
+        # the status bar's progress follows the wave (swapped out of band with each screen)
+        assert status_task(screen.screen) == f"{wh.code} · {walked}/3"
     assert walked == 3  # MED L-SOON at the face, MED L-SOON in reserve, BOTTLE at its face
     screen.scan("A-01-01-1", expect=422)  # not a staging location
     screen.scan("STAGE")
@@ -181,6 +189,10 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
             screen.scan(BOTTLE_GTIN)
             screen.scan("1")  # short: only 1 of 3 bottles in the face
             assert "Short pick: only 1 found" in text(screen.screen)
+            # accepted, but not the normal path: the attention sound and colour, not the good ones
+            screen.scan(task.tote, sound="attention")
+            assert '<p class="warn" role="status" id="picked">' in screen.screen.get_data(as_text=True)
+            continue
         else:  # the rest of the bottles, allocated again from reserve
             screen.scan(BOTTLE_GTIN)
             screen.scan("")
@@ -211,11 +223,77 @@ def test_zero_found_is_a_short_pick_without_a_tote_scan(app, hh, wh):
                 (MEDICINE_GTIN if task.sku == "MED" else BOTTLE_GTIN))
     if step(screen.screen) == "lot":
         screen.scan(task.lot)
-    screen.scan("0", scan_id="zero")
+    screen.scan("0", scan_id="zero", sound="attention")
     assert "Short pick: 0 of" in text(screen.screen)
     with app.app_context():
         assert db.session.get(PickTask, task.id).short
         assert db.session.scalar(select(func.count()).select_from(CountTask)) == 1
+        assert books_are_right()
+
+
+@pytest.fixture
+def single(app, users):
+    """A wave of one order (one tote on the cart): BOTTLE × 1 and BOTTLE from a second face × 3."""
+    with app.app_context():
+        stocked_world()
+        order = take([("BOTTLE", 1)])
+        wave = waves.build_wave(order_ids=[order], max_orders=1, user_id=None)
+        ids = SimpleNamespace(wave=wave.id, code=wave.code)
+        db.session.remove()
+    return ids
+
+
+def test_a_one_unit_line_is_two_scans_when_the_picker_holds_the_only_tote(app, client, single):
+    """The product scan is the unit, and the wave's only tote cannot be the wrong one: location, product."""
+    client.post("/login", data={"username": "worker", "password": "worker"})
+    screen = Handheld(client, f"/hh/pick/waves/{single.wave}")
+    screen.scan("TOTE-A")
+    task = current_task(app, single.wave)
+    assert task.quantity == 1
+    screen.scan(task.location)
+    screen.scan(BOTTLE_GTIN, scan_id="one-scan")
+    assert "1 in tote TOTE-A." in text(screen.screen)
+    assert step(screen.screen) == "finish" and moves(app) == 1
+    with app.app_context():
+        assert books_are_right()
+
+
+def test_product_scans_count_units_and_zero_at_the_product_step_is_none_found(app, hh, wh):
+    screen = Handheld(hh, f"/hh/pick/waves/{wh.wave}")
+    screen.scan("TOTE-A")
+    screen.scan("TOTE-B")
+    while (task := current_task(app, wh.wave)).sku != "BOTTLE":
+        screen.scan(task.location)
+        screen.scan(gs1_med(wh, task.lot) if task.location != "A-01-01-1" else MEDICINE_GTIN)
+        if step(screen.screen) == "lot":
+            screen.scan(task.lot)
+        screen.scan("")
+        screen.scan(task.tote)
+    assert task.quantity == 3
+    screen.scan(task.location)
+    screen.scan(BOTTLE_GTIN)
+    assert step(screen.screen) == "quantity" and "1 of 3 scanned" in text(screen.screen)
+    screen.scan(MEDICINE_GTIN, expect=422)  # another product is not a unit of this one
+    screen.scan(BOTTLE_GTIN)
+    assert "2 of 3 scanned" in text(screen.screen)
+    screen.scan(BOTTLE_GTIN)  # the third: all of them, no Enter
+    assert step(screen.screen) == "tote"
+    screen.scan(task.tote)
+    assert "3 in tote" in text(screen.screen)
+    with app.app_context():
+        assert books_are_right()
+
+
+def test_zero_at_the_product_step_is_a_short_pick_of_nothing(app, hh, wh):
+    screen = Handheld(hh, f"/hh/pick/waves/{wh.wave}")
+    screen.scan("TOTE-A")
+    screen.scan("TOTE-B")
+    task = current_task(app, wh.wave)
+    screen.scan(task.location)
+    screen.scan("0", scan_id="none-here", sound="attention")
+    assert "Short pick: 0 of" in text(screen.screen)
+    with app.app_context():
+        assert db.session.get(PickTask, task.id).short
         assert books_are_right()
 
 
@@ -230,9 +308,12 @@ def test_replenishment_on_the_handheld(app, hh, wh):
         db.session.remove()
     screen = Handheld(hh, "/hh/pick/replenish")
     assert "needed by " + wh.code in text(screen.screen)
-    take_next = hh.post("/hh/pick/replenish", data={"take": task.id}, headers=HX)
+    # a tapped job opens at its first step with the good sound (it used to read the empty scan: "nothing read")
+    take_next = hh.post("/hh/pick/replenish", data={"take": task.id, "scan_id": "tap"}, headers=HX)
+    assert take_next.status_code == 200 and take_next.headers["X-Scan-Result"] == "ok", text(take_next)
     screen.screen = take_next
     assert step(screen.screen) == "from"
+    assert "Nothing was read" not in text(take_next)
     screen.scan("A-01-04-1", expect=422)
     screen.scan("A-02-05-2")
     screen.scan(MEDICINE_GTIN, expect=422)
@@ -246,6 +327,26 @@ def test_replenishment_on_the_handheld(app, hh, wh):
     assert moves(app, "replenish") == 1
     with app.app_context():
         assert books_are_right()
+
+
+def test_replenish_list_takes_a_scan(app, hh, wh):
+    """The list of jobs has a scan input: Enter takes the first job, scanning a job's FROM location takes that
+    job with the worker already there; a place no job starts from is refused on the same list."""
+    with app.app_context():
+        bottle = db.session.scalar(select(PickTask).where(PickTask.location_id == wh.loc["A-01-04-1"])).product_id
+        locations.update_location(wh.loc["A-01-04-1"], slot_product_id=bottle, slot_min=6, slot_max=20)
+        replenishment.replenish_faces([wh.loc["A-01-04-1"]], user_id=None)
+        db.session.commit()
+        db.session.remove()
+    screen = Handheld(hh, "/hh/pick/replenish")
+    assert step(screen.screen) == "choose"
+    screen.scan("A-01-05-1", expect=422)
+    assert step(screen.screen) == "choose"
+    screen.scan("A-02-05-2")
+    assert step(screen.screen) == "product"
+    enter = Handheld(hh, "/hh/pick/replenish")
+    enter.scan("")
+    assert step(enter.screen) == "from"
 
 
 def test_the_pick_screens_need_a_worker(client, wh):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import BOTTLE_GTIN, MEDICINE_ANVISA, MEDICINE_GTIN, build_world
+from tests.factories import BOTTLE_GTIN, MEDICINE_ANVISA, MEDICINE_CASE_GTIN, MEDICINE_GTIN, build_world
 from wms import clock, gs1
 from wms.extensions import db
 from wms.inventory import services as inventory
@@ -70,10 +70,15 @@ def test_receive_asks_only_what_the_barcode_did_not_give(client, auth, asn_id, a
     assert 'data-need="expiry"' in html
     response, html = post(client, url, "31/02/2030", hidden(html))
     assert response.status_code == 422 and "is not a date" in html and 'data-need="expiry"' in html
+    # an expiry that has passed is refused at once, in the warehouse's date format, and asked again
+    response, html = post(client, url, "01/2020", hidden(html))
+    assert response.status_code == 422 and response.headers["X-Scan-Result"] == "bad"
+    assert "1/31/20 has already passed" in html and "2020-01-31" not in html and 'data-need="expiry"' in html
     response, html = post(client, url, "12/2030", hidden(html))
     assert 'data-need="quantity"' in html and "How many units?" in html
     response, html = post(client, url, "4", hidden(html))
     assert "QUARANTINE" in html and "4 × MED lot Z9" in html
+    assert response.headers["X-Scan-Result"] == "attention"  # taken in, but not the normal path
     # one DataMatrix gives everything: received in one scan
     raw = gs1.element_string(gtin=MEDICINE_GTIN, lot="Z9", expires_on=clock.today() + timedelta(days=900),
                              serial="SN1", anvisa_registration=MEDICINE_ANVISA, separator="|")
@@ -99,10 +104,24 @@ def test_over_receipt_needs_a_supervisor_badge_and_pin(client, auth, asn_id, app
     response, html = post(client, url, "BADGE-S1", state)
     assert 'data-need="pin"' in html and 'type="password"' in html
     response, html = post(client, url, "0000", hidden(html))
-    assert response.status_code == 422 and "Wrong PIN" in html and 'data-need="supervisor"' in html
-    response, html = post(client, url, "BADGE-S1", hidden(html))
+    # a wrong PIN asks for the PIN again, of the same supervisor
+    assert response.status_code == 422 and "Wrong PIN" in html and 'data-need="pin"' in html
+    assert "supervisor: type your PIN" in html
     response, html = post(client, url, "2222", hidden(html))
     assert response.status_code == 200 and "+30 × BOTTLE" in html and "Allowed by supervisor" in html
+
+
+def test_a_case_quantity_is_asked_and_refused_in_cases(client, auth, asn_id):
+    auth.login("worker")
+    response, html = post(client, "/hh/receive", "PO-9")
+    url = re.search(r'hx-post="(/hh/receive/\d+)"', html).group(1)
+    raw = gs1.element_string(gtin=MEDICINE_CASE_GTIN, lot="Z9", expires_on=clock.today() + timedelta(days=900),
+                             separator="|")
+    response, html = post(client, url, raw)
+    assert "How many cases of 24?" in html
+    response, html = post(client, url, "-5", hidden(html))
+    assert response.status_code == 422 and "Type a whole number of cases of 24 from 1 to" in html
+    assert "of units" not in html
 
 
 def test_expired_lot_is_refused_with_the_bad_sound(client, auth, asn_id):
@@ -114,6 +133,8 @@ def test_expired_lot_is_refused_with_the_bad_sound(client, auth, asn_id):
     response, html = post(client, url, raw)
     response, html = post(client, url, "5", hidden(html))
     assert response.headers["X-Scan-Result"] == "bad" and "REFUSED" in html and "back to the driver" in html
+    expired = clock.today() - timedelta(days=2)
+    assert expired.isoformat() not in html  # the date as the warehouse writes it
 
 
 def test_damaged_plates_close_and_put_away(client, auth, asn_id, app):
@@ -146,8 +167,18 @@ def test_damaged_plates_close_and_put_away(client, auth, asn_id, app):
     assert target == "A-01-01-2"
     response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
     assert "Why A-02-05-2 and not A-01-01-2?" in html
-    response, html = post(client, "/hh/putaway", "", button(html, "reason", "closer"))
+    assert response.headers["X-Scan-Result"] == "attention"  # not the suggested place
+    # the question still takes a scan: another place is asked about in its turn...
+    response, html = post(client, "/hh/putaway", "A-02-04-2", hidden(html))
+    assert "Why A-02-04-2 and not A-01-01-2?" in html
+    response, html = post(client, "/hh/putaway", "", hidden(html))  # Enter alone is no reason
+    assert response.status_code == 422 and "scan A-01-01-2 to put them there" in html
+    response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
+    # ... and a reason's number is a reason (3 = a better place nearby), as the buttons are
+    assert "3 · A better place nearby" in html
+    response, html = post(client, "/hh/putaway", "3", hidden(html))
     assert f"LPN {code} (22 units) is in A-02-05-2" in html
+    assert response.headers["X-Scan-Result"] == "attention" and '<p class="warn" role="status" id="done">' in html
     with app.app_context():
         assert inventory.stock_mismatches() == []
 
@@ -197,6 +228,7 @@ def test_desk_quarantine_release_and_rules(client, auth, asn_id, app, users):
     assert response.status_code == 302
     html = client.get("/desk/receiving/quarantine").get_data(as_text=True)
     assert "Nothing is waiting in quarantine." in html and "CoA ok" in html
+
     html = client.get(f"/desk/receiving/receipts/{receipt_id}").get_data(as_text=True)
     assert "Receipt" in html and "QX" in html
     assert client.get(f"/desk/receiving/asns/{asn_id}/progress").status_code == 200
@@ -219,3 +251,21 @@ def test_workers_cannot_open_the_receiving_desk(client, auth, world):
     assert client.get("/hh/receive").status_code == 200
     menu = client.get("/hh/").get_data(as_text=True)
     assert "Receive" in menu and "Put away" in menu
+
+
+def test_the_put_away_question_takes_the_suggested_place(client, auth, asn_id, app):
+    """Asked why another place, scanning the suggested one is the obvious answer: the goods go there."""
+    auth.login("worker")
+    response, html = post(client, "/hh/receive", "PO-9")
+    url = re.search(r'hx-post="(/hh/receive/\d+)"', html).group(1)
+    response, html = post(client, url, BOTTLE_GTIN)
+    response, html = post(client, url, "6", hidden(html))
+    client.post(f"{url}/plate", data={"action": "finish"}, headers=HX)
+    with app.app_context():
+        code = db.session.scalar(select(Lpn).order_by(Lpn.id.desc())).code
+    response, html = post(client, "/hh/putaway", code)
+    response, html = post(client, "/hh/putaway", "A-02-05-2", hidden(html))
+    assert "Why A-02-05-2 and not A-01-01-2?" in html
+    response, html = post(client, "/hh/putaway", "A-01-01-2", hidden(html))
+    assert response.status_code == 200 and response.headers["X-Scan-Result"] == "ok"
+    assert f"LPN {code} (6 units) is in A-01-01-2" in html

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.factories import receive
-from tests.test_picking_helpers import stocked_world, take
+from tests.picking_helpers import stocked_world, take
 from wms import clock
 from wms.extensions import db
 from wms.inventory import counts

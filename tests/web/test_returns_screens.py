@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
+from tests.picking_helpers import books_are_right, stocked_world
 from tests.returns_helpers import shipped_order
-from tests.test_picking_helpers import books_are_right, stocked_world
 from wms import events
 from wms.auth import services as auth_services
 from wms.extensions import db

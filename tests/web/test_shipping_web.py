@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
-from tests.test_shipping_helpers import jobs, moves, picked_order, shipping_world
+from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms.auth import services as auth_services
 from wms.extensions import db
 from wms.inventory.models import StockItem

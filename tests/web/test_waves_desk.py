@@ -5,7 +5,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from tests.test_picking_helpers import stocked_world, take
+from tests.picking_helpers import stocked_world, take
 from wms.extensions import db
 from wms.picking import picks
 from wms.picking import waves as picking_waves

@@ -1,4 +1,5 @@
 """The handheld's move screen: from → what → (lot) → quantity → to, or a whole LPN → to."""
+import re
 from dataclasses import dataclass, replace
 
 from flask import render_template, request
@@ -161,12 +162,19 @@ def _move_lot(state: MoveState, raw: str, picked: int | None) -> MoveState:
     return _with_item(replace(state, lot=by_code[found.lot_code.upper()]))
 
 
+_TYPED_NUMBER = re.compile(r"[+-]?\d{1,7}([.,]\d{0,7})?|[+-]?[.,]\d{1,7}")
+
+
+def _typed_number(text: str) -> bool:
+    return text.isascii() and _TYPED_NUMBER.fullmatch(text) is not None
+
+
 def _move_quantity(state: MoveState, raw: str) -> MoveState:
     text = raw.strip()
     if not text:
         quantity = state.default_quantity()
     else:
-        if text.isascii() and text.isdigit() and len(text) <= 7:  # typed; a longer code is a barcode
+        if _typed_number(text):  # typed (even "-5" or "2,5": said to be no quantity); a long code is a barcode
             quantity = typed_quantity(text, most=MAX_UNITS)
         else:  # a scan: the case (or GS1 count) says how many
             found = lookup.expect(lookup.identify(text), "product")

@@ -80,6 +80,8 @@ def _destination(location: Location, items: list[StockItem], incoming: int) -> r
         units_now=sum(i.quantity for i in items),
         products_now=frozenset(i.product_id for i in items if i.quantity > 0),
         lots_now=frozenset(i.lot_id for i in items if i.quantity > 0),
+        slot_product_id=location.slot_product_id,
+        slot_sku=db.session.get(Product, location.slot_product_id).sku if location.slot_product_id else None,
     )
 
 

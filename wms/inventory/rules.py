@@ -31,6 +31,8 @@ class Destination:
     units_now: int  # units already there
     products_now: frozenset[int]
     lots_now: frozenset[int | None]
+    slot_product_id: int | None = None  # a pick face slotted for one product takes that product only
+    slot_sku: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def destination_problem(dest: Destination, goods: Goods, today: date, quarantine
         if goods.lot_status != LotStatus.RELEASED:
             return _l("Lot %(lot)s is %(status)s: put it in %(where)s, not in a picking location.",
                       lot=goods.lot_code, status=goods.lot_status, where=where)
+    if dest.slot_product_id is not None and goods.product_id != dest.slot_product_id:
+        return _l("%(code)s is the pick face of %(slot)s: put %(sku)s somewhere else.", code=dest.code,
+                  slot=dest.slot_sku or "-", sku=goods.sku)
     if dest.mixing == Mixing.ONE_PRODUCT and dest.products_now - {goods.product_id}:
         return _l("%(code)s holds another product and takes one product only.", code=dest.code)
     if dest.mixing == Mixing.ONE_LOT and (

@@ -84,6 +84,7 @@ class PickState:
     product_ok: bool = False
     lot: Lot | None = None
     quantity: int | None = None
+    scanned: int = 0  # units counted by product scans, one per scan
 
     @property
     def step(self) -> str:
@@ -104,7 +105,15 @@ class PickState:
     def hidden(self) -> dict:
         return {"task_id": self.task.id if self.task else "", "at_location": "1" if self.at_location else "",
                 "product_ok": "1" if self.product_ok else "", "lot_id": self.lot.id if self.lot else "",
-                "quantity": "" if self.quantity is None else self.quantity}
+                "quantity": "" if self.quantity is None else self.quantity,
+                "scanned": self.scanned or ""}
+
+    def one_more(self) -> "PickState":
+        """A product scan is one unit: the last one needed makes the quantity (no Enter to press)."""
+        scanned = self.scanned + 1
+        if scanned >= self.task.quantity:
+            return replace(self, scanned=self.task.quantity, quantity=self.task.quantity)
+        return replace(self, scanned=scanned)
 
 
 def _state(form, wave: Wave) -> PickState:
@@ -121,10 +130,11 @@ def _state(form, wave: Wave) -> PickState:
     if lot_id and (lot is None or lot.product_id != task.product_id):
         raise StaleScreen()
     quantity = form_number(form, "quantity")
-    if quantity is not None and quantity > task.quantity:
+    scanned = form_number(form, "scanned") or 0
+    if quantity is not None and quantity > task.quantity or scanned > task.quantity:
         raise StaleScreen()
     return PickState(task=task, at_location=bool(form.get("at_location")), product_ok=bool(form.get("product_ok")),
-                     lot=lot, quantity=quantity)
+                     lot=lot, quantity=quantity, scanned=scanned)
 
 
 def _lots_here(task: PickTask) -> set[int | None]:
@@ -261,28 +271,60 @@ def wave_scan(wave_id: int):
         step = state.step
         if step == "location":
             new = _at_location(state, raw)
-        elif step == "product":
-            new = _product(state, raw)
-        elif step == "lot":
-            new = _lot(state, raw)
+        elif step == "product" and raw.strip() == "0":
+            # nothing of it here: a short pick of 0, without scanning anything
+            done = _confirm(state, 0, None, scan_id)
+            return answer(template, attention=True, **_wave_screen(wave, picked=done))
+        elif step in ("product", "lot"):
+            new = _product(state, raw) if step == "product" else _lot(state, raw)
+            if new.step == "quantity":
+                new = new.one_more()  # the product scanned is the first unit
         elif step == "quantity":
-            quantity = _typed_or_all(raw, state.task.quantity, least=0)
-            quantity = state.task.quantity if quantity is None else quantity
+            if _typed(raw):
+                quantity = _typed_or_all(raw, state.task.quantity, least=0)
+            else:  # another unit scanned
+                again = _product(replace(state, product_ok=False), raw)
+                if again.lot is not None and state.lot is not None and again.lot.id != state.lot.id:
+                    raise DomainError(_l("That is lot %(got)s, not %(lot)s: pick lot %(lot)s.",
+                                         got=again.lot.code, lot=state.lot.code))
+                new = state.one_more()
+                quantity = None
+            if quantity is None and not raw.strip():
+                quantity = state.task.quantity
             if quantity == 0:
                 done = _confirm(state, 0, None, scan_id)
-                return answer(template, **_wave_screen(wave, picked=done))
-            new = replace(state, quantity=quantity)
+                return answer(template, attention=True, **_wave_screen(wave, picked=done))
+            if quantity is not None:
+                new = replace(state, quantity=quantity)
         else:
             found = lookup.identify(raw)
             if found.kind != "lpn":
                 raise DomainError(_l("Scan the tote of this order: %(tote)s.", tote=state.task.wave_order.tote.code))
             done = _confirm(state, state.quantity, found.lpn.code, scan_id)
-            return answer(template, **_wave_screen(wave, picked=done))
+            return answer(template, attention=done["short"], **_wave_screen(wave, picked=done))
+        if new.step == "tote" and _only_tote(wave) is not None:
+            # one tote on the cart: it cannot be the wrong one, so the tote scan is skipped
+            done = _confirm(new, new.quantity, _only_tote(wave), scan_id)
+            return answer(template, attention=done["short"], **_wave_screen(wave, picked=done))
     except StaleScreen as exc:
         return refused(template, exc, lambda: _wave_screen(wave))
     except DomainError as exc:
         return refused(template, exc, lambda: _wave_screen(wave, state))
     return answer(template, **_wave_screen(wave, new))
+
+
+def _typed(raw: str) -> bool:
+    """Enter or a typed number (up to 7 digits); anything longer is a barcode."""
+    text = raw.strip()
+    return not text or (text.isascii() and text.isdigit() and len(text) <= 7)
+
+
+def _only_tote(wave: Wave) -> str | None:
+    """The code of the wave's one tote when the wave has a single order (the picker holds that tote)."""
+    orders = list(wave.orders)
+    if len(orders) == 1 and orders[0].tote is not None:
+        return orders[0].tote.code
+    return None
 
 
 @bp.post("/waves/<int:wave_id>/skip")
@@ -360,6 +402,21 @@ def _replenish_product(state: ReplenishState, raw: str) -> ReplenishState:
     return replace(state, product_ok=True)
 
 
+def _choose_replenishment(raw: str) -> ReplenishState:
+    """Enter takes the first job of the list; scanning the FROM location of a job takes that job, already there."""
+    tasks = queries.open_replenishments()
+    if not tasks:
+        raise DomainError(_l("No replenishment is waiting."))
+    if not raw.strip():
+        return ReplenishState(task=tasks[0][0])
+    found = lookup.expect(lookup.identify(raw), "location")
+    for task, _wave in tasks:
+        if task.from_location_id == found.location.id:
+            return ReplenishState(task=task, at_source=True)
+    raise DomainError(_l("No replenishment starts at %(code)s: scan the FROM location of a job, or press Enter "
+                         "for the first one.", code=found.location.code))
+
+
 @bp.get("/replenish")
 def replenish():
     return render_template("picking/hh/replenish.html", **_replenish_screen())
@@ -377,13 +434,13 @@ def replenish_scan():
         state = _replenish_state(form)
     except StaleScreen as exc:
         return refused(template, exc, _replenish_screen)
+    if form.get("take") and not form.get("task_id"):
+        # a tapped job: its first step, with nothing scanned yet
+        return answer(template, **_replenish_screen(state))
     try:
         step = state.step
         if step == "choose":
-            tasks = queries.open_replenishments(limit=1)
-            if not tasks:
-                raise DomainError(_l("No replenishment is waiting."))
-            new = ReplenishState(task=tasks[0][0])
+            new = _choose_replenishment(raw)
         elif step == "from":
             found = lookup.expect(lookup.identify(raw), "location")
             if found.location.id != state.task.from_location_id:

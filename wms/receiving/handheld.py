@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -175,9 +176,15 @@ def _expiry_answer(state: ReceiveState, text: str) -> ReceiveState:
     if scan is not None and scan.expires_on:
         return replace(state, expires_on=scan.expires_on)
     try:
-        return replace(state, expires_on=rules.parse_expiry(text, clock.today()))
+        expires_on = rules.parse_expiry(text, clock.today())
     except ValueError as exc:
         raise DomainError(exc.args[0]) from None
+    if expires_on < clock.today():
+        # refused at once, before the quantity: a typo is typed again; goods really expired go back to the driver
+        raise DomainError(_l("%(date)s has already passed: expired goods are not received. Check the label and "
+                             "type the date again, or cancel this item and hand it back to the driver.",
+                             date=format_date(expires_on, "short")))
+    return replace(state, expires_on=expires_on)
 
 
 def _plain_code(raw: str) -> bool:
@@ -237,7 +244,8 @@ def receipt_scan(receipt_id: int):
         elif state.need == "quantity":
             if not raw.strip():
                 raise DomainError(_l("Type how many."))
-            state = replace(state, quantity=typed_quantity(raw, most=MAX_UNITS // max(state.units, 1)))
+            unit = _l("cases of %(n)s", n=state.units) if state.units > 1 else None
+            state = replace(state, quantity=typed_quantity(raw, most=MAX_UNITS // max(state.units, 1), unit=unit))
         elif state.need == "supervisor":
             supervisor = dock_scan.supervisor_by_badge(raw.strip())
             state = replace(state, badge=supervisor.badge, need="pin")
@@ -247,14 +255,25 @@ def receipt_scan(receipt_id: int):
         result = dock_scan.receive_scan(receipt.id, state.pending, state.answers(pin), user_id=current_user.id,
                                         scan_id=scan_id)
     except DomainError as exc:
-        if state.need == "pin":
-            state = replace(state, need="supervisor", badge="")
-        return refused(template, exc, lambda: _receive_screen(receipts.get_receipt(receipt_id), state))
+        # a wrong PIN asks for the PIN again (the same supervisor is still standing there); Cancel starts over
+        return refused(template, exc, lambda: _receive_screen(receipts.get_receipt(receipt_id), state,
+                                                              supervisor=_supervisor_name(state)))
     db.session.expire_all()
     receipt = receipts.get_receipt(receipt_id)
     screen = _receive_screen(receipt, _after(state, result), result=result)
     bad = result["status"] == "refused" or result.get("need") == "supervisor"
-    return feedback(render_template(template, **screen), ok=not bad)
+    # goods taken in but sent to quarantine (not on the ASN, short-dated, ...) sound the attention tone
+    attention = result.get("outcome") == "quarantine"
+    return feedback(render_template(template, **screen), ok=not bad, attention=attention)
+
+
+def _supervisor_name(state: ReceiveState) -> str | None:
+    if state.need != "pin" or not state.badge:
+        return None
+    try:
+        return dock_scan.supervisor_by_badge(state.badge).name
+    except DomainError:
+        return None
 
 
 @bp.post("/receive/<int:receipt_id>/plate")

@@ -130,16 +130,21 @@ def putaway_scan():
             quantity = typed_quantity(raw, most=MAX_UNITS) if raw.strip() else state.item.available
             plan_for_item(state.item, quantity)  # refuses more than is free
             state = replace(state, quantity=quantity)
-        elif step == "to":
+        elif step == "to" or (step == "reason" and not form.get("reason") and _is_place(raw)):
+            # the destination; on the reason question a scan still counts: the suggested place (the obvious
+            # answer) puts the goods there, another place is asked about in its turn
             found = lookup.expect(lookup.identify(raw), "location")
             plan = state.plan()
             if plan.suggestion is None or plan.suggestion.location_id == found.location.id:
                 return _put(state, found.location, None, form.get("scan_id"))
             state = replace(state, target=found.location)
-        else:  # reason
-            reason = form.get("reason", "")
+            return answer(template, attention=True, **_putaway_screen(state))
+        else:  # reason: a button, or its number typed (1 = the first reason)
+            reason = form.get("reason", "") or _typed_reason(raw)
             if reason not in OVERRIDE_REASONS:
-                raise DomainError(_l("Choose why the goods go to %(code)s.", code=state.target.code))
+                raise DomainError(_l("Choose why the goods go to %(code)s, type the reason's number, or scan "
+                                     "%(suggested)s to put them there.", code=state.target.code,
+                                     suggested=state.plan().suggestion.code))
             return _put(state, state.target, reason, form.get("scan_id"))
     except StaleScreen as exc:
         return refused(template, exc, lambda: _putaway_screen(PutawayState()))
@@ -148,11 +153,23 @@ def putaway_scan():
     return answer(template, **_putaway_screen(state))
 
 
+def _typed_reason(raw: str) -> str:
+    number = numbers.whole(raw, least=1, most=len(OVERRIDE_REASONS))
+    return OVERRIDE_REASONS[number - 1] if number is not None else ""
+
+
+def _is_place(raw: str) -> bool:
+    """Whether a scan on the reason question is a place (not a reason's number)."""
+    return bool(raw.strip()) and numbers.whole(raw, least=1, most=len(OVERRIDE_REASONS)) is None
+
+
 def _put(state: PutawayState, target: Location, reason: str | None, scan_id: str | None):
     done = put_away(target_id=target.id, user_id=current_user.id, lpn_id=state.lpn.id if state.lpn else None,
                     item_id=state.item.id if state.item else None, quantity=state.quantity, reason=reason,
                     scan_id=scan_id or None)
     db.session.expire_all()
-    return answer("receiving/hh/putaway.html", **_putaway_screen(PutawayState(), done=done))
+    # another place than the suggested one is accepted, but it is not the normal path: the attention sound
+    return answer("receiving/hh/putaway.html", attention=reason is not None,
+                  **_putaway_screen(PutawayState(), done=done, other_place=reason is not None))
 
 

@@ -1,4 +1,7 @@
 """Words for the codes receiving keeps, for both screens (handheld and desk)."""
+from datetime import date
+
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 DISCREPANCY = {
@@ -53,4 +56,15 @@ def helpers() -> dict:
         "category_label": lambda code: _word(CATEGORY, code),
         "source": lambda code: _word(SOURCE, code),
         "plate_kind": lambda code: _word(PLATE_KIND, code),
+        "iso_day": iso_day,
     }
+
+
+def iso_day(text: str | None) -> str:
+    """A date a service answered as ISO text, in the warehouse's date format (31/12/2027 in pt_BR)."""
+    if not text:
+        return "-"
+    try:
+        return format_date(date.fromisoformat(str(text)), "short")
+    except ValueError:
+        return str(text)

@@ -2,7 +2,7 @@
 and orders picked into totes that wait in staging, all through the real services."""
 from sqlalchemy import select
 
-from tests.test_picking_helpers import stocked_world, take
+from tests.picking_helpers import stocked_world, take
 from wms.catalog import services as catalog
 from wms.extensions import db
 from wms.inventory.models import Move
