@@ -29,7 +29,7 @@ from ..errors import DomainError, Forbidden
 class Model(BaseModel):
     """Base of request models: unknown fields are ignored (a store may send more than we read)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # no "5" for 5, no 0 for false
 
 
 class Answer(BaseModel):

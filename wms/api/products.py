@@ -2,6 +2,7 @@
 (201) or updates it (200); GTINs and case GTINs are added when missing (a code of another product is refused)."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from flask_babel import lazy_gettext as _l
@@ -102,6 +103,7 @@ def _new_barcodes(product_id: int | None, body: ProductIn) -> list[tuple[str, st
     return adding
 
 
+SKU_TEXT = re.compile(r"[A-Za-z0-9._-]{1,40}")
 SKU = [{"name": "sku", "in": "path", "required": True, "description": "The product's SKU.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9._-]+$"}}]
 
@@ -111,6 +113,8 @@ SKU = [{"name": "sku", "in": "path", "required": True, "description": "The produ
            parameters=SKU, body=ProductIn,
            answers={200: (ProductOut, "Updated."), 201: (ProductOut, "Created.")})
 def product_put(sku: str, body: ProductIn):
+    if not SKU_TEXT.fullmatch(sku):
+        raise FieldsRejected({"sku": str(_l("A SKU is 1 to 40 letters, digits, dots, dashes or underscores."))})
     values = body.model_dump(exclude={"gtins", "case_gtins", "active"})
     values["unit"] = values["unit"] or "un"
     product = catalog.by_sku(sku)

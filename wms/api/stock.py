@@ -50,24 +50,26 @@ PARAMETERS = [
 
 
 def _args() -> tuple[str | None, datetime | None, int, int]:
+    """The query, as documented in PARAMETERS: a parameter given empty is wrong, not absent."""
+    args = request.args
     fields: dict[str, str] = {}
-    channel = request.args.get("channel") or None
+    channel = args.get("channel")
     if channel is not None and sales_channels.by_code(channel) is None:
         fields["channel"] = str(_l("Unknown channel %(channel)s.", channel=channel[:20]))
     since = None
-    if request.args.get("updated_since"):
+    if "updated_since" in args:
         try:
-            since = datetime.fromisoformat(request.args["updated_since"].replace("Z", "+00:00"))
+            since = datetime.fromisoformat(args["updated_since"].replace("Z", "+00:00"))
         except ValueError:
             fields["updated_since"] = str(_l("A date and time like 2026-12-24T10:00:00-03:00."))
         else:
-            if since.tzinfo is None:
-                fields["updated_since"] = str(_l("Give the time zone, e.g. 2026-12-24T10:00:00-03:00."))
-    raw_cursor = request.args.get("cursor", "0") or "0"
+            if since.tzinfo is None or "T" not in args["updated_since"].upper():
+                fields["updated_since"] = str(_l("A date and time like 2026-12-24T10:00:00-03:00."))
+    raw_cursor = args.get("cursor", "0")
     cursor = int(raw_cursor) if raw_cursor.isascii() and raw_cursor.isdigit() and len(raw_cursor) <= 10 else None
     if cursor is None:
         fields["cursor"] = str(_l("Use the next_cursor of the previous page."))
-    raw_limit = request.args.get("limit", "100")
+    raw_limit = args.get("limit", "100")
     limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 4 else 0
     if not 1 <= limit <= MAX_LIMIT:
         fields["limit"] = str(_l("A whole number from 1 to %(max)s.", max=MAX_LIMIT))

@@ -89,7 +89,7 @@ class Fields:
         value = data.get(key)
         if value is None and not required:
             return None
-        if value not in {c.value for c in choices}:
+        if not isinstance(value, str) or value not in {c.value for c in choices}:  # a list or object too
             self.fail(name, _l("One of: %(choices)s.", choices=", ".join(c.value for c in choices)))
             return None
         return value
