@@ -136,7 +136,6 @@ def document() -> dict:
 
 class WhoAmI(BaseModel):
     token: str
-    scopes: list[str]
 
 
 class AnyObject(BaseModel):
@@ -146,12 +145,12 @@ class AnyObject(BaseModel):
     paths: dict
 
 
-@operation("get", "/whoami", scope=None, summary="The token in use and its scopes",
+@operation("get", "/whoami", scope=None, summary="The token in use",
            answers={200: (WhoAmI, "The token.")})
 def whoami():
     from flask import g
 
-    return {"token": g.api_token.name, "scopes": g.api_token.scope_list}
+    return {"token": g.api_token.name}
 
 
 @operation("get", "/openapi.json", scope=None, summary="This document",

@@ -63,11 +63,6 @@ def by_code(code: str | None) -> Channel | None:
     return db.session.scalar(select(Channel).where(Channel.code == code))
 
 
-def active_by_code(code: str | None) -> Channel | None:
-    channel = by_code(code)
-    return channel if channel is not None and channel.active else None
-
-
 def codes() -> list[str]:
     return list(db.session.scalars(select(Channel.code).where(Channel.active.is_(True)).order_by(Channel.code)))
 

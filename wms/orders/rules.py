@@ -102,12 +102,17 @@ class Fields:
         return value
 
 
-def read_order(data: dict) -> tuple[dict, dict[str, str]]:
-    """The clean order a channel sent (SKUs still unresolved), and field errors. No database here."""
+DEFAULT_CHANNELS = ("site", "marketplace", "shop")
+
+
+def read_order(data: dict, channels=DEFAULT_CHANNELS) -> tuple[dict, dict[str, str]]:
+    """The clean order a channel sent (SKUs still unresolved), and field errors. No database here: `channels`
+    are the codes of the sales channels in use (the service reads them from the channels table)."""
     f = Fields()
     clean: dict = {}
-    clean["channel"] = f.text(data, "channel", "channel", required=True, limit=20)  # a code: checked against
-    # the channels table by the service
+    clean["channel"] = f.text(data, "channel", "channel", required=True, limit=20)
+    if clean["channel"] is not None and clean["channel"] not in channels:
+        f.fail("channel", _l("Unknown channel %(channel)s.", channel=clean["channel"]))
     clean["channel_order_id"] = f.text(data, "channel_order_id", "channel_order_id", required=True, limit=64)
     clean["payment_status"] = f.choice(data, "payment_status", "payment_status", PaymentStatus)
     clean["service_level"] = f.text(data, "service_level", "service_level", limit=40)

@@ -44,9 +44,7 @@ def by_channel_id(channel: str, channel_order_id: str) -> Order | None:
 
 def _read(data: dict) -> tuple[dict, dict[str, str], dict[str, Product]]:
     """The order read (rules.read_order), its channel and SKUs looked up: (clean, field errors, products)."""
-    clean, errors = rules.read_order(data)
-    if clean.get("channel") and channels.active_by_code(clean["channel"]) is None:
-        errors.setdefault("channel", str(_l("Unknown channel %(channel)s.", channel=clean["channel"])))
+    clean, errors = rules.read_order(data, channels.codes())
     products: dict[str, Product] = {}
     skus = {line["sku"] for line in clean["lines"] if line.get("sku")}
     if skus:
