@@ -57,9 +57,9 @@ def test_a_revoked_token_is_refused(app, client, tokens):
 
 
 def test_unknown_scopes_are_refused(app, tokens):
-    from wms.errors import DomainError
-
     from flask_babel import force_locale
+
+    from wms.errors import DomainError
 
     with app.app_context(), force_locale("en"), pytest.raises(DomainError, match="Unknown scope"):
         auth_services.create_token("x", "orders,everything")
