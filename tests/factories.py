@@ -9,6 +9,7 @@ from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.locations import services as locations
 from wms.locations.models import Location, LocationKind, Warehouse
+from wms.orders import channels as sales_channels
 
 
 def gtin13(body12: str) -> str:
@@ -46,6 +47,7 @@ def build_world(today: date | None = None) -> World:
     warehouse = locations.create_warehouse("W1", "Test warehouse", aisle_length_m=5.0, aisle_pitch_m=3.0,
                                            bay_width_m=1.0)
     world = World(warehouse=warehouse)
+    sales_channels.seed_defaults()  # site, marketplace, shop: seeded by the migration, emptied between tests
     for code, kind in (("DOCK", "receiving"), ("Q-01", "quarantine"), ("DMG-01", "damaged"),
                        ("STAGE", "staging"), ("PACK", "packing"), ("SHIP", "shipping"), ("RET", "returns")):
         world.loc[code] = locations.create_location(code, kind, warehouse=warehouse)

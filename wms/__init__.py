@@ -241,7 +241,10 @@ def _register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(exc.code or 500, exc.description)
         if _wants_json():
-            return access.api_error(exc.code or 500, str(message))
+            response = access.api_error(exc.code or 500, str(message))
+            if getattr(exc, "valid_methods", None):  # 405 says which methods the address takes
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
         if request.headers.get("HX-Request"):
             return _htmx_error(app, message, exc.code)
         return _error_page(exc.code, message)

@@ -209,15 +209,32 @@ def register(app) -> None:
 
     @app.cli.command("create-token")
     @click.argument("name")
+    @click.option("--scopes", default=None,
+                  help="What the token may use, separated by commas (orders,stock,products,receiving,shipping,"
+                       "returns,tracking,webhooks); every scope when not given.")
     @with_appcontext
-    def create_token(name):
+    def create_token(name, scopes):
         """Create an API token; it is shown once and stored hashed."""
         from .auth import services
         from .errors import DomainError
 
         try:
-            token = services.create_token(name)
+            token = services.create_token(name, scopes)
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(token)
         click.echo("Keep it now: only its hash is stored.", err=True)
+
+    @app.cli.command("deactivate-token")
+    @click.argument("name")
+    @with_appcontext
+    def deactivate_token(name):
+        """Revoke an API token: it is refused from now on."""
+        from .auth import services
+        from .errors import DomainError
+
+        try:
+            row = services.deactivate_token(name)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Token {row.name} revoked.")

@@ -125,7 +125,8 @@ def test_stock_by_product_with_totals(auth, client, world, app):
         db.session.commit()
     auth.login("supervisor")
     html = client.get("/desk/stock/").get_data(as_text=True)
-    assert totals(html) == {"on_hand": 235, "reserved": 5, "available": 230}
+    # L-OLD is expired: on hand, never available (issue 10 item 13: "Available" is available to promise)
+    assert totals(html) == {"on_hand": 235, "reserved": 5, "available": 220}
     rows = re.findall(r"<tr>\s*<td[^>]*><a [^>]*>(\w+)</a></td>\s*<td>([^<]+)</td>\s*"
                       r"<td class=\"num\">([\d,]+) ", html)
     assert rows == [("BOTTLE", "Garrafa 1 L", "75"), ("MED", "Dipirona 500 mg", "160")]
@@ -169,7 +170,7 @@ def test_filter_by_lot_status_and_only_available(auth, client, world, app):
     auth.login("supervisor")
     html = client.get("/desk/stock/?by=location&status=quarantine").get_data(as_text=True)
     assert listed_locations(html) == ["A-02-01-1", "Q-01"]
-    assert totals(html) == {"on_hand": 10, "reserved": 0, "available": 10}
+    assert totals(html) == {"on_hand": 10, "reserved": 0, "available": 0}  # quarantined (and expired): none
     html = client.get("/desk/stock/?by=location&lot=L-SOON&available=1").get_data(as_text=True)
     assert listed_locations(html) == ["A-01-01-1"]
     html = client.get("/desk/stock/?by=location&lot=L-SOON").get_data(as_text=True)
@@ -227,7 +228,7 @@ def test_csv_export_by_product_and_by_lot(auth, client, world):
     rows = parse_csv(client.get("/desk/stock/export.csv?by=product"))
     assert rows == [["SKU", "Product", "Unit", "On hand", "Reserved", "Available", "Locations", "Lots"],
                     ["BOTTLE", "Garrafa 1 L", "un", "75", "0", "75", "2", "0"],
-                    ["MED", "Dipirona 500 mg", "un", "160", "0", "160", "5", "3"]]
+                    ["MED", "Dipirona 500 mg", "un", "160", "0", "150", "5", "3"]]  # L-OLD expired
     rows = parse_csv(client.get("/desk/stock/export.csv?by=lot&q=MED"))
     assert [(row[2], row[5]) for row in rows[1:]] == [("L-OLD", "10"), ("L-SOON", "50"), ("L-LATE", "100")]
 

@@ -1,6 +1,8 @@
-"""The REST API for the store, ERP and marketplaces: JSON in and out, bearer tokens.
+"""The REST API for the store, ERP and marketplaces: JSON in and out, bearer tokens with scopes.
 
-Each area adds its routes to `bp` (see wms/<area>/api.py); this module checks the token.
+Each endpoint is declared once with `wms.api.contract.operation` (its scope, its Pydantic models, its answers):
+the same declaration routes it, validates its body and describes it in `GET /api/v1/openapi.json`. Areas add
+theirs in `wms/<area>/api.py`; this module checks the token.
 """
 from datetime import timedelta
 
@@ -33,21 +35,11 @@ def require_token():
     return None
 
 
-@bp.get("/whoami")
-def whoami():
-    return {"token": g.api_token.name}
-
-
 def json_body() -> dict:
-    """The request's JSON object, or a 400 that says why not."""
-    from ..errors import DomainError
+    """The request's JSON object, or a 400 that says why not (for routes not declared with `operation`)."""
+    from .contract import read_json
 
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        error = DomainError(_("The body must be a JSON object (Content-Type: application/json)."))
-        error.status = 400
-        raise error
-    return data
+    return read_json(True)
 
 
 def answer(body: dict, status: int = 200, *, location: str | None = None, replayed: bool = False):
@@ -59,3 +51,6 @@ def answer(body: dict, status: int = 200, *, location: str | None = None, replay
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+from . import openapi, products, stock  # noqa: E402,F401  their routes, on bp before the app registers it

@@ -1,23 +1,37 @@
-"""GET /api/v1/openapi.json: the API's OpenAPI document, put together from every area that describes its
-endpoints in `wms/<area>/openapi.py` as `PATHS = {...}` (paths relative to /api/v1), and optionally
-`SCHEMAS = {...}` (shared under #/components/schemas; `Error` is defined here)."""
+"""GET /api/v1/openapi.json: the API's OpenAPI 3.1 document, generated from the operations declared with
+`wms.api.contract.operation` and their Pydantic models (the same models that validate the requests).
+
+An area that still describes endpoints by hand may add `PATHS = {...}` (paths relative to /api/v1) and
+`SCHEMAS = {...}` in `wms/<area>/openapi.py`: they are merged in, until it declares them as operations.
+"""
+from __future__ import annotations
+
 import importlib
 import importlib.util
+from functools import cache
 
 from flask import jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
+from ..auth.models import ALL_SCOPES
 from ..models import AREAS
-from . import bp
+from .contract import OPERATIONS, ErrorOut, Operation, operation
 
+REF = "#/components/schemas/{model}"
 INFO = {"title": "Retaguarda WMS API", "version": "1",
-        "description": "Orders and advance ship notices for the warehouse. Every call needs "
-                       "`Authorization: Bearer <token>` (`wms create-token NAME`)."}
+        "description": "Orders, stock, products and advance ship notices for the warehouse. Every call needs "
+                       "`Authorization: Bearer <token>` (`wms create-token NAME --scopes orders,stock`); a token "
+                       "used outside its scopes gets 403 `{\"error\"}`. A body over 16 MB gets 413."}
 
-
-ERROR = {"type": "object", "required": ["error"], "properties": {
-    "error": {"type": "string"},
-    "fields": {"type": "object", "additionalProperties": {"type": "string"},
-               "description": "Field errors, by path (e.g. `ship_to.cep`, `lines[2].quantity`)."}}}
+# 403 (a token without the operation's scope) and 413 (a body over 16 MB) are said in each operation's
+# description and in `info`, not listed with each operation's answers.
+COMMON_ANSWERS = {
+    401: (ErrorOut, "No valid token."),
+    422: (ErrorOut, "Field errors, in `fields` (by path, e.g. `lines[2].quantity`), or text with control "
+                    "characters. Nothing was changed."),
+}
+BODY_ANSWERS = {400: (ErrorOut, "The body is not a JSON object.")}
 
 
 def _area_modules():
@@ -27,35 +41,119 @@ def _area_modules():
             yield importlib.import_module(name)
 
 
-def area_paths() -> dict:
+def _answers(op: Operation) -> dict[int, tuple[type[BaseModel] | None, str]]:
+    answers = dict(COMMON_ANSWERS)
+    if op.body is not None:
+        answers.update(BODY_ANSWERS)
+    if any(p["in"] == "path" for p in op.parameters):
+        answers[404] = (ErrorOut, "Not found.")
+    answers.update(op.answers)
+    return dict(sorted(answers.items()))
+
+
+def _models() -> list[type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {}
+    for op in OPERATIONS:
+        for model in [op.body, *(model for model, _text in _answers(op).values())]:
+            if model is not None:
+                seen.setdefault(model.__name__, model)
+    return list(seen.values())
+
+
+def _schemas() -> tuple[dict, dict]:
+    """(schema of each model by (model, mode), the shared definitions)."""
+    pairs = []
+    for op in OPERATIONS:
+        if op.body is not None:
+            pairs.append((op.body, "validation"))
+    pairs += [(model, "serialization") for model in _models()]
+    unique = list(dict.fromkeys(pairs))
+    by_key, top = models_json_schema(unique, ref_template=REF)
+    return by_key, top.get("$defs", {})
+
+
+def _resolve(schema: dict, defs: dict) -> dict:
+    """A top-level schema inline (what a reader of one operation wants to see), its parts by reference."""
+    if "$ref" in schema and len(schema) == 1:
+        return dict(defs[schema["$ref"].rsplit("/", 1)[-1]])
+    return schema
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _paths() -> tuple[dict, dict]:
+    by_key, defs = _schemas()
     paths: dict = {}
-    for module in _area_modules():
-        paths.update(getattr(module, "PATHS", {}))
-    return dict(sorted(paths.items()))
+    for op in OPERATIONS:
+        entry: dict = {"operationId": op.endpoint, "tags": [op.scope.value] if op.scope else ["api"],
+                       "summary": op.summary}
+        needs = f"Needs a token with the `{op.scope.value}` scope (else 403)." if op.scope else "Any token."
+        entry["description"] = f"{op.description} {needs}".strip()
+        if op.scope is not None:
+            entry["x-scope"] = op.scope.value
+        if op.parameters:
+            entry["parameters"] = op.parameters
+        if op.body is not None:
+            entry["requestBody"] = {"required": op.body_required, "content": {"application/json": {
+                "schema": _resolve(by_key[(op.body, "validation")], defs)}}}
+        responses = {}
+        for status, (model, text) in _answers(op).items():
+            if model is None:
+                responses[str(status)] = {"description": text}
+                continue
+            responses[str(status)] = _json(by_key[(model, "serialization")], text)
+            if status in op.headers:
+                responses[str(status)]["headers"] = op.headers[status]
+        entry["responses"] = responses
+        paths.setdefault(op.path, {})[op.method] = entry
+    return paths, defs
 
 
-def area_schemas() -> dict:
-    schemas: dict = {}
-    for module in _area_modules():
-        schemas.update(getattr(module, "SCHEMAS", {}))
-    schemas["Error"] = ERROR
-    return dict(sorted(schemas.items()))
-
-
+@cache
 def document() -> dict:
+    """The document (made once: operations are declared at import time, before the app serves)."""
+    paths, schemas = _paths()
+    for module in _area_modules():  # hand-written descriptions of areas not declared as operations yet
+        for path, methods in getattr(module, "PATHS", {}).items():
+            paths.setdefault(path, {}).update(methods)
+        schemas.update(getattr(module, "SCHEMAS", {}))
+    schemas.setdefault("Error", schemas.get("ErrorOut"))
     return {
         "openapi": "3.1.0",
         "info": INFO,
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": area_paths(),
+        "paths": dict(sorted(paths.items())),
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": area_schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Scopes: " + ", ".join(ALL_SCOPES)}},
+            "schemas": dict(sorted(schemas.items())),
         },
     }
 
 
-@bp.get("/openapi.json")
+class WhoAmI(BaseModel):
+    token: str
+
+
+class AnyObject(BaseModel):
+    """The OpenAPI 3.1 document itself."""
+
+    openapi: str
+    paths: dict
+
+
+@operation("get", "/whoami", scope=None, summary="The token in use",
+           answers={200: (WhoAmI, "The token.")})
+def whoami():
+    from flask import g
+
+    return {"token": g.api_token.name}
+
+
+@operation("get", "/openapi.json", scope=None, summary="This document",
+           answers={200: (AnyObject, "The OpenAPI 3.1 document.")})
 def openapi_json():
     return jsonify(document())

@@ -22,6 +22,22 @@ class Role(StrEnum):
         return self.rank >= needed.rank
 
 
+class Scope(StrEnum):
+    """What an API token may do: each API endpoint names the one scope it needs."""
+
+    ORDERS = "orders"
+    STOCK = "stock"
+    PRODUCTS = "products"
+    RECEIVING = "receiving"
+    SHIPPING = "shipping"
+    RETURNS = "returns"
+    TRACKING = "tracking"
+    WEBHOOKS = "webhooks"
+
+
+ALL_SCOPES = tuple(scope.value for scope in Scope)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -60,5 +76,11 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(default=True)
+    # The scopes it may use, separated by commas ("orders,stock").
+    scopes: Mapped[str] = mapped_column(String(200), default=",".join(ALL_SCOPES))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in (self.scopes or "").split(",") if scope]

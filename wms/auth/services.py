@@ -9,10 +9,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, uow
 from ..dbtypes import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..uow import use_case
-from .models import ApiToken, Role, User
+from .models import ALL_SCOPES, ApiToken, Role, User
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 5
@@ -127,20 +127,57 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def parse_scopes(scopes) -> str:
+    """Scopes as given ("orders,stock", a list, or None for every scope), checked and kept in a fixed order."""
+    if scopes is None:
+        return ",".join(ALL_SCOPES)
+    wanted = scopes.split(",") if isinstance(scopes, str) else list(scopes)
+    wanted = {str(scope).strip().lower() for scope in wanted if str(scope).strip()}
+    unknown = sorted(wanted - set(ALL_SCOPES))
+    if unknown:
+        raise DomainError(_l("Unknown scope %(scope)s: use %(scopes)s.", scope=", ".join(unknown),
+                             scopes=", ".join(ALL_SCOPES)))
+    if not wanted:
+        raise DomainError(_l("A token needs at least one scope."))
+    return ",".join(scope for scope in ALL_SCOPES if scope in wanted)
+
+
 @use_case
-def create_token(name: str) -> str:
-    """Create an API token and return it: this is the only time it is seen."""
+def create_token(name: str, scopes=None, *, user_id: int | None = None) -> str:
+    """Create an API token and return it: this is the only time it is seen. `scopes`: what it may use
+    (None: every scope)."""
     name = (name or "").strip()
-    if not name:
-        raise DomainError(_l("A token needs a name."))
+    if not name or len(name) > 80:
+        raise DomainError(_l("A token needs a name of at most 80 characters."))
+    allowed = parse_scopes(scopes)
     if db.session.scalar(select(ApiToken).where(ApiToken.name == name)):
         raise DomainError(_l("A token named %(name)s already exists.", name=name))
     token = "wms_" + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=_digest(token), prefix=token[:12])
+    row = ApiToken(name=name, token_hash=_digest(token), prefix=token[:12], scopes=allowed)
     db.session.add(row)
     db.session.flush()
-    audit.record("api_token.create", row, name=name)
+    audit.record("api_token.create", row, user_id=user_id, name=name, scopes=allowed)
     return token
+
+
+@use_case
+def deactivate_token(name_or_id, *, user_id: int | None = None) -> ApiToken:
+    """Revoke a token (by name or id): it is refused from now on. Revoking it again changes nothing."""
+    row = None
+    if isinstance(name_or_id, int):
+        row = db.session.get(ApiToken, name_or_id)
+    else:
+        row = db.session.scalar(select(ApiToken).where(ApiToken.name == (name_or_id or "").strip()))
+    if row is None:
+        raise NotFound(_l("No token %(name)s.", name=name_or_id))
+    if row.active:
+        row.active = False
+        audit.record("api_token.deactivate", row, user_id=user_id, name=row.name)
+    return row
+
+
+def tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.active.desc(), ApiToken.name)))
 
 
 def token_for(secret: str) -> ApiToken | None:

@@ -1,11 +1,13 @@
 """Logins: desk (username + password) and handheld (badge + PIN), logout, language."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from ..access import blueprint_role
+from .. import desk
+from ..access import blueprint_role, requires
 from ..errors import DomainError
 from ..i18n import LOCALES
 from ..views_common import feedback
@@ -93,3 +95,45 @@ def language():
 @bp.app_context_processor
 def _languages():
     return {"LOCALES": LOCALES, "_": _}
+
+
+# ------------------------------------------------------------------------------------------------ API tokens (admin)
+
+def _tokens_page(*, created: str | None = None, error: str | None = None, form=None, status: int = 200):
+    from .models import ALL_SCOPES
+
+    return render_template("auth/api_tokens.html", tokens=services.tokens(), scopes=ALL_SCOPES, created=created,
+                           error=error, form=form or {}), status
+
+
+@bp.get("/desk/api-tokens")
+@requires(Role.ADMIN)
+def api_tokens():
+    return _tokens_page()
+
+
+@bp.post("/desk/api-tokens")
+@requires(Role.ADMIN)
+def api_token_create():
+    """Make a token and show it this once (no redirect: it is kept nowhere but in this answer)."""
+    from ..extensions import db
+
+    scopes = request.form.getlist("scopes")
+    try:
+        secret = services.create_token(request.form.get("name", ""), scopes, user_id=current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        return _tokens_page(error=str(exc), form=request.form, status=exc.status)
+    body, _status = _tokens_page(created=secret)
+    return body, 201, {"Cache-Control": "no-store"}
+
+
+@bp.post("/desk/api-tokens/<int:token_id>/revoke")
+@requires(Role.ADMIN)
+def api_token_revoke(token_id: int):
+    row = services.deactivate_token(token_id, user_id=current_user.id)
+    flash(_("Token %(name)s revoked: it is refused from now on.", name=row.name), "success")
+    return redirect(url_for("auth.api_tokens"))
+
+
+desk.add_navigation(96, "auth.api_tokens", _l("API tokens"), setup=True)

@@ -1,6 +1,6 @@
 """`wms worker`: one process for everything that happens after a commit and must not be lost.
 
-Each pass publishes new outbox events (deliveries and e-mails), delivers the webhooks that are due, sends the
+Each pass emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events (deliveries and e-mails), delivers the webhooks that are due, sends the
 e-mails that are due, drains the print queue and retries failed after-commit handlers. Any number of workers
 may run at once on PostgreSQL: every job is claimed with FOR UPDATE SKIP LOCKED.
 """
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Pass:
     published: int = 0
+    stock_changes: int = 0
     webhooks: webhooks.Delivered = field(default_factory=webhooks.Delivered)
     mails: mail.Mailed = field(default_factory=mail.Mailed)
     printed: int = 0
@@ -28,10 +29,10 @@ class Pass:
 
     @property
     def busy(self) -> bool:
-        return bool(self.published or self.webhooks.count or self.mails.count or self.printed or self.handlers)
+        return bool(self.published or self.stock_changes or self.webhooks.count or self.mails.count or self.printed or self.handlers)
 
     def summary(self) -> str:
-        return (f"published {self.published}, webhooks delivered {len(self.webhooks.delivered)} "
+        return (f"stock changes {self.stock_changes}, published {self.published}, webhooks delivered {len(self.webhooks.delivered)} "
                 f"retrying {len(self.webhooks.retrying)} failed {len(self.webhooks.failed)}, "
                 f"e-mails sent {len(self.mails.sent)} retrying {len(self.mails.retrying)} "
                 f"failed {len(self.mails.failed)}, labels {self.printed}, handlers {self.handlers}")
@@ -67,6 +68,9 @@ def _publish_all() -> int:
 def run_once() -> Pass:
     """One pass over every queue (needs an app context)."""
     result = Pass()
+    stock_changes = _optional("wms.inventory.stock_sync", "emit_due")  # debounced stock.changed per SKU
+    if stock_changes is not None:
+        result.stock_changes = _step(result, "stock sync", stock_changes) or 0
     result.published = _step(result, "publish", _publish_all) or 0
     result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or webhooks.Delivered()
     result.mails = _step(result, "mail", mail.send_due) or mail.Mailed()

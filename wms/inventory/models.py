@@ -166,3 +166,6 @@ class CountLine(db.Model):
     @property
     def variance(self) -> int:
         return self.counted - self.expected
+
+
+from .stock_sync import StockSyncMark, StockSyncState  # noqa: E402,F401  stock.changed marks (wms.inventory.stock_sync)

@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import ledger
+from . import availability, ledger
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -126,7 +126,7 @@ class StockFilter:
         if self.kind:
             where.append(Location.kind == self.kind)
         if self.available:
-            where.append(StockItem.quantity > StockItem.reserved)
+            where.append(availability.sellable_units() > 0)
         return where
 
 
@@ -145,7 +145,12 @@ def stock_select(filters: StockFilter, *columns):
 
 ON_HAND = func.sum(StockItem.quantity).label("on_hand")
 RESERVED = func.sum(StockItem.reserved).label("reserved")
-AVAILABLE = (func.sum(StockItem.quantity) - func.sum(StockItem.reserved)).label("available")
+
+
+def _available():
+    """Available to promise (wms.inventory.availability): released, unexpired lots in sellable places, less
+    reservations; quarantined, blocked, recalled or expired stock is on hand but not available."""
+    return availability.available_sum().label("available")
 
 
 def stock_query(view: str, filters: StockFilter):
@@ -153,13 +158,13 @@ def stock_query(view: str, filters: StockFilter):
     if view == "product":
         return stock_select(
             filters, Product.id.label("product_id"), Product.sku, Product.name, Product.unit, ON_HAND, RESERVED,
-            AVAILABLE, func.count(func.distinct(StockItem.location_id)).label("places"),
+            _available(), func.count(func.distinct(StockItem.location_id)).label("places"),
             func.count(func.distinct(StockItem.lot_id)).label("lots"),
         ).group_by(Product.id, Product.sku, Product.name, Product.unit).order_by(Product.sku)
     if view == "lot":
         return stock_select(
             filters, Product.id.label("product_id"), Product.sku, Product.name, Lot.id.label("lot_id"),
-            Lot.code.label("lot_code"), Lot.expires_on, Lot.status, ON_HAND, RESERVED, AVAILABLE,
+            Lot.code.label("lot_code"), Lot.expires_on, Lot.status, ON_HAND, RESERVED, _available(),
             func.count(func.distinct(StockItem.location_id)).label("places"),
         ).group_by(Product.id, Product.sku, Product.name, Lot.id, Lot.code, Lot.expires_on, Lot.status).order_by(
             Lot.expires_on.is_(None), Lot.expires_on, Product.sku, Lot.code)
@@ -168,7 +173,7 @@ def stock_query(view: str, filters: StockFilter):
         Location.kind, Zone.code.label("zone"), Product.id.label("product_id"), Product.sku, Product.name,
         Lot.id.label("lot_id"), Lot.code.label("lot_code"), Lot.expires_on, Lot.status, Lpn.code.label("lpn"),
         StockItem.quantity.label("on_hand"), StockItem.reserved.label("reserved"),
-        (StockItem.quantity - StockItem.reserved).label("available"),
+        availability.sellable_units().label("available"),
     ).order_by(Location.code, Product.sku, Lot.code, Lpn.code)
 
 
@@ -177,6 +182,11 @@ def stock_totals(filters: StockFilter) -> tuple[int, int]:
     return tuple(db.session.execute(stock_select(
         filters, func.coalesce(func.sum(StockItem.quantity), 0), func.coalesce(func.sum(StockItem.reserved), 0)
     )).one())
+
+
+def available_total(filters: StockFilter) -> int:
+    """Units available to promise under the filters (the desk's "Available" total)."""
+    return db.session.scalar(stock_select(filters, availability.available_sum())) or 0
 
 
 def zone_codes() -> list[str]:

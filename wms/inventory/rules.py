@@ -87,3 +87,37 @@ def count_variances(expected: dict, counted: dict) -> dict:
     keys = set(expected) | set(counted)
     return {key: counted.get(key, 0) - expected.get(key, 0) for key in keys}
 
+
+
+# ---------------------------------------------------------------------------------------------- available to promise
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the available-to-promise rule needs to know about one stock item."""
+
+    quantity: int
+    reserved: int
+    location_kind: str
+    location_active: bool = True
+    location_blocked: bool = False
+    lot_status: str | None = None  # None: a product not tracked by lot
+    expires_on: date | None = None
+    on_tote: bool = False  # picked already, on its way to packing
+
+
+def available_to_promise(item: ItemFacts, today: date, min_shelf_life_days: int = 0) -> int:
+    """Units of this item a channel may sell: only in a sellable place (a pick face or reserve in use, not
+    blocked, not on a tote), only of a released lot (not quarantined, blocked or recalled) that is not expired
+    and still has the channel's minimum shelf life, less what is reserved. The one rule for the API's stock, the
+    `stock.changed` events and the desk's "Available"."""
+    from ..catalog.rules import meets_shelf_life
+
+    if item.location_kind not in {kind.value for kind in PICKABLE_KINDS}:
+        return 0
+    if not item.location_active or item.location_blocked or item.on_tote:
+        return 0
+    if item.lot_status is not None and item.lot_status != LotStatus.RELEASED.value:
+        return 0
+    if not meets_shelf_life(item.expires_on, today, min_shelf_life_days):
+        return 0
+    return max(item.quantity - item.reserved, 0)

@@ -107,7 +107,7 @@ def stock():
     kinds = [k.value for k in LocationKind if k not in VIRTUAL_KINDS]
     return render_template(
         "inventory/desk/stock.html", view=view, views=VIEWS, filters=filters, rows=rows, page=page,
-        totals={"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved},
+        totals={"on_hand": on_hand, "reserved": reserved, "available": queries.available_total(filters)},
         zones=queries.zone_codes(), kinds=kinds, statuses=[s.value for s in LotStatus],
     )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from .. import clock
 from ..catalog import services as catalog
 from ..locations import services as locations
-from . import services
+from . import channels, services
 
 CUSTOMERS = [
     {"name": "Mariana Costa", "document": "529.982.247-25", "email": "mariana@example.com", "phone": "11987654321"},
@@ -32,6 +32,7 @@ DEMO_ORDERS = [
 
 
 def load_orders() -> None:
+    channels.seed_defaults()  # the migration seeds them; a database emptied for the demo may not have them
     services.set_channel_rule("marketplace", "cosmetic", 180, user_id=None)
     face = locations.by_code("A-01-02-1")
     product = catalog.by_sku("MED-AMOX-500")

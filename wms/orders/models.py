@@ -10,12 +10,6 @@ from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 
 
-class Channel(StrEnum):
-    SITE = "site"
-    MARKETPLACE = "marketplace"
-    SHOP = "shop"
-
-
 class PaymentStatus(StrEnum):
     PENDING = "pending"
     AUTHORIZED = "authorized"
@@ -146,6 +140,9 @@ class ChannelRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (CheckConstraint("min_shelf_life_days >= 0", name="days_not_negative"),)
+
+
+from .channels import Channel, ChannelKind  # noqa: E402,F401  sales channels are rows (wms.orders.channels)
 
 
 def rule_key(channel: str, category: str | None) -> str:

@@ -1,127 +1,129 @@
-"""OpenAPI 3.1 description of the order endpoints, merged by `wms.api.openapi` into /api/v1/openapi.json."""
+"""The order API's contract: Pydantic models that validate the requests (`wms.orders.api`) and describe them
+in /api/v1/openapi.json. `ORDER_IN` / `ORDER_OUT` are their JSON Schemas, for the store's developers' tests."""
+from __future__ import annotations
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
+from typing import Literal
 
-_LINE_IN = {
-    "type": "object", "required": ["sku", "quantity", "unit_price_cents"],
-    "properties": {
-        "sku": {"type": "string", "maxLength": 40},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": 100000},
-        "unit_price_cents": {"type": "integer", "minimum": 0, "description": "Declared value per unit, in cents of BRL."},
-    },
-}
+from pydantic import Field
 
-ORDER_IN = {
-    "type": "object",
-    "required": ["channel", "channel_order_id", "customer", "ship_to", "lines", "payment_status"],
-    "properties": {
-        "channel": {"type": "string", "enum": ["site", "marketplace", "shop"]},
-        "channel_order_id": {"type": "string", "maxLength": 64,
-                             "description": "The channel's id: the same id twice is one order."},
-        "customer": {
-            "type": "object", "required": ["name"],
-            "properties": {
-                "name": {"type": "string", "maxLength": 120},
-                "document": {"type": "string", "description": "CPF or CNPJ, with or without punctuation."},
-                "email": {"type": "string", "format": "email"},
-                "phone": {"type": "string", "description": "With area code: 10 to 13 digits."},
-                "min_shelf_life_days": {"type": "integer", "minimum": 0, "maximum": 3650,
-                                        "description": "The customer's minimum remaining shelf life."},
-            },
-        },
-        "ship_to": {
-            "type": "object", "required": ["street", "city", "state", "cep"],
-            "properties": {
-                "street": {"type": "string"}, "number": {"type": "string"}, "complement": {"type": "string"},
-                "district": {"type": "string"}, "city": {"type": "string"},
-                "state": {"type": "string", "minLength": 2, "maxLength": 2, "example": "SP"},
-                "cep": {"type": "string", "example": "01310-100", "description": "8 digits, punctuation optional."},
-            },
-        },
-        "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": _LINE_IN},
-        "service_level": {"type": "string", "maxLength": 40},
-        "carrier": {"type": "string", "maxLength": 40,
-                    "description": "A carrier or a service level is required."},
-        "promised_ship_date": {"type": "string", "format": "date"},
-        "payment_status": {"type": "string", "enum": ["pending", "authorized", "paid"],
-                           "description": "pending: the order waits for /release; otherwise it is allocated now."},
-        "priority": {"type": "integer", "minimum": 0, "maximum": 9, "default": 0},
-    },
-}
+from ..api.contract import Answer, Model, Text, Whole
+from ..api.types import IsoDate, OptionalText
 
-ORDER_OUT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "channel": {"type": "string"}, "channel_order_id": {"type": "string"},
-        "status": {"type": "string", "enum": ["awaiting_payment", "released", "allocated", "partially_allocated",
-                                              "backordered", "picking", "picked", "packed", "shipped",
-                                              "cancelled"]},
-        "payment_status": {"type": "string"}, "on_hold": {"type": "boolean"}, "priority": {"type": "integer"},
-        "customer": {"type": "object"}, "ship_to": {"type": "object"},
-        "service_level": {"type": ["string", "null"]}, "carrier": {"type": ["string", "null"]},
-        "promised_ship_date": {"type": ["string", "null"], "format": "date"},
-        "tracking_code": {"type": ["string", "null"]},
-        "lines": {"type": "array", "items": {"type": "object", "properties": {
-            "line_no": {"type": "integer"}, "sku": {"type": "string"}, "quantity": {"type": "integer"},
-            "unit_price_cents": {"type": "integer"},
-            "allocated": {"type": "integer", "description": "Units reserved, not picked yet."},
-            "picked": {"type": "integer"},
-            "backordered": {"type": "integer", "description": "Units neither reserved nor picked."}}}},
-        "returned": {"type": "array", "description": "Cancel only: where picked units were put back.",
-                     "items": {"type": "object", "properties": {
-                         "sku": {"type": "string"}, "quantity": {"type": "integer"}, "to": {"type": "string"}}}},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-}
+STATUSES = Literal["awaiting_payment", "released", "allocated", "partially_allocated", "backordered", "picking",
+                   "picked", "packed", "shipped", "cancelled"]
 
 
-def _json(schema, description):
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+class CustomerIn(Model):
+    name: Text(120)
+    document: OptionalText(20, "CPF or CNPJ, with or without punctuation.") = None
+    email: OptionalText(200, "An e-mail address, for the shipping notice.") = None
+    phone: OptionalText(30, "With area code: 10 to 13 digits.") = None
+    min_shelf_life_days: Whole(0, 3650, description="The customer's minimum remaining shelf life.") = 0
 
 
-_ID = [{"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_COMMON = {"401": _json(_ERROR, "No valid token."), "404": _json(_ERROR, "No such order.")}
+class AddressIn(Model):
+    street: Text(200)
+    number: OptionalText(20) = None
+    complement: OptionalText(100) = None
+    district: OptionalText(100) = None
+    city: Text(100)
+    state: Text(2, description="The state's two letters (UF), e.g. SP.", examples=["SP"])
+    cep: Text(10, description="8 digits, punctuation optional.", examples=["01310-100"])
 
-PATHS = {
-    "/orders": {
-        "post": {
-            "tags": ["orders"], "summary": "Take an order from a channel",
-            "description": "Idempotent on channel + channel_order_id: the same order again gets the same answer "
-                           "(header Idempotent-Replayed: true) and is stored once; other contents under a used "
-                           "id get 409. Bad payloads change nothing.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": ORDER_IN}}},
-            "responses": {
-                "201": _json(ORDER_OUT, "Taken (or taken before)."),
-                "400": _json(_ERROR, "The body is not a JSON object."),
-                "401": _json(_ERROR, "No valid token."),
-                "409": _json(_ERROR, "The channel order id is used by another order."),
-                "422": _json(_ERROR, "Field errors, in `fields` (e.g. `lines[0].sku`: unknown SKU)."),
-            },
-        },
-    },
-    "/orders/{order_id}": {
-        "get": {"tags": ["orders"], "summary": "Status, lines, allocation and tracking of an order",
-                "parameters": _ID, "responses": {"200": _json(ORDER_OUT, "The order."), **_COMMON}},
-    },
-    "/orders/{order_id}/release": {
-        "post": {"tags": ["orders"], "summary": "Payment confirmed: allocate the order",
-                 "description": "Idempotent: an order released already is answered as it is.",
-                 "parameters": _ID,
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"note": {"type": "string"}}}}}},
-                 "responses": {"200": _json(ORDER_OUT, "Released and allocated."), **_COMMON,
-                               "409": _json(_ERROR, "The order is cancelled.")}},
-    },
-    "/orders/{order_id}/cancel": {
-        "post": {"tags": ["orders"], "summary": "Cancel: undo reservations and picks",
-                 "description": "Reservations are released; units already picked go back by ledger moves from "
-                                "the tote to the bin they came from when it still takes them, else to the "
-                                "returns location. Idempotent.",
-                 "parameters": _ID,
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"reason": {"type": "string"}}}}}},
-                 "responses": {"200": _json(ORDER_OUT, "Cancelled."), **_COMMON,
-                               "409": _json(_ERROR, "Packed or shipped already.")}},
-    },
-}
+
+class OrderLineIn(Model):
+    sku: Text(40)
+    quantity: Whole(1, 100_000)
+    unit_price_cents: Whole(0, 100_000_000_00, description="Declared value per unit, in cents of BRL.")
+
+
+class OrderIn(Model):
+    channel: Text(20, description="A sales channel's code (the desk's Channels page), e.g. site.",
+                  examples=["site"])
+    channel_order_id: Text(64, description="The channel's id: the same id twice is one order.")
+    customer: CustomerIn
+    ship_to: AddressIn
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    payment_status: Literal["pending", "authorized", "paid"] = Field(
+        description="pending: the order waits for /release; otherwise it is allocated now.")
+    service_level: OptionalText(40) = None
+    carrier: OptionalText(40, "A carrier or a service level is required.") = None
+    promised_ship_date: IsoDate | None = None
+    priority: Whole(0, 9) = 0
+
+
+class ReleaseIn(Model):
+    note: OptionalText(200) = None
+
+
+class CancelIn(Model):
+    reason: OptionalText(200) = None
+
+
+class CustomerOut(Answer):
+    name: str
+    document: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    min_shelf_life_days: int
+
+
+class AddressOut(Answer):
+    street: str
+    number: str | None = None
+    complement: str | None = None
+    district: str | None = None
+    city: str
+    state: str
+    cep: str
+
+
+class OrderLineOut(Answer):
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price_cents: int
+    allocated: int = Field(description="Units reserved, not picked yet.")
+    picked: int
+    backordered: int = Field(description="Units neither reserved nor picked.")
+
+
+class ReturnedOut(Answer):
+    sku: str
+    quantity: int
+    to: str
+
+
+class ShipmentOut(Answer):
+    tracking_code: str | None
+    carrier: str
+    service: str
+    tracking_url: str | None
+    status: str
+    boxes: int
+    tracking_codes: list[str]
+    shipped_at: str | None = Field(json_schema_extra={"format": "date-time"})
+
+
+class OrderOut(Answer):
+    id: int
+    channel: str
+    channel_order_id: str
+    status: STATUSES
+    payment_status: str
+    on_hold: bool
+    priority: int
+    customer: CustomerOut
+    ship_to: AddressOut
+    service_level: str | None
+    carrier: str | None
+    promised_ship_date: IsoDate | None
+    tracking_code: str | None
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut] = Field(default_factory=list, description="Boxes and tracking codes once packed.")
+    returned: list[ReturnedOut] | None = Field(None, description="Cancel only: where picked units were put back.")
+    created_at: str | None = Field(json_schema_extra={"format": "date-time"})
+
+
+ORDER_IN = OrderIn.model_json_schema()
+ORDER_OUT = OrderOut.model_json_schema(mode="serialization")

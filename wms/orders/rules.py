@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from .. import brazil
-from .models import Channel, PaymentStatus
+from .models import PaymentStatus
 
 UFS = frozenset("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split())
 MAX_LINES = 500
@@ -89,7 +89,7 @@ class Fields:
         value = data.get(key)
         if value is None and not required:
             return None
-        if value not in {c.value for c in choices}:
+        if not isinstance(value, str) or value not in {c.value for c in choices}:  # a list or object too
             self.fail(name, _l("One of: %(choices)s.", choices=", ".join(c.value for c in choices)))
             return None
         return value
@@ -102,11 +102,17 @@ class Fields:
         return value
 
 
-def read_order(data: dict) -> tuple[dict, dict[str, str]]:
-    """The clean order a channel sent (SKUs still unresolved), and field errors. No database here."""
+DEFAULT_CHANNELS = ("site", "marketplace", "shop")
+
+
+def read_order(data: dict, channels=DEFAULT_CHANNELS) -> tuple[dict, dict[str, str]]:
+    """The clean order a channel sent (SKUs still unresolved), and field errors. No database here: `channels`
+    are the codes of the sales channels in use (the service reads them from the channels table)."""
     f = Fields()
     clean: dict = {}
-    clean["channel"] = f.choice(data, "channel", "channel", Channel)
+    clean["channel"] = f.text(data, "channel", "channel", required=True, limit=20)
+    if clean["channel"] is not None and clean["channel"] not in channels:
+        f.fail("channel", _l("Unknown channel %(channel)s.", channel=clean["channel"]))
     clean["channel_order_id"] = f.text(data, "channel_order_id", "channel_order_id", required=True, limit=64)
     clean["payment_status"] = f.choice(data, "payment_status", "payment_status", PaymentStatus)
     clean["service_level"] = f.text(data, "service_level", "service_level", limit=40)

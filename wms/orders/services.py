@@ -18,16 +18,18 @@ from ..extensions import db
 from ..picking import allocation
 from ..picking import waves as picking_waves
 from ..uow import use_case
-from . import rules
+from . import channels, rules
 from . import status as order_status
-from .models import Channel, ChannelRule, Order, OrderLine, OrderStatus, PaymentStatus, rule_key
+from .models import ChannelRule, Order, OrderLine, OrderStatus, PaymentStatus, rule_key
 
 
 class OrderRejected(DomainError):
     """The order's data is wrong; `details["fields"]` says what, field by field. Nothing was stored."""
 
+    MESSAGE = _l("The order was not accepted: see the fields.")
+
     def __init__(self, fields: dict[str, str], status: int = 422):
-        super().__init__(_l("The order was not accepted: see the fields."), fields=fields)
+        super().__init__(self.MESSAGE, fields=fields)
         self.status = status
 
 
@@ -40,12 +42,9 @@ def by_channel_id(channel: str, channel_order_id: str) -> Order | None:
                                                  Order.channel_order_id == channel_order_id))
 
 
-@use_case
-def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
-    """Store an order sent by a channel; (order, created). The same order sent again returns the one stored
-    (created False); another order under an id already used is refused (409). A paid or authorized order is
-    released and allocated at once."""
-    clean, errors = rules.read_order(data)
+def _read(data: dict) -> tuple[dict, dict[str, str], dict[str, Product]]:
+    """The order read (rules.read_order), its channel and SKUs looked up: (clean, field errors, products)."""
+    clean, errors = rules.read_order(data, channels.codes())
     products: dict[str, Product] = {}
     skus = {line["sku"] for line in clean["lines"] if line.get("sku")}
     if skus:
@@ -54,6 +53,21 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
         product = products.get(line.get("sku"))
         if line.get("sku") and (product is None or not product.active):
             errors.setdefault(f"lines[{index}].sku", str(_l("Unknown SKU %(sku)s.", sku=line["sku"])))
+    return clean, errors, products
+
+
+def order_field_problems(data: dict) -> dict[str, str]:
+    """What is wrong with an order, field by field, without storing anything (the API lists these with the
+    contract's own findings)."""
+    return _read(data if isinstance(data, dict) else {})[1]
+
+
+@use_case
+def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
+    """Store an order sent by a channel; (order, created). The same order sent again returns the one stored
+    (created False); another order under an id already used is refused (409). A paid or authorized order is
+    released and allocated at once."""
+    clean, errors, products = _read(data)
     if errors:
         raise OrderRejected(errors)
     digest = rules.payload_hash(clean)
@@ -175,10 +189,8 @@ def cancel(order_id: int, *, user_id: int | None = None, reason: str | None = No
 @use_case
 def set_channel_rule(channel: str, category: str | None, days: int, *, user_id: int | None) -> ChannelRule:
     """A channel's minimum remaining shelf life, for one category or (no category) for everything."""
-    try:
-        channel = Channel(channel).value
-    except ValueError:
-        raise DomainError(_l("Unknown channel %(channel)s.", channel=channel)) from None
+    if channels.by_code(channel) is None:
+        raise DomainError(_l("Unknown channel %(channel)s.", channel=channel))
     category = category or None
     if category is not None:
         try:

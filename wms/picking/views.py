@@ -12,7 +12,7 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
-from ..orders.models import Channel
+from ..orders import channels as sales_channels
 from ..orders.words import CHANNEL, STATUS
 from . import picks, queries
 from . import waves as picking_waves
@@ -37,7 +37,7 @@ def _list(form=None, error=None, status=200):
     waiting = queries.waveable_orders(picking_waves.WaveFilter(include_partial=True))
     proposal = queries.propose_wave()
     return render_template("picking/desk/waves.html", active=active, recent=recent, waiting=waiting,
-                           proposal=proposal, carriers=queries.carriers(), channels=[c.value for c in Channel],
+                           proposal=proposal, carriers=queries.carriers(), channels=sales_channels.codes(),
                            replenishments=queries.open_replenishments(), form=form or {}, error=error,
                            progress={w.id: queries.wave_progress(w) for w in active}), status
 
