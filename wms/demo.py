@@ -13,6 +13,7 @@ from .extensions import db
 from .inventory import services as inventory
 from .locations import services as locations
 from .locations.models import LocationKind
+from .orders import channels
 from .orders.demo import load_orders
 from .printing.demo import load_printers
 from .shipping.demo import load_shipping
@@ -81,6 +82,7 @@ def load() -> None:
 
 
 def _load() -> None:
+    channels.seed_defaults()  # the migration seeds them; a database emptied for the demo may not have them
     for username, role, name, password, badge, pin in DEMO_USERS:
         auth_services.create_user(username, role=role, name=name, password=password, badge=badge, pin=pin)
     load_warehouse()

@@ -48,7 +48,7 @@ def test_quarantined_recalled_expired_and_short_lots_are_not_available_to_promis
 
 
 def test_reservations_are_not_available(ctx):
-    from tests.test_picking_helpers import take
+    from tests.picking_helpers import take
 
     world = blocked_world()
     take([("MED", 12)])

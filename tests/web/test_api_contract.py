@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, build_world, gtin13, gtin14, receive
-from tests.test_picking_helpers import payload
+from tests.picking_helpers import payload
 from wms.auth import services as auth_services
 from wms.catalog.models import Product
 from wms.extensions import db

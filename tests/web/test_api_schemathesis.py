@@ -7,7 +7,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 
-from tests.test_picking_helpers import stocked_world  # noqa: E402
+from tests.picking_helpers import stocked_world  # noqa: E402
 from wms.auth import services as auth_services  # noqa: E402
 from wms.extensions import db  # noqa: E402
 

@@ -388,9 +388,9 @@ def channel_rule(channel: str) -> ChannelShipping | None:
 @use_case
 def save_channel_rule(channel: str, *, service_id: int | None, require_invoice: bool,
                       user_id: int | None = None) -> ChannelShipping:
-    from ..orders.models import Channel
+    from ..orders import channels
 
-    if channel not in {c.value for c in Channel}:
+    if channels.by_code(channel) is None:
         raise DomainError(_l("Unknown channel %(channel)s.", channel=str(channel)[:20]))
     if service_id is not None:
         service(service_id)

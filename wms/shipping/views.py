@@ -9,7 +9,8 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
-from ..orders.models import Channel, Order, OrderStatus
+from ..orders.channels import codes as channel_codes
+from ..orders.models import Order, OrderStatus
 from . import carriers, dispatch, documents, packing, settings
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
 
@@ -166,8 +167,8 @@ def leave_behind(shipment_id: int):
 def carriers_page():
     return render_template("shipping/desk/carriers.html", carriers=carriers.carriers(), ranges=carriers.ranges(),
                            running_out=carriers.ranges_running_out(), kinds=[k.value for k in CarrierKind],
-                           channels=[c.value for c in Channel],
-                           channel_rules={c.value: carriers.channel_rule(c.value) for c in Channel},
+                           channels=channel_codes(),
+                           channel_rules={code: carriers.channel_rule(code) for code in channel_codes()},
                            settings={k: settings.get(k) for k in settings.DEFAULTS})
 
 
