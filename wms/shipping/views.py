@@ -10,6 +10,7 @@ from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..orders.models import Channel, Order, OrderStatus
+from . import boxes as packed_boxes
 from . import carriers, dispatch, documents, packing, settings
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
 
@@ -49,7 +50,7 @@ def order(order_id: int):
 @bp.post("/packages/<int:package_id>/unpack")
 def unpack(package_id: int):
     try:
-        result = packing.unpack(package_id, user_id=current_user.id)
+        result = packed_boxes.unpack(package_id, user_id=current_user.id)
         flash(_l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result), "ok")
     except DomainError as error:
         _flash_error(error)
