@@ -5,7 +5,7 @@ customer by e-mail when the parcel needs them: a failed attempt, a return, a pic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -47,6 +47,7 @@ def record_event(*, tracking_code: str, code: str, type: str = "", occurred_at: 
     type_ = rules.normalize_type(type)
     if occurred_at.tzinfo is None:
         raise DomainError(_l("The event's time needs its UTC offset."), fields={"occurred_at": "offset"})
+    occurred_at = occurred_at.astimezone(UTC)
     package = db.session.scalar(select(Package).where(Package.tracking_code == tracking_code))
     if package is None or package.status == PackageStatus.CANCELLED:
         raise NotFound(_l("No box of ours has tracking code %(code)s.", code=tracking_code[:40]))
