@@ -49,3 +49,22 @@ def jobs(kind=None) -> list[PrintJob]:
 
 def moves(reason: str) -> list[Move]:
     return list(db.session.scalars(select(Move).where(Move.reason == reason).order_by(Move.id)))
+
+
+def shipped_order(bottles: int = 1, *, tote="TOTE-1", **kwargs) -> int:
+    """An order of `bottles` BOTTLEs, one per box, packed, loaded and shipped on a closed manifest."""
+    from tests.factories import BOTTLE_GTIN
+    from wms.shipping import boxes, dispatch, packing
+    from wms.shipping.models import Shipment
+
+    order_id = picked_order([("BOTTLE", bottles)], tote=tote, **kwargs)
+    for _ in range(bottles):
+        packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
+        boxes.close_box(order_id, 1100 + 250, recounted=True, user_id=None)
+    shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order_id))
+    dispatch.set_driver(shipment.manifest_id, driver_name="João", vehicle_plate="ABC1D23", user_id=None)
+    for package in shipment.packages:
+        dispatch.load_package(shipment.manifest_id, package.tracking_code, user_id=None)
+    dispatch.close_manifest(shipment.manifest_id, user_id=None)
+    db.session.commit()
+    return order_id

@@ -13,7 +13,7 @@ from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms.catalog import services as catalog
 from wms.extensions import db
 from wms.orders.models import Order
-from wms.shipping import packing
+from wms.shipping import boxes, packing
 from wms.shipping.models import Package
 
 SOAP_GTIN = gtin13("789100000013")
@@ -28,7 +28,7 @@ def orders(app, users, tmp_path):
         # another carrier's order, packed already: its box must not go onto the Correios truck
         foreign = picked_order([("BOTTLE", 1)], tote="TOTE-2", carrier="jadlog", service_level="PACKAGE")
         packing.pack_unit(foreign, BOTTLE_GTIN, station_code="PACK", user_id=None)
-        foreign_code = packing.close_box(foreign, 1350, user_id=None)["tracking_code"]
+        foreign_code = boxes.close_box(foreign, 1350, user_id=None)["tracking_code"]
         db.session.commit()
         ids = SimpleNamespace(ours=ours, foreign_code=foreign_code)
         db.session.remove()

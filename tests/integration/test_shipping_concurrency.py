@@ -12,7 +12,7 @@ from tests.shipping_helpers import shipping_world
 from wms import brazil
 from wms.extensions import db
 from wms.picking import picks, waves
-from wms.shipping import carriers, packing
+from wms.shipping import boxes, carriers, packing
 from wms.shipping.models import Carrier, Package, TrackingRange
 
 THREADS = 20
@@ -68,7 +68,7 @@ def _twenty_boxes_ready(app, tmp_path, range_size: int) -> list[int]:
 
 def test_twenty_packers_closing_boxes_at_once_take_twenty_distinct_numbers(app, tmp_path):
     ids = _twenty_boxes_ready(app, tmp_path, range_size=100)
-    outcomes = _race(app, lambda i: packing.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
+    outcomes = _race(app, lambda i: boxes.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert len(set(outcomes)) == THREADS
     assert all(code.startswith("TS") and brazil.is_valid_tracking_code(code) for code in outcomes)
@@ -82,7 +82,7 @@ def test_twenty_packers_closing_boxes_at_once_take_twenty_distinct_numbers(app, 
 
 def test_a_range_that_runs_out_refuses_the_rest_and_issues_nothing_twice(app, tmp_path):
     ids = _twenty_boxes_ready(app, tmp_path, range_size=15)
-    outcomes = _race(app, lambda i: packing.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
+    outcomes = _race(app, lambda i: boxes.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
     codes = [o for o in outcomes if isinstance(o, str)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(codes) == 15 and len(set(codes)) == 15

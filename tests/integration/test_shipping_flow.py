@@ -11,7 +11,7 @@ from wms.events import Event
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.orders.models import Order
-from wms.shipping import dispatch, packing
+from wms.shipping import boxes, dispatch, packing
 from wms.shipping.models import Package, Shipment
 
 GS = "\x1d"
@@ -47,13 +47,13 @@ def test_an_order_packed_into_two_boxes_and_shipped_leaves_stock_by_the_ledger(w
     packing.pack_unit(order_id, "cx-p", station_code="PACK", user_id=None)  # the packer takes a small one
     for _ in range(3):
         packing.pack_unit(order_id, med("L-SOON"), station_code="PACK", user_id=None)
-    first = packing.close_box(order_id, 100 * 3 + 120, user_id=None)
+    first = boxes.close_box(order_id, 100 * 3 + 120, user_id=None)
     assert not first["order_packed"] and brazil.is_valid_tracking_code(first["tracking_code"])
     packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
     packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
     with pytest.raises(DomainError, match="extra"):
         packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
-    second = packing.close_box(order_id, 2200 + 250, user_id=None)
+    second = boxes.close_box(order_id, 2200 + 250, user_id=None)
     db.session.commit()
     assert second["order_packed"] and second["tracking_code"] != first["tracking_code"]
     order = db.session.get(Order, order_id)
@@ -122,11 +122,11 @@ def test_a_resent_scan_is_applied_once(world):
 def test_unpacking_moves_the_units_back_into_the_tote_and_the_number_is_never_reused(world):
     order_id = picked_order([("BOTTLE", 1)])
     packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
-    closed = packing.close_box(order_id, 1350, user_id=None)
+    closed = boxes.close_box(order_id, 1350, user_id=None)
     db.session.commit()
     assert db.session.get(Order, order_id).status == "packed"
     package = db.session.scalars(select(Package)).one()
-    result = packing.unpack(package.id, user_id=None)
+    result = boxes.unpack(package.id, user_id=None)
     db.session.commit()
     assert result["units"] == 1 and result["tote"] == "TOTE-1"
     assert db.session.get(Order, order_id).status == "picked"
@@ -134,7 +134,7 @@ def test_unpacking_moves_the_units_back_into_the_tote_and_the_number_is_never_re
     assert len(back) == 1 and back[0].from_lpn_id == package.lpn_id and back[0].document == f"ORDER-{order_id}"
     assert packing.pack_view(order_id).units_left == 1
     packing.pack_unit(order_id, BOTTLE_GTIN, station_code="PACK", user_id=None)
-    again = packing.close_box(order_id, 1350, user_id=None)
+    again = boxes.close_box(order_id, 1350, user_id=None)
     db.session.commit()
     assert again["tracking_code"] != closed["tracking_code"] and again["package"] == "1/1"
     assert inventory.stock_mismatches() == []

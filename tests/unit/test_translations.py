@@ -29,19 +29,20 @@ def _extracted() -> set[str]:
 
 def test_all_ui_text_is_translated_to_portuguese():
     catalog = _catalog()
-    # A plural message (ngettext) is known by its singular.
-    translated = {m.id[0] if isinstance(m.id, tuple) else m.id
-                  for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    translated = {_key(m.id)[0] if isinstance(m.id, tuple | list) else m.id
+                  for m in catalog if m.id and all(_key(m.string)) and "fuzzy" not in m.flags}
     missing = sorted(_extracted() - translated)
     assert not missing, f"run scripts/i18n.sh and translate: {missing}"
 
 
-def _hashable(string):
-    return tuple(string) if isinstance(string, list | tuple) else string
+def _key(value):
+    """A plural message's id and strings come as lists: as tuples they compare and hash."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
 
 
 def test_compiled_catalogue_matches_the_po_file():
     with open(LC / "messages.mo", "rb") as f:
-        compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(f) if m.id}
-    source = {_hashable(m.id): _hashable(m.string) for m in _catalog() if m.id and m.string and "fuzzy" not in m.flags}
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+    source = {_key(m.id): _key(m.string) for m in _catalog()
+              if m.id and all(_key(m.string)) and "fuzzy" not in m.flags}
     assert compiled == source, "run scripts/i18n.sh to recompile"

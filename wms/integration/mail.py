@@ -64,6 +64,16 @@ def _shipments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return shown
 
 
+def _subject(template: str, order: str) -> str:
+    if template == "delivery_failed":
+        return _("We could not deliver your order %(order)s", order=order)
+    if template == "shipment_returned":
+        return _("Your order %(order)s is on its way back to us", order=order)
+    if template == "awaiting_pickup":
+        return _("Your order %(order)s is waiting for you to collect it", order=order)
+    return _("Your order %(order)s is on its way", order=order)
+
+
 def compose(template: str, payload: dict[str, Any], locale: str) -> Letter:
     """The e-mail for an event, in the customer's language (templates in templates/mail/)."""
     customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
@@ -71,9 +81,14 @@ def compose(template: str, payload: dict[str, Any], locale: str) -> Letter:
         "customer_name": str(customer.get("name") or "")[:120],
         "order": str(payload.get("channel_order_id") or payload.get("order_id") or "")[:60],
         "shipments": _shipments(payload),
+        # shipment.tracking: the box and what the carrier said
+        "tracking_code": str(payload.get("tracking_code") or "")[:60],
+        "description": str(payload.get("description") or "")[:200],
+        "location": str(payload.get("location") or "")[:120],
+        "tracking_url": rules.safe_link(payload.get("tracking_url")),
     }
     with force_locale(rules.mail_locale(locale)):
-        subject = _("Your order %(order)s is on its way", order=context["order"])
+        subject = _subject(template, context["order"])
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     return Letter(subject, text, html)

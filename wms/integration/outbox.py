@@ -20,9 +20,6 @@ from .models import MailMessage, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
-MAIL_TEMPLATES = {"order.shipped": "order_shipped"}
-
-
 class _Lost(Exception):
     """Another worker published these events first."""
 
@@ -58,7 +55,7 @@ def _fan_out(limit: int) -> int:
         for endpoint in endpoints:
             if rules.subscribed(endpoint.events, event.kind):
                 db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, next_attempt_at=now))
-        template = MAIL_TEMPLATES.get(event.kind)
+        template = rules.mail_template(event.kind, event.payload)
         if template:
             _add_mail(event, template, now)
     return len(events)

@@ -171,6 +171,21 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     )
 
 
+# The customer e-mail an outbox event asks for: its template (templates/mail/<name>.txt and .html).
+MAIL_TEMPLATES = {"order.shipped": "order_shipped"}
+# A tracking change e-mails the customer only when the parcel needs them.
+TRACKING_MAIL_TEMPLATES = {"failed_attempt": "delivery_failed", "returned": "shipment_returned",
+                           "awaiting_pickup": "awaiting_pickup"}
+
+
+def mail_template(kind: str, payload: Any) -> str | None:
+    """Which e-mail an event sends the customer, if any."""
+    if kind == "shipment.tracking":
+        status = payload.get("status") if isinstance(payload, dict) else None
+        return TRACKING_MAIL_TEMPLATES.get(status) if isinstance(status, str) else None
+    return MAIL_TEMPLATES.get(kind)
+
+
 def mail_retry_after(attempts: int) -> timedelta | None:
     if attempts >= MAIL_MAX_ATTEMPTS:
         return None

@@ -21,7 +21,7 @@ from ..locations.models import LocationKind
 from ..messages import OrderShipped
 from ..orders import fulfilment
 from ..orders.models import Order
-from . import carriers, packing
+from . import boxes, carriers, packing
 from .models import Manifest, ManifestStatus, Package, PackageStatus, Shipment, ShipmentStatus
 
 _PLATE_RE = re.compile(r"[A-Z]{3}-?[0-9][A-Z0-9][0-9]{2}")  # ABC-1234 and Mercosul ABC1D23
@@ -74,7 +74,7 @@ def load_package(manifest_id: int, raw: str, *, user_id: int | None, scan_id: st
     manifest = _lock_manifest(manifest_id)
     if manifest.status != ManifestStatus.OPEN:
         raise Conflict(_l("Manifest %(code)s is closed.", code=manifest.code))
-    package = packing.find_package(raw)
+    package = boxes.find_package(raw)
     if package is None:
         raise DomainError(_l("%(code)s is not a package: scan its tracking code or box label.",
                              code=(raw or "").strip()[:40]))

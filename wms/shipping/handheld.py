@@ -12,7 +12,7 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..views_common import StaleScreen, answer, feedback, refused
-from . import dispatch, documents, packing
+from . import boxes, dispatch, documents, packing
 from .models import ManifestStatus
 
 bp = blueprint_role(Blueprint("shipping_hh", __name__, url_prefix="/hh/shipping"), Role.WORKER)
@@ -94,7 +94,7 @@ def pack_scan(order_id: int):
     raw = request.form.get("scan") or ""
     try:
         if step == "weigh":
-            result = packing.close_box(order_id, raw, recounted=recount, user_id=_user(), scan_id=_scan_id())
+            result = boxes.close_box(order_id, raw, recounted=recount, user_id=_user(), scan_id=_scan_id())
             message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=result["package"],
                          tracking=result["tracking_code"] or "-")
             if result["order_packed"]:
@@ -104,7 +104,7 @@ def pack_scan(order_id: int):
                           **_pack_context(order_id, ok=message, closed=result))
         result = packing.pack_unit(order_id, raw, station_code=_station() or None, user_id=_user(),
                                    scan_id=_scan_id())
-    except packing.WeightMismatch as error:
+    except boxes.WeightMismatch as error:
         return refused(PACK, error, lambda: _pack_context(order_id, step="weigh", recount=True))
     except DomainError as error:
         return refused(PACK, error, lambda: _pack_context(order_id, step=step, recount=recount))

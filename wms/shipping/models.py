@@ -152,6 +152,7 @@ class ShipmentStatus(StrEnum):
     POSTED = "posted"
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
+    AWAITING_PICKUP = "awaiting_pickup"  # at a carrier's unit for the customer to collect (Correios LDI)
     DELIVERED = "delivered"
     FAILED_ATTEMPT = "failed_attempt"
     RETURNED = "returned"
@@ -305,3 +306,28 @@ class MarketplaceLabel(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (UniqueConstraint("order_id", "format", "sequence", name="uq_marketplace_labels_box"),)
+
+
+class TrackingEvent(db.Model):
+    """One event a carrier reported for one box (Correios `codigo`/`tipo`, or a private carrier's generic code),
+    stored once (the same code, type and instant for the same tracking code is the same event). `status` is what
+    the code means for the parcel (None: a code we keep as history only)."""
+
+    __tablename__ = "shipping_tracking_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(4), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    description: Mapped[str] = mapped_column(String(200), default="")
+    location: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    package: Mapped[Package] = relationship()
+
+    __table_args__ = (UniqueConstraint("tracking_code", "code", "type", "occurred_at",
+                                       name="uq_shipping_tracking_events_event"),)

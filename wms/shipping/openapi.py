@@ -81,7 +81,54 @@ SHIPMENT = {
         "shipped_at": {"type": ["string", "null"], "format": "date-time"}},
 }
 
-SCHEMAS = {"Shipment": SHIPMENT}
+TRACKING_EVENT_IN = {
+    "type": "object", "required": ["tracking_code", "code", "occurred_at"],
+    "properties": {
+        "tracking_code": {"type": "string", "pattern": "^[A-Za-z0-9-]{4,40}$",
+                          "description": "The box's own tracking code (each box of a shipment has one)."},
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,20}$",
+                 "description": "Correios `codigo` (PO posted; RO, DO in transit; OEC out for delivery; LDI "
+                                "awaiting pickup at a unit; BDE, BDI, BDR delivered with type 01, else a failed "
+                                "attempt) or a private carrier's generic code: POSTED, IN_TRANSIT, "
+                                "OUT_FOR_DELIVERY, AWAITING_PICKUP, DELIVERED, FAILED_ATTEMPT, RETURNED. Other "
+                                "codes are kept as history and change no status."},
+        "type": {"type": "string", "pattern": "^[A-Za-z0-9]{0,4}$", "example": "01",
+                 "description": "Correios `tipo` (\"1\" is read as \"01\"); required for BDE, BDI, BDR."},
+        "occurred_at": {"type": "string", "format": "date-time", "example": "2026-12-03T14:05:00-03:00",
+                        "description": "When it happened, with its UTC offset."},
+        "description": {"type": "string", "maxLength": 200},
+        "location": {"type": "string", "maxLength": 120, "description": "The carrier's unit or city."},
+    },
+}
+
+TRACKING_EVENT_OUT = {
+    "type": "object", "properties": {
+        "event": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "tracking_code": {"type": "string"}, "code": {"type": "string"},
+            "type": {"type": "string"}, "occurred_at": {"type": "string", "format": "date-time"},
+            "description": {"type": "string"}, "location": {"type": "string"},
+            "status": {"type": ["string", "null"], "description": "What the code means; null: history only."}}},
+        "shipment_status": {"type": "string", "enum": ["packed", "posted", "in_transit", "out_for_delivery",
+                                                       "awaiting_pickup", "delivered", "failed_attempt",
+                                                       "returned"]},
+        "status_changed": {"type": "boolean"}},
+}
+
+TRACKING_BATCH_IN = {
+    "type": "object", "required": ["events"],
+    "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 100, "items": TRACKING_EVENT_IN}},
+}
+
+TRACKING_BATCH_OUT = {
+    "type": "object", "properties": {"results": {"type": "array", "items": {
+        "type": "object", "properties": {
+            "index": {"type": "integer"},
+            "result": {"type": "string", "enum": ["created", "stored", "not_found"]},
+            "error": {"type": "string"}, "event": {"type": "object"}, "shipment_status": {"type": "string"},
+            "status_changed": {"type": "boolean"}}}}},
+}
+
+SCHEMAS = {"Shipment": SHIPMENT, "TrackingEvent": TRACKING_EVENT_IN}
 
 PATHS = {
     "/orders/{order_id}/shipping-label": {
@@ -109,5 +156,25 @@ PATHS = {
                  "responses": {"200": _json(QUOTES_OUT, "Quotes, cheapest first (empty when none can go)."),
                                "401": _json(_ERROR, "No valid token."),
                                "422": _json(_ERROR, "Invalid CEP, unknown SKU...: see `fields`.")}},
+    },
+    "/tracking-events": {
+        "post": {"tags": ["shipping"], "summary": "A carrier's tracking event for one box",
+                 "description": "Stored once: the same tracking code, code, type and time again answers 200 with "
+                                "the stored event. The shipment takes the status of its latest event by "
+                                "`occurred_at` (an older event arriving late never moves it back); a shipment of "
+                                "several boxes is delivered when every box is. A change of status writes "
+                                "`shipment.tracking` to the outbox (webhooks; the customer is e-mailed on a failed "
+                                "attempt, a return or a pickup at a unit). Several events at once: "
+                                "`{\"events\": [...]}` (any invalid event: 422 and none is stored; an unknown "
+                                "tracking code is reported in its result and the others are stored).",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "oneOf": [TRACKING_EVENT_IN, TRACKING_BATCH_IN]}}}},
+                 "responses": {"201": _json({"oneOf": [TRACKING_EVENT_OUT, TRACKING_BATCH_OUT]},
+                                            "Stored (a batch: at least one event was new)."),
+                               "200": _json({"oneOf": [TRACKING_EVENT_OUT, TRACKING_BATCH_OUT]},
+                                            "Stored before: nothing changed."),
+                               "401": _json(_ERROR, "No valid token."),
+                               "404": _json(_ERROR, "No box has this tracking code."),
+                               "422": _json(_ERROR, "Field errors, in `fields`; nothing was stored.")}},
     },
 }

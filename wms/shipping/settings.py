@@ -18,6 +18,8 @@ DEFAULTS: dict[str, int | str] = {
     "weight_tolerance_min_g": 50,
     # 1: every order needs an NF-e before it ships (a channel rule can ask it for its orders only).
     "require_invoice": 0,
+    # A shipment not delivered this many days after it left is late (when its freight table says no days).
+    "late_after_days": 7,
 }
 
 

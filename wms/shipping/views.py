@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from ..access import blueprint_role
 from ..auth.models import Role
-from ..errors import DomainError
+from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..orders.channels import codes as channel_codes
 from ..orders.models import Order, OrderStatus
-from . import carriers, dispatch, documents, packing, settings
+from . import boxes as packed_boxes
+from . import carriers, dispatch, documents, packing, queries, settings, tracking
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
 
 bp = blueprint_role(Blueprint("shipping_desk", __name__, url_prefix="/shipping"), Role.SUPERVISOR)
@@ -50,7 +51,7 @@ def order(order_id: int):
 @bp.post("/packages/<int:package_id>/unpack")
 def unpack(package_id: int):
     try:
-        result = packing.unpack(package_id, user_id=current_user.id)
+        result = packed_boxes.unpack(package_id, user_id=current_user.id)
         flash(_l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result), "ok")
     except DomainError as error:
         _flash_error(error)
@@ -92,16 +93,35 @@ def label_pdf(order_id: int):
 
 @bp.get("/shipments")
 def shipments():
+    """Shipments by carrier and status; `late=1`: those past their promised days, the most overdue first."""
     carrier = (request.args.get("carrier") or "").strip()[:40]
     status = (request.args.get("status") or "").strip()[:20]
-    query = select(Shipment).order_by(Shipment.id.desc()).limit(300)
-    if carrier:
-        query = query.where(Shipment.carrier == carrier)
-    if status:
-        query = query.where(Shipment.status == status)
-    return render_template("shipping/desk/shipments.html", shipments=list(db.session.scalars(query)),
+    late_only = request.args.get("late") == "1"
+    if late_only:
+        late = queries.late_shipments(carrier=carrier)
+        found = [item.shipment for item in late]
+        marks = {item.shipment.id: item for item in late}
+    else:
+        query = select(Shipment).order_by(Shipment.id.desc()).limit(300)
+        if carrier:
+            query = query.where(Shipment.carrier == carrier)
+        if status:
+            query = query.where(Shipment.status == status)
+        found = list(db.session.scalars(query))
+        marks = queries.late_by_id(found)
+    return render_template("shipping/desk/shipments.html", shipments=found, late=marks, late_only=late_only,
                            carrier=carrier, status=status, carriers=carriers.carriers(),
                            statuses=[s.value for s in ShipmentStatus])
+
+
+@bp.get("/shipments/<int:shipment_id>")
+def shipment(shipment_id: int):
+    """A shipment, its boxes and its tracking history, the latest event first."""
+    found = get_or_not_found(Shipment, shipment_id, _l("That shipment does not exist."))
+    return render_template("shipping/desk/shipment.html", shipment=found, events=tracking.history(found.id),
+                           late=queries.late_by_id([found]).get(found.id),
+                           promised_days=queries.promised_days(found),
+                           tracking_url=dispatch.tracking_url(found.carrier, found.tracking_code))
 
 
 # --------------------------------------------------------------------------------------------- manifests
