@@ -99,7 +99,7 @@ def test_over_receipt_needs_a_supervisor_badge_and_pin(client, auth, asn_id, app
     response, html = post(client, url, "BADGE-S1", state)
     assert 'data-need="pin"' in html and 'type="password"' in html
     response, html = post(client, url, "0000", hidden(html))
-    assert response.status_code == 422 and "Wrong PIN" in html and 'data-need="supervisor"' in html
+    assert response.status_code == 422 and "Wrong badge or PIN" in html and 'data-need="supervisor"' in html
     response, html = post(client, url, "BADGE-S1", hidden(html))
     response, html = post(client, url, "2222", hidden(html))
     assert response.status_code == 200 and "+30 × BOTTLE" in html and "Allowed by supervisor" in html
