@@ -171,7 +171,7 @@ def is_valid_nfe_key(key: str) -> bool:
     Accepts the alphanumeric CNPJ of July 2026. Spaces (as printed on the DANFE)
     are not accepted here: strip them first.
     """
-    if not isinstance(key, str) or len(key) != 44 or not key[43].isdigit():
+    if not isinstance(key, str) or len(key) != 44 or key[43] not in "0123456789":
         return False
     if _nfe_body_problem(key[:43]):
         return False
@@ -210,7 +210,7 @@ def _street_number(name: str, value: object) -> str:
     # "S/N" (sem número) is how Brazilian addresses say "no number".
     if value is None or (isinstance(value, str) and value.strip().upper() in {"", "S/N", "SN", "S N"}):
         return "00000"
-    if isinstance(value, str) and not value.strip().isdigit():
+    if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
         raise ValueError(
             f"{name} {value!r} is not a plain number: the DataMatrix holds 5 digits; "
             "pass the digits only (e.g. '123' for '123-A') or 'S/N'"

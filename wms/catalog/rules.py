@@ -16,7 +16,7 @@ def anvisa_problem(registration: str | None, category: str) -> str | None:
     """Why a registration is not acceptable for the category, or None. No public check digit exists."""
     if not registration:
         return None
-    if not (registration.isdigit() and len(registration) == 13):
+    if not (registration.isascii() and registration.isdigit() and len(registration) == 13):
         return _l("An Anvisa registration is 13 digits (got %(reg)s).", reg=registration)
     expected = ANVISA_FIRST_DIGIT.get(registration[0])
     if expected is None:

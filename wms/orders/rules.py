@@ -18,7 +18,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def cpf_is_valid(digits: str) -> bool:
     """A CPF's two check digits (mod 11, weights 10..2 then 11..2); repeated digits are not a CPF."""
-    if not re.fullmatch(r"\d{11}", digits) or len(set(digits)) == 1:
+    if not re.fullmatch(r"[0-9]{11}", digits) or len(set(digits)) == 1:
         return False
     for size in (9, 10):
         total = sum(int(d) * w for d, w in zip(digits[:size], range(size + 1, 1, -1), strict=True))
