@@ -84,6 +84,14 @@ def normalize_cep(text: str) -> str:
     return "".join(match.groups())
 
 
+def cep_exists(cep: str) -> bool:
+    """Whether the CEP lies in the ranges the Correios hand out: the first digit is the region (0 Greater São
+    Paulo ... 9 Rio Grande do Sul) and the lowest CEP is 01000-000 (00xxx-xxx is no place); 99999-999 and
+    the same digit eight times (00000-000, 11111-111 ...) are what forms get typed to skip the field."""
+    digits = normalize_cep(cep)
+    return "01000000" <= digits <= "99999998" and len(set(digits)) > 1
+
+
 def format_cep(cep: str) -> str:
     """`71010050` -> `71010-050`."""
     digits = normalize_cep(cep)

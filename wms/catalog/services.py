@@ -36,8 +36,9 @@ def normalize_barcode(code: str, kind: str) -> str:
 def _validate(values: dict) -> dict:
     sku = (values.get("sku") or "").strip()
     name = (values.get("name") or "").strip()
-    if not sku or len(sku) > 40:
-        raise DomainError(_l("A product needs a SKU of 1 to 40 characters."))
+    problem = rules.sku_problem(sku)
+    if problem:
+        raise DomainError(problem)
     if not name or len(name) > 200:
         raise DomainError(_l("A product needs a name of at most 200 characters."))
     unit = (values.get("unit") or "").strip() or "un"

@@ -18,8 +18,20 @@ def _optional_body() -> dict:
 
 
 def _text(body: dict, key: str) -> str | None:
+    """An optional text field; anything else than text (a number, a list) is refused, not ignored."""
+    from flask_babel import lazy_gettext as _l
+
+    from ..errors import DomainError
+
     value = body.get(key)
-    return value.strip()[:200] or None if isinstance(value, str) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DomainError(_l("%(field)s must be text.", field=key), fields={key: "Must be text."})
+    if len(value.strip()) > 200:
+        raise DomainError(_l("%(field)s is too long: at most %(limit)s characters (%(length)s given).",
+                             field=key, limit=200, length=len(value.strip())))
+    return value.strip() or None
 
 
 @bp.post("/orders")

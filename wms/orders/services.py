@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, clock
 from ..catalog.models import Category, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound, get_or_not_found
@@ -45,7 +45,7 @@ def take_order(data: dict, *, user_id: int | None = None) -> tuple[Order, bool]:
     """Store an order sent by a channel; (order, created). The same order sent again returns the one stored
     (created False); another order under an id already used is refused (409). A paid or authorized order is
     released and allocated at once."""
-    clean, errors = rules.read_order(data)
+    clean, errors = rules.read_order(data, today=clock.today())
     products: dict[str, Product] = {}
     skus = {line["sku"] for line in clean["lines"] if line.get("sku")}
     if skus:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, gs1, numbers, uow
+from .. import audit, clock, gs1, numbers, uow
 from ..catalog import services as catalog
 from ..catalog.models import Product
 from ..errors import Conflict, DomainError, get_or_not_found
@@ -101,6 +101,9 @@ def _clean_lines(lines: Any, fields: dict[str, str]) -> list[CleanLine]:
             expires_on = _date(line.get("expires_on"))
             if expires_on is None:
                 fields[f"{where}.expires_on"] = str(_l("A date as YYYY-MM-DD."))
+            elif expires_on < clock.today():
+                fields[f"{where}.expires_on"] = str(_l("This lot expired on %(day)s: an expired lot is not "
+                                                       "expected.", day=expires_on.isoformat()))
             elif lot_code is None:
                 fields[f"{where}.expires_on"] = str(_l("An expiry belongs to a lot: give the lot too."))
         sscc = rules.plain_text(line.get("sscc")) or None
@@ -137,6 +140,8 @@ def clean_asn(data: dict) -> CleanAsn:
     expected_on = _date(data.get("expected_on")) if data.get("expected_on") not in (None, "") else None
     if expected_on is None:
         fields["expected_on"] = str(_l("Required: the expected date as YYYY-MM-DD."))
+    elif problem := clock.date_window_problem(expected_on, clock.today()):
+        fields["expected_on"] = str(problem)
     note = rules.plain_text(data.get("note")) or None  # longer than its column: refused at flush
     lines = _clean_lines(data.get("lines"), fields)
     if fields:
