@@ -4,7 +4,7 @@ may be a 5xx, on SQLite and on PostgreSQL.
 
 A route's fields are read from its view's source (and the functions of its module that the view calls):
 `form.get("x")`, `form["x"]`, `getlist("x")`, `values.get("x")`. Ids in URLs are 1 (the seeded world's first
-row of each table). About 3,000 requests; well under a minute.
+row of each table). About 2,500 requests; under a minute on either database.
 """
 import inspect
 import re
@@ -22,8 +22,6 @@ HOSTILE = [
     "x" * 10_000,                  # 10,000 characters of text
     "ABC\u202eFED",                # right-to-left override
     '{"a": [[[[[[{"b": {"c": [1, {"d": null}]}}]]]]]]}',  # nested JSON
-    "-1",
-    "",
 ]
 
 FIELD = re.compile(r"""(?:form|values|args|request\.form|data)\s*(?:\.get|\.getlist|\[)\(?\s*["']([a-z_][\w\[\]]*)["']""")
