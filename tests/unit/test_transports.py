@@ -31,8 +31,12 @@ class _Recorder(socketserver.BaseRequestHandler):
             while received.count(b"~HS") > answered:
                 self.request.sendall(HOST_STATUS)
                 answered += 1
+        if received.startswith(b"~HS"):  # the query before the label
+            received = received[3:]
+        if received.endswith(b"~HS"):  # and the one after it
+            received = received[:-3]
         with self.server.lock:
-            self.server.jobs.append(received.replace(b"~HS", b""))
+            self.server.jobs.append(received)
         self.server.done.set()
 
 
