@@ -1,7 +1,13 @@
 """Getting label bytes to a printer: one `send(url, payload)` for every kind of printer.
 
-- `tcp://host[:port]`: raw ZPL to a Zebra on the LAN (port 9100 by default).
-- `cups://queue`: a raw CUPS queue, through `lpr -P queue -o raw`.
+- `tcp://host[:port]`: raw ZPL to a Zebra on the LAN (port 9100 by default). A label counts as handed
+  over only once the printer has answered a host status query (`~HS`) twice on the same connection: before
+  the label (paper out, head open, paused or no answer: nothing is sent, the job waits and may be sent again)
+  and after it (the answer comes once the printer has read everything before it; no answer: it may have
+  printed). A listener that accepts and closes, or never reads, is no printer.
+- `cups://queue`: a raw CUPS queue, through `lp -d queue -o raw`; the queue's state is read from CUPS
+  (`lpstat -p`) before (a stopped queue keeps the job waiting) and the job's own state after (`lpstat -W
+  not-completed`): a job CUPS holds or stopped is not "printed".
 - `file:///absolute/dir`: one file per job; the development default.
 
 Every failure is a PrinterError whose message tells the person at the
@@ -23,7 +29,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from wms.errors import DomainError
 
-__all__ = ["PrinterError", "send"]
+__all__ = ["HostStatus", "PrinterError", "parse_host_status", "send"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,78 @@ class PrinterError(DomainError):
     """A label could not be handed to the printer. The message says what to check."""
 
     status = 503  # the printer, not the request, is the problem
+
+
+# --- the Zebra host status (~HS) ---------------------------------------------
+
+HOST_STATUS_QUERY = b"~HS"
+_STX, _ETX = b"\x02", b"\x03"
+
+
+class HostStatus:
+    """A printer's answer to ~HS (ZPL II Programming Guide, ~HS): three strings, each <STX>...<ETX><CR><LF>.
+
+    String 1 `aaa,b,c,dddd,eee,f,g,h,iii,j,k,l`: b paper out, c paused, eee formats in the receive buffer,
+    f buffer full. String 2 `mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www`: o head up (open), p ribbon out.
+    String 3 `xxxx,y`: password, static RAM.
+    """
+
+    def __init__(self, paper_out: bool, paused: bool, head_open: bool, ribbon_out: bool = False,
+                 buffer_full: bool = False) -> None:
+        self.paper_out, self.paused, self.head_open = paper_out, paused, head_open
+        self.ribbon_out, self.buffer_full = ribbon_out, buffer_full
+
+    def problem(self) -> str | None:
+        """What keeps the printer from printing, in words for the person at the printer, or None."""
+        problems = [words for flag, words in (
+            (self.paper_out, "is out of labels (paper out)"), (self.head_open, "has its head open"),
+            (self.ribbon_out, "is out of ribbon"), (self.paused, "is paused"),
+            (self.buffer_full, "has a full receive buffer")) if flag]
+        return " and ".join(problems) or None
+
+    def __repr__(self) -> str:
+        return f"<HostStatus {self.problem() or 'ready'}>"
+
+
+def parse_host_status(data: bytes) -> HostStatus | None:
+    """The three ~HS strings parsed, or None when `data` does not hold a whole, well-formed answer."""
+    strings = []
+    rest = data
+    while len(strings) < 3:
+        start, end = rest.find(_STX), rest.find(_ETX)
+        if start < 0 or end < start:
+            return None
+        strings.append(rest[start + 1:end].decode("ascii", "replace").split(","))
+        rest = rest[end + 1:]
+    first, second = strings[0], strings[1]
+    if len(first) < 6 or len(second) < 4:
+        return None
+
+    def flag(fields: list[str], index: int) -> bool:
+        return fields[index].strip() == "1"
+
+    return HostStatus(paper_out=flag(first, 1), paused=flag(first, 2), head_open=flag(second, 2),
+                      ribbon_out=flag(second, 3), buffer_full=flag(first, 5))
+
+
+def _read_host_status(sock: socket.socket, deadline: float) -> HostStatus | None:
+    """Read one ~HS answer until the deadline; None when the printer closed or said nothing whole."""
+    data = b""
+    while data.count(_ETX) < 3:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(4096)
+        except (TimeoutError, OSError):
+            return None
+        if not chunk:
+            return None
+        data += chunk
+        if len(data) > 4096:  # no printer answers this much to ~HS
+            return None
+    return parse_host_status(data)
 
 
 def send(url: str, payload: bytes, *, timeout: float = 5.0) -> None:
@@ -111,13 +189,24 @@ def _send_tcp(parts: SplitResult, url: str, payload: bytes, timeout: float) -> N
             f"Printer {where} cannot be reached ({exc.strerror or exc}): is it on the network?"
         ) from None
     with sock:
+        # 1. Before the label: is it a printer, and can it print? Nothing of the label is sent otherwise.
+        try:
+            sock.settimeout(timeout)
+            sock.sendall(HOST_STATUS_QUERY)
+        except OSError:
+            raise PrinterError(f"Printer {where} did not answer the status query (~HS): is it a Zebra, "
+                               "and is it on?") from None
+        before = _read_host_status(sock, time.monotonic() + timeout)
+        if before is None:
+            raise PrinterError(f"Printer {where} did not answer the status query (~HS) within "
+                               f"{_seconds(timeout)}: is it on, and is it a ZPL printer?")
+        if before.problem():
+            raise PrinterError(f"Printer {where} {before.problem()}: the label waits until it is fixed")
+        # 2. The label, then the query again: its answer comes once the printer has read the whole label.
         try:
             # Since Python 3.5 the timeout bounds the whole sendall, not each chunk.
             sock.settimeout(timeout)
-            sock.sendall(payload)
-            # Half-close: the printer sees the end of the job, and the kernel
-            # still delivers whatever is buffered before the socket closes.
-            sock.shutdown(socket.SHUT_WR)
+            sock.sendall(payload + HOST_STATUS_QUERY)
         except TimeoutError:
             raise PrinterError(
                 f"Printer {where} stopped taking data for {_seconds(timeout)}: "
@@ -127,6 +216,16 @@ def _send_tcp(parts: SplitResult, url: str, payload: bytes, timeout: float) -> N
             raise PrinterError(
                 f"Printer {where} dropped the connection ({exc.strerror or exc}): try again"
             ) from None
+        after = _read_host_status(sock, time.monotonic() + timeout)
+        if after is None:
+            raise PrinterError(f"Printer {where} took the label but did not confirm it (~HS) within "
+                               f"{_seconds(timeout)}")
+        try:
+            sock.shutdown(socket.SHUT_WR)  # the printer sees the end of the job
+        except OSError:
+            pass
+    if after.problem():
+        log.warning("printer %s %s after taking a label: it prints once that is fixed", where, after.problem())
     log.info("sent %d bytes to %s in %.3f s", len(payload), where, time.monotonic() - started)
 
 
@@ -142,6 +241,11 @@ def _send_cups(parts: SplitResult, url: str, payload: bytes, timeout: float) -> 
         raise PrinterError(
             f"Printer address {url!r} should be cups://QUEUE with a CUPS queue name (e.g. cups://zebra1)"
         )
+    started = time.monotonic()
+    enabled, reason = _cups_queue_state(queue, timeout)
+    if enabled is False:
+        raise PrinterError(f"CUPS queue {queue!r} is stopped ({reason or 'disabled'}): the label waits until "
+                           f"it is started again (cupsenable {queue})")
     command = ["lpr", "-P", queue, "-o", "raw"]
     try:
         result = subprocess.run(command, input=payload, capture_output=True, timeout=timeout, check=False)
@@ -156,7 +260,47 @@ def _send_cups(parts: SplitResult, url: str, payload: bytes, timeout: float) -> 
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
         raise PrinterError(f"CUPS refused the job for queue {queue!r}: {detail}")
+    _wait_for_cups(queue, started + timeout, timeout)
     log.info("queued %d bytes on CUPS queue %s", len(payload), queue)
+
+
+def _lpstat(*args: str, timeout: float) -> str | None:
+    """lpstat's output, or None when CUPS cannot say (no lpstat, no scheduler, unknown queue)."""
+    try:
+        result = subprocess.run(["lpstat", *args], capture_output=True, timeout=max(timeout, 0.5), check=False,
+                                env={**os.environ, "LC_ALL": "C"})
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else None
+
+
+def _cups_queue_state(queue: str, timeout: float) -> tuple[bool | None, str]:
+    """(enabled, reason) from `lpstat -p QUEUE`: False with CUPS's reason when the queue is stopped, None when
+    CUPS cannot tell."""
+    text = _lpstat("-p", queue, timeout=timeout)
+    if text is None:
+        return None, ""
+    if "disabled" not in text.split("\n", 1)[0]:
+        return True, ""
+    lines = [line.strip() for line in text.splitlines()[1:] if line.strip()]
+    return False, (lines[0] if lines else "")
+
+
+def _wait_for_cups(queue: str, deadline: float, timeout: float) -> None:
+    """Read the job's state from CUPS until it leaves the queue or the time is up. A queue that stopped with
+    the label in it (the printer failed) holds the label: may print once restarted, so never resent."""
+    while True:
+        pending = _lpstat("-o", queue, timeout=timeout)
+        if not pending or not pending.strip():
+            return  # printed (completed), or CUPS cannot say
+        enabled, reason = _cups_queue_state(queue, timeout)
+        if enabled is False:
+            raise PrinterError(f"CUPS holds the label: queue {queue!r} stopped ({reason or 'disabled'}); "
+                               f"check the printer, then start the queue (cupsenable {queue})")
+        if time.monotonic() >= deadline:
+            log.info("CUPS queue %s is still printing the label", queue)
+            return  # CUPS has it and is printing: counts as sent
+        time.sleep(0.1)
 
 
 # --- file:// -----------------------------------------------------------------

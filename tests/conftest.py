@@ -93,7 +93,10 @@ def empty_database() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_database(request):
-    """Every test starts from an empty database (migrations stay)."""
+    """Every test starts from an empty database (migrations stay) and no failed logins counted in memory."""
+    from wms.auth import throttle
+
+    throttle.reset()
     yield
     if "app" not in request.fixturenames:
         return

@@ -123,7 +123,6 @@ def _serve_static_files_well(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .auth.models import User
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
@@ -139,9 +138,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(session_id: str):
+        from .auth.loading import user_for_session
+
+        return user_for_session(session_id)
 
     _serve_static_files_well(app)
     asset_versions: dict[str, str] = {}

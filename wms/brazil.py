@@ -84,6 +84,14 @@ def normalize_cep(text: str) -> str:
     return "".join(match.groups())
 
 
+def cep_exists(cep: str) -> bool:
+    """Whether the CEP lies in the ranges the Correios hand out: the first digit is the region (0 Greater São
+    Paulo ... 9 Rio Grande do Sul) and the lowest CEP is 01000-000 (00xxx-xxx is no place); 99999-999 and
+    the same digit eight times (00000-000, 11111-111 ...) are what forms get typed to skip the field."""
+    digits = normalize_cep(cep)
+    return "01000000" <= digits <= "99999998" and len(set(digits)) > 1
+
+
 def format_cep(cep: str) -> str:
     """`71010050` -> `71010-050`."""
     digits = normalize_cep(cep)
@@ -171,7 +179,7 @@ def is_valid_nfe_key(key: str) -> bool:
     Accepts the alphanumeric CNPJ of July 2026. Spaces (as printed on the DANFE)
     are not accepted here: strip them first.
     """
-    if not isinstance(key, str) or len(key) != 44 or not key[43].isdigit():
+    if not isinstance(key, str) or len(key) != 44 or key[43] not in "0123456789":
         return False
     if _nfe_body_problem(key[:43]):
         return False
@@ -210,7 +218,7 @@ def _street_number(name: str, value: object) -> str:
     # "S/N" (sem número) is how Brazilian addresses say "no number".
     if value is None or (isinstance(value, str) and value.strip().upper() in {"", "S/N", "SN", "S N"}):
         return "00000"
-    if isinstance(value, str) and not value.strip().isdigit():
+    if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
         raise ValueError(
             f"{name} {value!r} is not a plain number: the DataMatrix holds 5 digits; "
             "pass the digits only (e.g. '123' for '123-A') or 'S/N'"

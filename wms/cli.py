@@ -105,9 +105,11 @@ def database_is_empty() -> bool:
 
 
 def register(app) -> None:
+    from .auth.commands import register as register_auth
     from .printing.commands import register as register_printing
 
     register_printing(app)
+    register_auth(app)
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="One pass over every queue, then exit.")

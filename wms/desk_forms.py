@@ -31,10 +31,16 @@ def whole_number(value: str | None, label, *, blank: int | None = None) -> int |
 
 
 def metres(value: str | None, label) -> float:
+    import math
+
+    text = (value or "").strip().replace(",", ".")
     try:
-        return float((value or "").strip().replace(",", "."))
+        number = float(text) if len(text) <= 20 else math.nan
     except ValueError:
-        raise DomainError(_l("%(field)s must be a number of metres.", field=label)) from None
+        number = math.nan
+    if not math.isfinite(number) or abs(number) > 100_000 or not text.isascii():
+        raise DomainError(_l("%(field)s must be a number of metres.", field=label))
+    return number
 
 
 def read_csv_upload() -> str:

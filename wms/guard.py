@@ -4,7 +4,11 @@
 - text may not hold control characters (NUL and the other C0/C1 controls, DEL; tab, newline and carriage return
   are allowed, for notes) nor the invisible bidirectional overrides that make "ABC" display as "CBA";
 - bodies are at most WMS_MAX_REQUEST_BYTES (16 MB: a CSV import or a marketplace label ZIP) and JSON at most a
-  few dozen levels deep.
+  few dozen levels deep;
+- a handheld's `scan_id` is 1 to 64 printable ASCII characters (scan.js makes 20-odd);
+- text longer than its column is refused when it is written, whatever screen, API or import it came from:
+  `check_lengths` looks at every String(n) column of the new and changed rows before each flush (the one place,
+  for both databases: PostgreSQL would raise a 500, SQLite would store it whole), naming the field and its limit.
 A refusal is a 422 (400 for JSON that is not JSON, 413 for a body too large) and nothing runs.
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .numbers import MAX_ID
 MAX_JSON_DEPTH = 32
 # GS (29), RS (30) and EOT (4) stay allowed: a GS1 DataMatrix scan separates its fields with them.
 FORBIDDEN = re.compile("[\x00-\x03\x05-\x08\x0b\x0c\x0e-\x1c\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+SCAN_ID = re.compile(r"[!-~]{1,64}")  # printable ASCII, no space
 
 
 class IdConverter(IntegerConverter):
@@ -114,6 +119,9 @@ def check_request() -> None:
             raise DomainError(message, fields={key: str(message)})
     if forbidden_text(request.path):
         raise DomainError(message)
+    for scan_id in request.form.getlist("scan_id"):
+        if scan_id and not SCAN_ID.fullmatch(scan_id):
+            raise DomainError(_l("This scan's id is not valid: reload the screen and scan again."))
     if request.is_json and request.content_length:
         data = request.get_json(silent=True)
         if data is None:
@@ -125,9 +133,42 @@ def check_request() -> None:
             raise DomainError(message, fields={field: str(message)})
 
 
+def _field_words(column) -> str:
+    return str(column.info.get("label") or column.key.replace("_", " ").capitalize())
+
+
+def check_lengths(session, flush_context=None, instances=None) -> None:
+    """before_flush: refuse (DomainError, 422) any text longer than its String(n) column in a new or changed
+    row, naming the field and its limit, instead of a 500 from PostgreSQL or a silently longer row in SQLite."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import String, inspect
+
+    from .errors import DomainError
+
+    for row in [*session.new, *session.dirty]:
+        state = inspect(row)
+        loaded = state.dict  # only values in memory: reading an expired one here would query (and autoflush)
+        for attribute in state.mapper.column_attrs:
+            for column in attribute.columns:
+                limit = getattr(column.type, "length", None)
+                if not limit or not isinstance(column.type, String):
+                    continue
+                value = loaded.get(attribute.key)
+                if isinstance(value, str) and len(value) > limit:
+                    raise DomainError(
+                        _l("%(field)s is too long: at most %(limit)s characters (%(length)s given).",
+                           field=_field_words(column), limit=limit, length=len(value)),
+                        field=attribute.key, limit=limit)
+
+
 def install(app: Flask) -> None:
     """Before any blueprint is registered (the converter is read when routes are added). `check_request` is
     registered by create_app after the login check, so an anonymous request is asked to log in first."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", check_lengths):
+        event.listen(Session, "before_flush", check_lengths)
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
     app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config.get("WMS_MAX_REQUEST_BYTES") or 16 * 1024 * 1024))

@@ -2,7 +2,9 @@
 
 Each handheld submission carries a `scan_id` chosen by the device. The service
 stores its result under that id in the same transaction as its effect; the same
-id again gets the stored result and changes nothing.
+id again gets the stored result and changes nothing. Receipts are kept per (scan id, action): the same id
+sent to another handheld action is that action's first submission, not a duplicate key. An id is 1 to 64
+printable ASCII characters (wms/guard.py refuses others at the edge; here anything else is never stored cut).
 """
 from datetime import datetime
 from typing import Any
@@ -18,26 +20,36 @@ class ScanReceipt(db.Model):
     __tablename__ = "scan_receipts"
 
     scan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+def _usable(scan_id: str | None) -> bool:
+    from .guard import SCAN_ID
+
+    if scan_id and not SCAN_ID.fullmatch(scan_id):
+        from flask_babel import lazy_gettext as _l
+
+        from .errors import DomainError
+
+        raise DomainError(_l("This scan's id is not valid: reload the screen and scan again."))
+    return bool(scan_id)
+
+
 def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
-    """The stored result of an earlier submission with this id, if any."""
-    if not scan_id:
+    """The stored result of an earlier submission of this action with this id, if any."""
+    if not _usable(scan_id):
         return None
-    receipt = db.session.get(ScanReceipt, scan_id)
-    if receipt is None or receipt.action != action:
-        return None
-    return dict(receipt.result)
+    receipt = db.session.get(ScanReceipt, (scan_id, action))
+    return None if receipt is None else dict(receipt.result)
 
 
 def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:
     """Store the result in the caller's transaction (committed with the effect)."""
-    if scan_id:
-        db.session.add(ScanReceipt(scan_id=scan_id[:64], action=action, result=result, user_id=user_id))
+    if _usable(scan_id):
+        db.session.add(ScanReceipt(scan_id=scan_id, action=action, result=result, user_id=user_id))
 
 
 def by_scan_id(action: str):

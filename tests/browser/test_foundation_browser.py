@@ -16,7 +16,7 @@ def test_handheld_login_badge_then_pin_with_a_wrong_pin(handheld, users):
     expect(pin).to_be_focused()
     assert wait_feedback(page, 1) == "ok"
     scan(page, "9999")
-    expect(page.locator(".error")).to_contain_text("Wrong PIN")
+    expect(page.locator(".error")).to_contain_text("Wrong badge or PIN")
     assert wait_feedback(page, 2) == "bad"
     assert page.evaluate("document.body.dataset.feedback") == "bad"
     expect(page.locator("input[name=pin]")).to_be_focused()
@@ -72,3 +72,19 @@ def test_worker_is_refused_a_supervisor_page(handheld, users):
     response = page.goto("/desk")
     assert response.status == 403
     expect(page.locator(".error")).to_contain_text("role does not allow")
+
+
+def test_another_badge_keeps_the_status_bar(handheld, users):
+    """Issue 11 (auth template): "Another badge" goes back to the badge scan inside the screen; the status bar
+    stays (it used to swap the whole body for the screen alone)."""
+    page = handheld
+    page.goto("/hh/login")
+    scan(page, "BADGE-W1")
+    expect(page.locator("input[name=pin]")).to_be_focused()
+    expect(page.locator("h1")).not_to_contain_text("worker")  # no name before the PIN
+    page.get_by_role("button", name="Another badge").click()
+    expect(page.locator("input[name=scan]")).to_be_visible()
+    expect(page.locator("header.status")).to_be_visible()
+    assert page.locator("#screen").count() == 1
+    scan(page, "BADGE-W1")
+    expect(page.locator("input[name=pin]")).to_be_focused()

@@ -89,3 +89,23 @@ def test_a_missing_cups_queue_keeps_the_job_for_a_retry(ctx, cups):
     job = db.session.get(PrintJob, job_id)
     assert job.status == "queued" and job.attempts == 1
     assert "CUPS refused the job for queue" in job.last_error
+
+
+def test_a_stopped_cups_queue_keeps_the_job_waiting_with_the_reason(ctx, raw_queue):
+    """Issue 11 item 14: the queue's state is read from CUPS (lpstat): a stopped queue does not take the label
+    as printed; the job waits with CUPS's reason and goes out once the queue is started again."""
+    queue, printer = raw_queue
+    _run("cupsdisable", "-r", "out of labels", queue)
+    zebra = services.create_printer("ZB-CUPS", f"cups://{queue}", label_size="100x50")
+    services.assign_printer("packing", "", zebra.id)
+    job_id = services.queue_label("location", {"code": "A-01-01-1"}, station="packing")
+    db.session.commit()
+    db.session.rollback()
+    job = db.session.get(PrintJob, job_id)
+    assert job.status == "queued" and "is stopped (out of labels)" in job.last_error
+    assert printer.jobs == []
+    _run("cupsenable", queue)
+    services.retry(job_id)
+    assert printer.wait_for(1, timeout=30)
+    db.session.rollback()
+    assert db.session.scalar(select(PrintJob.status).where(PrintJob.id == job_id)) == "sent"

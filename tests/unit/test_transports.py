@@ -16,13 +16,27 @@ from wms.errors import DomainError
 LABEL = b"^XA^CI28^FO20,20^A0N,30,30^FH_^FDS_C3_A3o Paulo^FS^XZ\n"
 
 
+HOST_STATUS = (b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,0,2,4,0,00000000,1,000\x03\r\n"
+               b"\x021234,0\x03\r\n")
+
+
 class _Recorder(socketserver.BaseRequestHandler):
+    """Answers each ~HS as a ready Zebra and records the rest."""
+
     def handle(self):
-        chunks = []
+        received = b""
+        answered = 0
         while data := self.request.recv(65536):
-            chunks.append(data)
+            received += data
+            while received.count(b"~HS") > answered:
+                self.request.sendall(HOST_STATUS)
+                answered += 1
+        if received.startswith(b"~HS"):  # the query before the label
+            received = received[3:]
+        if received.endswith(b"~HS"):  # and the one after it
+            received = received[:-3]
         with self.server.lock:
-            self.server.jobs.append(b"".join(chunks))
+            self.server.jobs.append(received)
         self.server.done.set()
 
 
@@ -130,8 +144,8 @@ def test_printer_that_never_answers_times_out():
 
 
 def test_printer_that_stops_reading_times_out():
-    # A printer that accepts and then never reads (paused, out of labels): the
-    # buffers fill up and sendall must give up after the timeout.
+    # A listener that accepts and then never reads: it never answers the status query, so not a byte of the
+    # label is sent (the job waits and can be sent again safely).
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         listener.bind(("127.0.0.1", 0))
@@ -143,7 +157,7 @@ def test_printer_that_stops_reading_times_out():
         started = time.monotonic()
         try:
             with pytest.raises(
-                PrinterError, match=rf"Printer 127\.0\.0\.1:{port} stopped taking data for 0\.5 s"
+                PrinterError, match=rf"Printer 127\.0\.0\.1:{port} did not answer the status query \(~HS\) within 0\.5 s"
             ):
                 send(f"tcp://127.0.0.1:{port}", b"^XA" + b"x" * 64_000_000 + b"^XZ", timeout=0.5)
             assert time.monotonic() - started < 3

@@ -85,16 +85,20 @@ def test_handheld_login_with_badge_and_pin(client, users):
     response = client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "0000"}, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert response.headers["X-Scan-Result"] == "bad"
-    assert b"Wrong PIN" in response.data
+    assert b"Wrong badge or PIN" in response.data
     response = client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers={"HX-Request": "true"})
     assert response.headers["HX-Redirect"] == "/hh/"
     assert client.get("/hh/").status_code == 200
 
 
-def test_unknown_badge_is_a_clear_error(client, users):
-    response = client.post("/hh/login", data={"scan": "NOPE"}, headers={"HX-Request": "true"})
-    assert response.status_code == 422
-    assert b"not known" in response.data
+def test_unknown_badge_is_answered_like_a_known_one(client, users):
+    """Issue 11 item 10: a badge alone tells nothing (no "not known", no name); the PIN then fails alike."""
+    known = client.post("/hh/login", data={"scan": "BADGE-W1"}, headers={"HX-Request": "true"})
+    unknown = client.post("/hh/login", data={"scan": "NOPE"}, headers={"HX-Request": "true"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.data.replace(b"BADGE-W1", b"X") == unknown.data.replace(b"NOPE", b"X")
+    response = client.post("/hh/login", data={"badge": "NOPE", "pin": "1111"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and b"Wrong badge or PIN" in response.data
 
 
 def test_passwords_and_pins_are_hashed(app, users):

@@ -50,8 +50,14 @@ class User(UserMixin, db.Model):
     pin_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8), default="pt_BR")
     active: Mapped[bool] = mapped_column(default=True)
+    # The desk password and the handheld PIN are locked apart: guessing a PIN cannot lock the desk out.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_pins: Mapped[int] = mapped_column(default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of the id kept in the session cookie: raised at logout, deactivation and a new PIN or password,
+    # which ends every session of this person (a copied cookie included).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
@@ -64,6 +70,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version (see `session_version`)."""
+        return f"{self.id}:{self.session_version or 0}"
 
 
 class ApiToken(db.Model):

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, uow
@@ -12,6 +12,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..uow import use_case
+from . import throttle
 from .models import ALL_SCOPES, ApiToken, Role, User
 
 MAX_FAILED_LOGINS = 5
@@ -40,8 +41,8 @@ def create_user(username: str, *, role: str, name: str | None = None, password: 
         raise DomainError(_l("Unknown role %(role)s: use worker, supervisor or admin.", role=role)) from None
     if db.session.scalar(select(User).where(User.username == username)):
         raise DomainError(_l("User %(username)s already exists.", username=username))
-    if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise DomainError(_l("A PIN is 4 to 8 digits."))
+    if pin is not None:
+        _check_pin(pin)
     user = User(
         username=username,
         name=name or username,
@@ -57,61 +58,167 @@ def create_user(username: str, *, role: str, name: str | None = None, password: 
     return user
 
 
-def _check_lock(user: User) -> None:
-    if user.locked_until and user.locked_until > utcnow():
-        raise LoginFailed(_l("Too many wrong attempts: try again in a few minutes or call your supervisor."))
+TOO_MANY = _l("Too many wrong attempts: try again in a few minutes or call your supervisor.")
+_DUMMY_HASHES: dict[str, str] = {}
 
 
-def _failed(user: User | None) -> None:
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made the way real ones are: checked for an unknown name (or a person
+    with no password or PIN) so that the answer takes as long as for a known one."""
+    from flask import current_app
+
+    method = current_app.config.get("WMS_PASSWORD_HASH", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+class TooManyAttempts(LoginFailed):
+    """Too many failures from one client address: whatever the names tried."""
+
+    status = 429
+
+
+# The two logins keep their own count and lock: (count column, lock column).
+_COUNTERS = {"password": (User.failed_logins, User.locked_until), "pin": (User.failed_pins, User.pin_locked_until)}
+
+
+def _locked(user: User | None, how: str) -> bool:
+    if user is None:
+        return False
+    until = user.locked_until if how == "password" else user.pin_locked_until
+    return until is not None and until > utcnow()
+
+
+def _failed(user: User | None, how: str) -> None:
     """Count a wrong password or PIN. The count must stick although the login is refused (and its unit of
     work rolled back), so it is written once that unit has ended."""
     if user is not None:
-        uow.even_if_rolled_back(_count_failed_login, user.id)
+        uow.even_if_rolled_back(_count_failed_login, user.id, how)
 
 
-def _count_failed_login(user_id: int) -> None:
-    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True)
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-        user.failed_logins = 0
-    audit.record("login.failed", user, user_id=user.id)
+def _count_failed_login(user_id: int, how: str) -> None:
+    """One atomic `UPDATE ... SET n = n + 1 ... RETURNING n`: twenty wrong PINs at once count twenty (the row
+    stays locked by the first UPDATE until this commits), and the fifth locks."""
+    count, locked_until = _COUNTERS[how]
+    failures = db.session.execute(
+        update(User).where(User.id == user_id).values({count: count + 1}).returning(count)
+    ).scalar_one_or_none()
+    if failures is None:
+        return
+    if failures >= MAX_FAILED_LOGINS:
+        db.session.execute(update(User).where(User.id == user_id).values(
+            {count: 0, locked_until: utcnow() + timedelta(minutes=LOCK_MINUTES)}))
+    audit.record("login.failed", db.session.get(User, user_id), user_id=user_id, method=how)
 
 
 @use_case
 def _succeeded(user: User, how: str) -> User:
-    user.failed_logins = 0
-    user.locked_until = None
+    if how == "password":
+        user.failed_logins, user.locked_until = 0, None
+    else:
+        user.failed_pins, user.pin_locked_until = 0, None
     audit.record("login", user, user_id=user.id, method=how)
     return user
 
 
-def login_with_password(username: str, password: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is not None:
-        _check_lock(user)
-    if user is None or not user.active or not user.password_hash or not check_password_hash(
-        user.password_hash, password or ""
-    ):
-        _failed(user)
-        raise LoginFailed(_l("Wrong username or password."))
-    return _succeeded(user, "password")
+def _check(channel: str, name: str, secret: str, user: User | None, stored: str | None, how: str,
+           address: str | None, wrong) -> User:
+    """The one way a login is checked, whoever is asking: a hash is always checked (a dummy one for an
+    unknown name), a name or address that failed too often gets the same answer as a locked person."""
+    limited = throttle.blocked(channel, name, address)
+    usable = user is not None and user.active and bool(stored)
+    right = check_password_hash(stored if usable else _dummy_hash(), secret or "")
+    if limited == "address":
+        raise TooManyAttempts(TOO_MANY)
+    if limited or _locked(user, how):
+        raise LoginFailed(TOO_MANY)
+    if not (usable and right):
+        throttle.failed(channel, name, address)
+        _failed(user if usable else None, how)
+        raise LoginFailed(wrong)
+    throttle.forget(channel, name)
+    return _succeeded(user, how)
+
+
+def login_with_password(username: str, password: str, address: str | None = None) -> User:
+    name = (username or "").strip()
+    user = db.session.scalar(select(User).where(User.username == name)) if name else None
+    return _check("desk", name, password, user, user.password_hash if user else None, "password", address,
+                  _l("Wrong username or password."))
 
 
 def user_by_badge(badge: str) -> User:
+    """The active person with this badge and a PIN (for a supervisor's approval scanned on a logged-in
+    handheld; the login itself never says whether a badge is known)."""
     user = db.session.scalar(select(User).where(User.badge == (badge or "").strip()))
     if user is None or not user.active or not user.pin_hash:
         raise LoginFailed(_l("Badge %(badge)s is not known: scan your own badge.", badge=(badge or "").strip()))
     return user
 
 
-def login_with_badge(badge: str, pin: str) -> User:
-    user = user_by_badge(badge)
-    _check_lock(user)
-    if not check_password_hash(user.pin_hash, pin or ""):
-        _failed(user)
-        raise LoginFailed(_l("Wrong PIN: type it again."))
-    return _succeeded(user, "badge")
+def login_with_badge(badge: str, pin: str, address: str | None = None) -> User:
+    name = (badge or "").strip()
+    user = db.session.scalar(select(User).where(User.badge == name)) if name else None
+    return _check("hh", name, pin, user, user.pin_hash if user else None, "pin", address,
+                  _l("Wrong badge or PIN: scan your badge and type your PIN again."))
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this person, on every device (a copied cookie too): the version in their
+    cookies no longer matches."""
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    db.session.refresh(user, ["session_version"])
+
+
+@use_case
+def logout(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is not None:
+        end_sessions(user)
+        audit.record("logout", user, user_id=user.id)
+
+
+@use_case
+def deactivate_user(username: str) -> User:
+    """A person who left: no login works any more and their open sessions end at once."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise NotFound(_l("No user named %(username)s.", username=(username or "").strip()))
+    user.active = False
+    end_sessions(user)
+    audit.record("user.deactivate", user, username=user.username)
+    return user
+
+
+@use_case
+def set_password(user_id: int, password: str) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    if not password:
+        raise DomainError(_l("A password may not be empty."))
+    user.password_hash = _hash(password)
+    user.failed_logins, user.locked_until = 0, None
+    end_sessions(user)
+    audit.record("user.password", user, user_id=user.id)
+
+
+@use_case
+def set_pin(user_id: int, pin: str) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    _check_pin(pin)
+    user.pin_hash = _hash(pin)
+    user.failed_pins, user.pin_locked_until = 0, None
+    end_sessions(user)
+    audit.record("user.pin", user, user_id=user.id)
+
+
+def _check_pin(pin: str) -> None:
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        raise DomainError(_l("A PIN is 4 to 8 digits."))
 
 
 @use_case

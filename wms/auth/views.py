@@ -31,17 +31,18 @@ def _home_for(user) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
-            user = services.login_with_password(request.form.get("username", ""), request.form.get("password", ""))
+            user = services.login_with_password(request.form.get("username", ""), request.form.get("password", ""),
+                                                address=request.remote_addr)
         except DomainError as exc:
-            error = str(exc)
+            error, status = str(exc), exc.status
         else:
             session.permanent = True
             login_user(user)
             return redirect(_safe_next(_home_for(user)))
-    return render_template("auth/login.html", error=error), (401 if error else 200)
+    return render_template("auth/login.html", error=error), (status if error else 200)
 
 
 @bp.get("/hh/login")
@@ -51,17 +52,21 @@ def hh_login():
 
 @bp.post("/hh/login")
 def hh_badge():
-    """First the badge scan, then the PIN: both posted here by htmx."""
-    badge = request.form.get("badge") or request.form.get("scan", "")
+    """First the badge scan, then the PIN: both posted here by htmx. The badge alone is not looked up: any badge
+    is asked for its PIN, and the person's name is shown only once badge and PIN were right (a badge scanned by
+    a stranger tells nothing about who has it)."""
+    badge = (request.form.get("badge") or request.form.get("scan") or "").strip()
     pin = request.form.get("pin")
+    if pin is None:
+        if not badge or len(badge) > 64:
+            error = _("Scan your badge.")
+            return feedback(render_template("auth/_hh_badge.html", error=error), ok=False, status=422)
+        return feedback(render_template("auth/_hh_pin.html", badge=badge), ok=True)
     try:
-        if pin is None:
-            user = services.user_by_badge(badge)
-            return feedback(render_template("auth/_hh_pin.html", badge=user.badge, name=user.name), ok=True)
-        user = services.login_with_badge(badge, pin)
+        user = services.login_with_badge(badge, pin, address=request.remote_addr)
     except DomainError as exc:
-        template = "auth/_hh_badge.html" if pin is None else "auth/_hh_pin.html"
-        return feedback(render_template(template, badge=badge, error=str(exc)), ok=False, status=422)
+        return feedback(render_template("auth/_hh_pin.html", badge=badge, error=str(exc)), ok=False,
+                        status=429 if exc.status == 429 else 422)
     session.permanent = True
     login_user(user)
     response = feedback("", ok=True)
@@ -72,6 +77,8 @@ def hh_badge():
 @bp.post("/logout")
 def logout():
     handheld = bool(request.form.get("handheld"))
+    if current_user.is_authenticated:
+        services.logout(current_user.id)  # every session of this person ends, a copied cookie too
     logout_user()
     session.clear()
     return redirect(url_for("auth.hh_login") if handheld else url_for("auth.login"))

@@ -12,11 +12,30 @@ ANVISA_FIRST_DIGIT = {
 }
 
 
+# A SKU is printed as a Code 128 on the product label when the product has no GTIN: ASCII letters, digits and
+# "-", ".", "_", "/" only (what every scanner reads back the same and no keyboard wedge mangles), and at most 30
+# of them, which fit the 100x50 mm product label at 203 dpi in Code 128 subset B (31 would be the most; the
+# 50x25 label takes 13). Checked here for every new or renamed product (desk, CSV import, API).
+SKU_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._/")
+SKU_MAX = 30
+
+
+def sku_problem(sku: str | None):
+    """Why a SKU cannot be used, or None."""
+    if not sku or len(sku) > SKU_MAX:
+        return _l("A SKU is 1 to %(most)s characters.", most=SKU_MAX)
+    bad = sorted(set(sku) - SKU_CHARACTERS)
+    if bad:
+        return _l("A SKU is letters, digits and - . _ / only (not %(bad)s): it is printed as a barcode.",
+                  bad=" ".join(repr(c) for c in bad[:5]))
+    return None
+
+
 def anvisa_problem(registration: str | None, category: str) -> str | None:
     """Why a registration is not acceptable for the category, or None. No public check digit exists."""
     if not registration:
         return None
-    if not (registration.isdigit() and len(registration) == 13):
+    if not (registration.isascii() and registration.isdigit() and len(registration) == 13):
         return _l("An Anvisa registration is 13 digits (got %(reg)s).", reg=registration)
     expected = ANVISA_FIRST_DIGIT.get(registration[0])
     if expected is None:

@@ -4,7 +4,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, gs1, uow
+from .. import audit, gs1, numbers, uow
 from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..locations.services import ImportReport, csv_rows
@@ -36,8 +36,9 @@ def normalize_barcode(code: str, kind: str) -> str:
 def _validate(values: dict) -> dict:
     sku = (values.get("sku") or "").strip()
     name = (values.get("name") or "").strip()
-    if not sku or len(sku) > 40:
-        raise DomainError(_l("A product needs a SKU of 1 to 40 characters."))
+    problem = rules.sku_problem(sku)
+    if problem:
+        raise DomainError(problem)
     if not name or len(name) > 200:
         raise DomainError(_l("A product needs a name of at most 200 characters."))
     unit = (values.get("unit") or "").strip() or "un"
@@ -62,10 +63,10 @@ def _validate(values: dict) -> dict:
         if value in (None, ""):
             clean[number] = 0 if number == "min_shelf_life_days" else None
             continue
-        try:
-            clean[number] = int(value)
-        except (TypeError, ValueError):
-            raise DomainError(_l("%(field)s must be a whole number.", field=number)) from None
+        parsed = numbers.whole(value, least=-numbers.MAX_ID, signed=True)
+        if parsed is None:
+            raise DomainError(_l("%(field)s must be a whole number.", field=number))
+        clean[number] = parsed
         if clean[number] < 0:
             raise DomainError(_l("%(field)s cannot be negative.", field=number))
     if clean.get("expiry_tracked"):
@@ -218,10 +219,10 @@ def import_products_csv(text: str) -> ImportReport:
             if row.get("gtin"):
                 barcodes.append((row["gtin"], BarcodeKind.GTIN.value, 1))
             if row.get("case_gtin"):
-                units = row.get("case_units") or "0"
-                if not units.isdigit() or int(units) < 1:
+                units = numbers.whole(row.get("case_units") or "0", least=1, most=100_000)
+                if units is None:
                     raise DomainError(_l("case_units must be the number of units in the case."))
-                barcodes.append((row["case_gtin"], BarcodeKind.CASE_GTIN.value, int(units)))
+                barcodes.append((row["case_gtin"], BarcodeKind.CASE_GTIN.value, units))
             with db.session.no_autoflush:
                 _add_barcodes(product, barcodes)
             db.session.flush()

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
@@ -31,8 +32,7 @@ def _helpers():
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    return numbers.whole(request.args.get("page", "1"), least=1, most=999_999) or 1
 
 
 def _render_endpoints(*, error: str | None = None, form=None, created=None, status: int = 200):

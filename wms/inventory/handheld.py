@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import clock
+from .. import clock, numbers
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog.models import Lot, Product
@@ -132,10 +132,11 @@ def _shown_from_scan(raw: str) -> Shown:
 def _shown_from_ref(ref: str) -> Shown | None:
     """The result the screen showed before (so an error leaves it in place), from its hidden reference."""
     models = {"location": Location, "product": Product, "lot": Lot, "lpn": Lpn}
-    kind, _sep, row_id = (ref or "").partition(":")
-    if kind not in models or not row_id.isdigit():
+    kind, _sep, row_text = (ref or "").partition(":")
+    row_id = numbers.whole(row_text, least=1)
+    if kind not in models or row_id is None:
         return None
-    thing = db.session.get(models[kind], int(row_id))
+    thing = db.session.get(models[kind], row_id)
     return _show(kind, thing) if thing is not None else None
 
 

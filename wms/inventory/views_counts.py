@@ -70,11 +70,8 @@ def _find_stock_item(form) -> tuple[Location, Product, Lot | None, Lpn | None]:
 def parse_delta(text: str | None) -> int:
     """The change a supervisor types: -3 takes three units away, +5 or 5 adds five."""
     text = (text or "").strip().replace("−", "-")
-    try:
-        delta = int(text)
-    except ValueError:
-        delta = 0
-    if delta == 0 or abs(delta) > 1_000_000:
+    delta = numbers.whole(text, least=-1_000_000, most=1_000_000, signed=True) or 0
+    if delta == 0:
         raise DomainError(_l("Type the change in units, such as -3 or +5 (not 0)."))
     return delta
 

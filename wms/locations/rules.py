@@ -3,7 +3,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-CODE = re.compile(r"^(?P<zone>[A-Z0-9]{1,4})-(?P<aisle>\d{2})-(?P<bay>\d{2})-(?P<level>\d)(?:-(?P<position>[A-Z]))?$")
+CODE = re.compile(r"^(?P<zone>[A-Z0-9]{1,4})-(?P<aisle>\d{2})-(?P<bay>\d{2})-(?P<level>\d)(?:-(?P<position>[A-Z]))?$", re.ASCII)
 
 
 @dataclass(frozen=True)

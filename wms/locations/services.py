@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, uow
+from .. import audit, numbers, uow
 from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..uow import use_case
@@ -278,11 +278,11 @@ def import_csv(text: str, *, warehouse: Warehouse | None = None) -> ImportReport
             if problem:
                 raise DomainError(problem)
             capacity = row.get("capacity_units") or None
-            if capacity is not None and not capacity.isdigit():
+            if capacity is not None and numbers.whole(capacity, most=999_999_999) is None:
                 raise DomainError(_l("Capacity must be a positive number of units."))
             with db.session.no_autoflush:
                 _new_location(warehouse, code, row.get("kind", ""), zone=row.get("zone") or None,
-                              capacity_units=int(capacity) if capacity else None, mixing=row.get("mixing") or None,
+                              capacity_units=numbers.whole(capacity) if capacity else None, mixing=row.get("mixing") or None,
                               taken=taken, zones=zones)
             report.created += 1
         except DomainError as exc:

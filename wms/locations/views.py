@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import numbers
 from ..access import blueprint_role, requires
 from ..auth.models import Role
 from ..catalog import services as catalog
@@ -205,9 +206,12 @@ def range_form():
 def range_create():
     """Preview (action=preview; a fragment for htmx) or create the range previewed (action=create)."""
     form = request.form
-    pick_face_levels = {int(v) for v in form.getlist("pick_face_levels") if v.isdigit()}
+    levels = [numbers.whole(v, most=9) for v in form.getlist("pick_face_levels")]
+    pick_face_levels = {n for n in levels if n is not None}
     preview = error = None
     try:
+        if None in levels:
+            raise DomainError(_l("Pick-face levels are level numbers from 0 to 9."))
         wanted = _range_request()
         preview = services.preview_range(wanted["zone"], wanted["aisles"], wanted["bays"], wanted["levels"],
                                          positions=wanted["positions"])

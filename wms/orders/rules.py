@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from .. import brazil
+from .. import brazil, clock
 from .models import PaymentStatus
 
 UFS = frozenset("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split())
@@ -18,7 +18,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def cpf_is_valid(digits: str) -> bool:
     """A CPF's two check digits (mod 11, weights 10..2 then 11..2); repeated digits are not a CPF."""
-    if not re.fullmatch(r"\d{11}", digits) or len(set(digits)) == 1:
+    if not re.fullmatch(r"[0-9]{11}", digits) or len(set(digits)) == 1:
         return False
     for size in (9, 10):
         total = sum(int(d) * w for d, w in zip(digits[:size], range(size + 1, 1, -1), strict=True))
@@ -38,12 +38,16 @@ def customer_document(text: str) -> str | None:
 
 
 def cep(text) -> str | None:
+    """The CEP's 8 digits, or None when it is not one or not in a range that exists (brazil.cep_exists)."""
     if not isinstance(text, str):
         return None
     try:
-        return brazil.normalize_cep(text)
+        digits = brazil.normalize_cep(text)
     except ValueError:
         return None
+    return digits if brazil.cep_exists(digits) else None
+
+
 
 
 class Fields:
@@ -105,9 +109,10 @@ class Fields:
 DEFAULT_CHANNELS = ("site", "marketplace", "shop")
 
 
-def read_order(data: dict, channels=DEFAULT_CHANNELS) -> tuple[dict, dict[str, str]]:
+def read_order(data: dict, channels=DEFAULT_CHANNELS, today: date | None = None) -> tuple[dict, dict[str, str]]:
     """The clean order a channel sent (SKUs still unresolved), and field errors. No database here: `channels`
-    are the codes of the sales channels in use (the service reads them from the channels table)."""
+    are the codes of the sales channels in use (the service reads them from the channels table). With `today`,
+    a promised ship date must be within the window around it."""
     f = Fields()
     clean: dict = {}
     clean["channel"] = f.text(data, "channel", "channel", required=True, limit=20)
@@ -127,6 +132,8 @@ def read_order(data: dict, channels=DEFAULT_CHANNELS) -> tuple[dict, dict[str, s
             pass
         if clean["promised_ship_date"] is None:
             f.fail("promised_ship_date", _l("A date like 2026-12-24."))
+        elif today is not None and (problem := clock.date_window_problem(clean["promised_ship_date"], today)):
+            f.fail("promised_ship_date", problem)
     if clean["service_level"] is None and clean["carrier"] is None:
         f.fail("carrier", _l("Give a carrier or a service level."))
 
@@ -169,7 +176,7 @@ def read_order(data: dict, channels=DEFAULT_CHANNELS) -> tuple[dict, dict[str, s
         else:
             clean["ship_cep"] = cep(ship_to.get("cep"))
             if clean["ship_cep"] is None:
-                f.fail("ship_to.cep", _l("A CEP is 8 digits, like 01310-100."))
+                f.fail("ship_to.cep", _l("A CEP that exists: 8 digits, like 01310-100."))
 
     lines = data.get("lines")
     clean["lines"] = []

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, clock
 from ..catalog.models import Category, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound, get_or_not_found
@@ -44,7 +44,7 @@ def by_channel_id(channel: str, channel_order_id: str) -> Order | None:
 
 def _read(data: dict) -> tuple[dict, dict[str, str], dict[str, Product]]:
     """The order read (rules.read_order), its channel and SKUs looked up: (clean, field errors, products)."""
-    clean, errors = rules.read_order(data, channels.codes())
+    clean, errors = rules.read_order(data, channels.codes(), today=clock.today())
     products: dict[str, Product] = {}
     skus = {line["sku"] for line in clean["lines"] if line.get("sku")}
     if skus:

@@ -64,7 +64,7 @@ def start_picking(order: Order) -> None:
 def hold(order: Order, reason: str, *, user_id: int | None = None, **details) -> None:
     """Keep a locked order out of waves and packing until a person lifts the hold, saying why."""
     order.on_hold = True
-    order.hold_reason = reason[:200]
+    order.hold_reason = reason
     audit.record("order.hold", order, user_id=user_id, reason=reason, **details)
 
 

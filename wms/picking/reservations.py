@@ -55,7 +55,7 @@ def _hold_orders_with_picked_units(lot: Lot) -> None:
         reason = str(_l("Lot %(lot)s is %(status)s: take %(qty)s × %(sku)s out of tote %(tote)s.",
                         lot=lot.code, status=lot.status, qty=item.quantity, sku=item.product.sku,
                         tote=item.lpn.code))
-        order_status.hold(order, reason, lot=lot.code, tote=item.lpn.code)
+        order_status.hold(order, reason[:200], lot=lot.code, tote=item.lpn.code)  # composed here, not typed
 
 
 def reservation_mismatches() -> list[dict]:

@@ -1,8 +1,11 @@
-"""A pretend Zebra on 127.0.0.1: a real TCP listener that records each job's bytes.
+"""A pretend Zebra on 127.0.0.1: a real TCP listener that records each job's bytes and answers the host
+status query (~HS) as a Zebra does (three <STX>...<ETX> strings; see printers.transports.HostStatus).
 
 For the tests, the bench and for trying the print worker without a printer. It can be switched
 off and on again on the same port (a printer that is off refuses connections), and it can stall:
-accept a connection and stop reading, as a paused printer out of labels does.
+accept a connection and stop reading, as a paused printer out of labels does (`stall_after_status`: once it
+has answered the first ~HS, as one that jams mid-job). `paper_out`, `head_open`, `paused` set the flags its
+answer carries; `answers=False` makes it a listener that takes bytes and never answers.
 """
 from __future__ import annotations
 
@@ -12,8 +15,14 @@ import time
 
 
 class FakePrinter:
-    def __init__(self, port: int = 0, *, stall: bool = False, receive_buffer: int | None = None) -> None:
+    def __init__(self, port: int = 0, *, stall: bool = False, receive_buffer: int | None = None,
+                 answers: bool = True, paper_out: bool = False, head_open: bool = False, paused: bool = False,
+                 stall_after_status: bool = False) -> None:
         self.port = port
+        self.answers = answers
+        self.paper_out, self.head_open, self.paused = paper_out, head_open, paused
+        self.stall_after_status = stall_after_status
+        self.status_queries = 0
         self.jobs: list[bytes] = []
         self.arrivals: list[float] = []  # time.perf_counter() when each job was complete
         self.connections = 0
@@ -81,6 +90,12 @@ class FakePrinter:
 
     # --- behaviour ------------------------------------------------------------------------------------
 
+    def host_status(self) -> bytes:
+        """The three ~HS strings with this printer's flags (paper out, paused; head up)."""
+        first = f"030,{int(self.paper_out)},{int(self.paused)},1245,000,0,0,0,000,0,0,0"
+        second = f"001,0,{int(self.head_open)},0,0,2,4,0,00000000,1,000"
+        return b"".join(b"\x02" + text.encode() + b"\x03\r\n" for text in (first, second, "1234,0"))
+
     def stall(self) -> None:
         self._stall.set()
 
@@ -111,19 +126,44 @@ class FakePrinter:
             thread.start()
             self._threads.append(thread)
 
+    def _answer_status(self, connection: socket.socket) -> None:
+        with self._lock:
+            self.status_queries += 1
+        if self.answers:
+            connection.sendall(self.host_status())
+        if self.stall_after_status:  # once: after a resume it reads on
+            self.stall_after_status = False
+            self._stall.set()
+
     def _receive(self, connection: socket.socket) -> None:
         with connection:
             while self._stall.is_set():
                 time.sleep(0.01)
             chunks = []
+            pending = b""  # the end of the last read when it may be the start of "~HS"
             try:
                 while data := connection.recv(65536):
-                    chunks.append(data)
+                    if not pending and b"~" not in data:  # the usual case: label bytes only
+                        chunks.append(data)
+                        continue
+                    pending += data
+                    while (at := pending.find(b"~HS")) >= 0:  # a tilde command is answered at once
+                        chunks.append(pending[:at])
+                        pending = pending[at + 3:]
+                        self._answer_status(connection)
+                    keep = 2 if pending.endswith(b"~H") else 1 if pending.endswith(b"~") else 0
+                    chunks.append(pending[:len(pending) - keep])
+                    pending = pending[len(pending) - keep:]
+                    while self._stall.is_set():
+                        time.sleep(0.01)
             except OSError:
                 pass
+            chunks.append(pending)
             with self._lock:
-                self._open.remove(connection)
-                if chunks:
-                    self.jobs.append(b"".join(chunks))
+                if connection in self._open:
+                    self._open.remove(connection)
+                job = b"".join(chunks)
+                if job:
+                    self.jobs.append(job)
                     self.arrivals.append(time.perf_counter())
                     self._lock.notify_all()

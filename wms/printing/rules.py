@@ -19,7 +19,8 @@ _STATION_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 # Messages of printers.transports that mean "the bytes may already be at the printer":
 # the connection was open and the job was (partly) handed over when it failed.
-_MAYBE_DELIVERED = ("stopped taking data", "dropped the connection", "did not take the job")
+_MAYBE_DELIVERED = ("stopped taking data", "dropped the connection", "did not take the job", "did not confirm it",
+                    "CUPS holds the label")
 
 BACKOFF_FIRST_S = 5
 BACKOFF_MAX_S = 300

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import numbers
 from ..catalog.models import Lot, Product
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -61,8 +62,9 @@ def product_data(ref: str) -> dict[str, Any]:
 def _lot(ref: str) -> Lot:
     text = ref.strip()
     lot = None
-    if text.isdigit():
-        lot = db.session.get(Lot, int(text))
+    if text.isascii() and text.isdigit():
+        lot_id = numbers.whole(text, least=1)
+        lot = db.session.get(Lot, lot_id) if lot_id else None
     elif "/" in text:
         sku, code = text.split("/", 1)
         product = _product(sku)
@@ -109,10 +111,15 @@ def lpn_data(ref: str) -> dict[str, Any]:
 _SOURCES = {"location": location_data, "product": product_data, "lot": lot_data, "lpn": lpn_data}
 
 
+MAX_REF = 100  # a location, SKU/lot, LPN or SSCC is far shorter; a longer one is no reference
+
+
 def label_data(kind: str, ref: str) -> dict[str, Any]:
     """The label's data for a record named by `ref`. NotFound / DomainError with a message otherwise."""
     if kind not in _SOURCES:
         raise DomainError(_l("Labels printed from a code are: %(kinds)s.", kinds=", ".join(RECORD_KINDS)))
     if not (ref or "").strip():
         raise DomainError(_l("Say which %(kind)s to print.", kind=kind))
+    if len(ref) > MAX_REF:
+        raise DomainError(_l("A label reference is at most %(limit)s characters.", limit=MAX_REF))
     return _SOURCES[kind](ref)

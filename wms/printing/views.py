@@ -20,7 +20,7 @@ from . import printers as printer_setup
 from . import queries, queue
 from .models import JobStatus, Printer
 from .preview import PreviewError, zpl_to_svg
-from .sources import RECORD_KINDS, label_data
+from .sources import MAX_REF, RECORD_KINDS, label_data
 
 bp = blueprint_role(Blueprint("printing", __name__, url_prefix="/desk/printing"), Role.SUPERVISOR)
 
@@ -257,5 +257,8 @@ def print_label():
                                        user_id=current_user.id, copies=_form_int("copies", 1))
     except DomainError as exc:
         flash(str(exc), "error")
-        return redirect(url_for(".labels", kind=kind, ref=ref, printer=form.get("printer") or None))
+        # Only a reference that can be one goes back into the URL (a 100 kB one would not fit a header).
+        shown = ref if len(ref) <= MAX_REF else None
+        printer = form.get("printer") if len(form.get("printer") or "") <= 64 else None
+        return redirect(url_for(".labels", kind=kind[:20], ref=shown, printer=printer or None))
     return redirect(url_for(".job", job_id=job_id))

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, gs1, uow
+from .. import audit, clock, gs1, numbers, uow
 from ..catalog import services as catalog
 from ..catalog.models import Product
 from ..errors import Conflict, DomainError, get_or_not_found
@@ -87,8 +87,8 @@ def _clean_lines(lines: Any, fields: dict[str, str]) -> list[CleanLine]:
         elif product is None:
             fields[f"{where}.sku"] = str(_l("Unknown product %(code)s.", code=code[:64]))
         quantity = line.get("quantity")
-        if isinstance(quantity, str) and quantity.strip().isdigit():
-            quantity = int(quantity)
+        if isinstance(quantity, str):
+            quantity = numbers.whole(quantity, least=1, most=MAX_UNITS)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_UNITS:
             fields[f"{where}.quantity"] = str(_l("A whole number of units from 1 to %(max)s.", max=MAX_UNITS))
         lot_code = rules.plain_text(line.get("lot")) or None
@@ -101,6 +101,9 @@ def _clean_lines(lines: Any, fields: dict[str, str]) -> list[CleanLine]:
             expires_on = _date(line.get("expires_on"))
             if expires_on is None:
                 fields[f"{where}.expires_on"] = str(_l("A date as YYYY-MM-DD."))
+            elif expires_on < clock.today():
+                fields[f"{where}.expires_on"] = str(_l("This lot expired on %(day)s: an expired lot is not "
+                                                       "expected.", day=expires_on.isoformat()))
             elif lot_code is None:
                 fields[f"{where}.expires_on"] = str(_l("An expiry belongs to a lot: give the lot too."))
         sscc = rules.plain_text(line.get("sscc")) or None
@@ -137,7 +140,9 @@ def clean_asn(data: dict) -> CleanAsn:
     expected_on = _date(data.get("expected_on")) if data.get("expected_on") not in (None, "") else None
     if expected_on is None:
         fields["expected_on"] = str(_l("Required: the expected date as YYYY-MM-DD."))
-    note = rules.plain_text(data.get("note"))[:200] or None
+    elif problem := clock.date_window_problem(expected_on, clock.today()):
+        fields["expected_on"] = str(problem)
+    note = rules.plain_text(data.get("note")) or None  # longer than its column: refused at flush
     lines = _clean_lines(data.get("lines"), fields)
     if fields:
         raise AsnInvalid(fields)
@@ -304,7 +309,7 @@ def open_asns_for(text: str) -> list[Asn]:
     open_states = (AsnStatus.EXPECTED.value, AsnStatus.RECEIVING.value)
     by_reference = select(Asn).where(func.upper(Asn.reference) == text.upper(), Asn.status.in_(open_states))
     found = list(db.session.scalars(by_reference.order_by(Asn.expected_on, Asn.id)))
-    if not found and text.isdigit() and len(text) in (18, 20):
+    if not found and text.isascii() and text.isdigit() and len(text) in (18, 20):
         sscc = text[-18:]
         found = list(db.session.scalars(
             select(Asn).join(AsnLine).where(AsnLine.sscc == sscc, Asn.status.in_(open_states)).distinct()))

@@ -67,7 +67,7 @@ def save_rule(*, rule_id: int | None = None, priority: int, location_kind: str, 
     rule.product_id = product.id if product else None
     rule.category = category or None
     rule.zone_id = zone_row.id if zone_row else None
-    rule.note = rules.plain_text(note)[:200] or None
+    rule.note = rules.plain_text(note) or None
     db.session.flush()
     audit.record("putaway_rule.save", rule, user_id=user_id, priority=priority, kind=location_kind,
                  sku=product.sku if product else None, category=category or None, zone=zone or None, active=active)

@@ -69,7 +69,7 @@ def decide_hold(hold_id: int, *, release: bool, reason: str, user_id: int) -> di
     if not reason:
         raise DomainError(_l("Say why: the reason is kept with the decision."))
     hold.status = (HoldStatus.RELEASED if release else HoldStatus.REJECTED).value
-    hold.decided_by_id, hold.decided_at, hold.decision_note = user_id, utcnow(), reason[:200]
+    hold.decided_by_id, hold.decided_at, hold.decision_note = user_id, utcnow(), reason
     audit.record("hold." + hold.status, hold, user_id=user_id, reason=reason, sku=hold.product.sku,
                  lot=hold.lot.code if hold.lot else None, quantity=hold.quantity)
     result = {"hold_id": hold.id, "status": hold.status, "lot": hold.lot.code if hold.lot else None,

@@ -82,8 +82,8 @@ def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: in
     else:
         warehouse = locations.default_warehouse()
         receipt = Receipt(warehouse_id=warehouse.id, dock_id=_dock(warehouse.id, dock_id).id,
-                          supplier=rules.plain_text(supplier)[:80] or None,
-                          reference=rules.plain_text(reference)[:40] or None, opened_by_id=user_id)
+                          supplier=rules.plain_text(supplier) or None,
+                          reference=rules.plain_text(reference) or None, opened_by_id=user_id)
     db.session.add(receipt)
     db.session.flush()
     audit.record("receipt.open", receipt, user_id=user_id, asn_id=asn_id)

@@ -314,9 +314,9 @@ def _suggest(found: tuple[Candidate, int] | None, rule_id: int | None) -> Sugges
 
 # --- expiry typed at the dock -----------------------------------------------------------------------------
 
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
-_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{2}|\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$", re.ASCII)
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{2}|\d{4})$", re.ASCII)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 
 
 def _year(text: str, today: date) -> int:
@@ -337,7 +337,7 @@ def parse_expiry(text: str, today: date) -> date:
         if match := _MONTH_YEAR.match(text):
             year, month = _year(match[2], today), int(match[1])
             return date(year, month, calendar.monthrange(year, month)[1])
-        if text.isdigit() and len(text) in (6, 8):
+        if text.isascii() and text.isdigit() and len(text) in (6, 8):
             return date(_year(text[4:], today), int(text[2:4]), int(text[:2]))
     except ValueError:
         pass

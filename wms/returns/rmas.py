@@ -192,8 +192,9 @@ def find_open(raw: str) -> Rma:
         raise DomainError(_l("Scan the return label, the RMA, the order or the tracking code."))
     upper = code.upper()
     found = None
-    if upper.startswith("RMA-") and numbers.whole(upper[4:], least=1):
-        found = db.session.get(Rma, int(upper[4:]))
+    rma_id = numbers.whole(upper[4:], least=1) if upper.startswith("RMA-") else None
+    if rma_id:
+        found = db.session.get(Rma, rma_id)
     if found is None:
         found = _open(select(Rma).where(Rma.reverse_code == code))
     order = None
