@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.test_picking_helpers import ADDRESS, payload
+from tests.picking_helpers import ADDRESS, payload
 from tests.web.test_orders_api import api, count_orders  # noqa: F401  the API fixture
 from wms import brazil, clock
 from wms.catalog.rules import SKU_MAX, sku_problem
