@@ -18,7 +18,7 @@ from .orders import services as orders
 from .picking import picks, waves
 from .recall import services as recall
 from .returns import rmas
-from .shipping import dispatch, documents, packing
+from .shipping import boxes, dispatch, documents, packing
 from .shipping.models import Shipment
 
 # Inner dimensions (mm) and weight (g) of the demo products, so packing can choose boxes.
@@ -74,7 +74,7 @@ def ship_an_order() -> int:
         for _ in range(quantity):
             packing.pack_unit(order_id, barcode, station_code="PACK-01", user_id=None)
     package = next(p for p in packing.packages_of(order_id) if p.status == "open")
-    packing.close_box(order_id, packing.expected_weight(package), user_id=None)  # the scale agrees
+    boxes.close_box(order_id, boxes.expected_weight(package), user_id=None)  # the scale agrees
     shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order_id))
     manifest = shipment.manifest
     dispatch.set_driver(manifest.id, driver_name="Carlos Souza", vehicle_plate="FJK4E21", user_id=None)

@@ -157,11 +157,13 @@ def user_by_badge(badge: str) -> User:
     return user
 
 
-def login_with_badge(badge: str, pin: str, address: str | None = None) -> User:
+def login_with_badge(badge: str, pin: str, address: str | None = None, *, wrong=None) -> User:
+    """`wrong`: what a wrong PIN is told. A login says "badge or PIN" (never whether a badge is known); a
+    supervisor approving at the dock, whose badge the screen already named, is told the PIN was wrong."""
     name = (badge or "").strip()
     user = db.session.scalar(select(User).where(User.badge == name)) if name else None
     return _check("hh", name, pin, user, user.pin_hash if user else None, "pin", address,
-                  _l("Wrong badge or PIN: scan your badge and type your PIN again."))
+                  wrong or _l("Wrong badge or PIN: scan your badge and type your PIN again."))
 
 
 def end_sessions(user: User) -> None:

@@ -68,7 +68,8 @@ def _approver(answers: Answers) -> User | None:
         return None
     supervisor_by_badge(answers.supervisor_badge)
     try:
-        return auth_services.login_with_badge(answers.supervisor_badge, answers.supervisor_pin)
+        return auth_services.login_with_badge(answers.supervisor_badge, answers.supervisor_pin,
+                                              wrong=_l("Wrong PIN: type it again."))
     except auth_services.LoginFailed as exc:
         raise DomainError(exc.message) from None
 
