@@ -4,6 +4,8 @@ from pathlib import Path
 from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from . import access, config, guard, uow
@@ -11,6 +13,63 @@ from .errors import DomainError
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class UserCache:
+    """The logged-in user without a query on every request: the user's row is kept for `ttl` seconds as a
+    detached snapshot and put into each request's session with `merge(load=False)` (no SQL). A change to a user
+    written by this process (deactivated, new role, new PIN) drops its snapshot at once (after_flush); another
+    process's change is seen within `ttl` seconds."""
+
+    caches: "list[UserCache]" = []
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self.snapshots: dict[tuple[str, int], tuple[float, object]] = {}
+        UserCache.caches.append(self)
+
+    def load(self, user_id: int):
+        import time
+
+        from sqlalchemy.orm import make_transient_to_detached
+
+        from .auth.models import User
+
+        key = (str(db.engine.url), user_id)
+        found = self.snapshots.get(key)
+        if found is not None and found[0] > time.monotonic():
+            return db.session.merge(found[1], load=False)
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            self.snapshots.pop(key, None)
+            return None
+        if self.ttl > 0:
+            snapshot = User(**{c.key: getattr(user, c.key) for c in User.__table__.columns})
+            make_transient_to_detached(snapshot)
+            self.snapshots[key] = (time.monotonic() + self.ttl, snapshot)
+        return user
+
+    @classmethod
+    def forget(cls, user_ids) -> None:
+        for cache in cls.caches:
+            for key in [k for k in cache.snapshots if k[1] in user_ids]:
+                cache.snapshots.pop(key, None)
+
+    @classmethod
+    def forget_all(cls) -> None:
+        for cache in cls.caches:
+            cache.snapshots.clear()
+
+
+def _forget_changed_users(session, _flush_context) -> None:
+    from .auth.models import User
+
+    changed = {o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User)}
+    if changed:
+        UserCache.forget(changed)
+
+
+event.listen(Session, "after_flush", _forget_changed_users)
 
 
 class WmsFlask(Flask):
@@ -123,7 +182,6 @@ def _serve_static_files_well(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .auth.models import User
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
@@ -138,10 +196,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
+    users = UserCache(app.config.get("WMS_USER_CACHE_SECONDS", 5.0))
+
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return users.load(int(user_id))
 
     _serve_static_files_well(app)
     asset_versions: dict[str, str] = {}
