@@ -118,23 +118,24 @@ def build(database: str) -> None:
                     lots.setdefault(i, []).append((lot_id, code))
                     copy.write_row((lot_id, i, code, today + timedelta(days=rng.randint(-30, 1100)), status, now))
         seen: set[tuple[int, int, int]] = set()
-        with cur.copy("COPY stock_items (id, key, location_id, product_id, lot_id, quantity, reserved, "
-                      "updated_at) FROM STDIN") as items, \
-                conn.cursor().copy("COPY moves (id, at, product_id, lot_id, from_location_id, to_location_id, "
-                                   "quantity, reason, document) FROM STDIN") as moves:
-            n = 0
-            while n < ITEMS:
-                location_id = location_ids[rng.randrange(len(location_ids))]
-                product_id = rng.randint(1, PRODUCTS)
-                lot_id = lots[product_id][rng.randrange(LOTS_PER_PRODUCT)][0]
-                if (location_id, product_id, lot_id) in seen:
-                    continue
+        stock: list[tuple[int, int, int, int]] = []
+        while len(stock) < ITEMS:
+            location_id = location_ids[rng.randrange(len(location_ids))]
+            product_id = rng.randint(1, PRODUCTS)
+            lot_id = lots[product_id][rng.randrange(LOTS_PER_PRODUCT)][0]
+            if (location_id, product_id, lot_id) not in seen:
                 seen.add((location_id, product_id, lot_id))
-                n += 1
-                quantity = rng.randint(1, 200)
-                items.write_row((n, f"{location_id}:{product_id}:{lot_id}:0", location_id, product_id, lot_id,
-                                 quantity, 0, now))
-                moves.write_row((n, now, product_id, lot_id, supplier, location_id, quantity, "receipt", "BENCH"))
+                stock.append((location_id, product_id, lot_id, rng.randint(1, 200)))
+        del seen
+        with cur.copy("COPY stock_items (id, key, location_id, product_id, lot_id, quantity, reserved, "
+                      "updated_at) FROM STDIN") as copy:
+            for n, (location_id, product_id, lot_id, quantity) in enumerate(stock, 1):
+                copy.write_row((n, f"{location_id}:{product_id}:{lot_id}:0", location_id, product_id, lot_id,
+                                quantity, 0, now))
+        with cur.copy("COPY moves (id, at, product_id, lot_id, from_location_id, to_location_id, quantity, reason, "
+                      "document) FROM STDIN") as copy:
+            for n, (location_id, product_id, lot_id, quantity) in enumerate(stock, 1):
+                copy.write_row((n, now, product_id, lot_id, supplier, location_id, quantity, "receipt", "BENCH"))
         for table in ("locations", "products", "product_barcodes", "lots", "stock_items", "moves"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()

@@ -226,20 +226,50 @@ class ExpiringLot:
         return sum(qty for place, qty, _reserved in self.places if place.kind_enum in PICKABLE_KINDS)
 
 
-def expiring_lots(today: date, days: int) -> list[ExpiringLot]:
-    """Lots with stock that expired already or expire within `days`, soonest first, with where they lie."""
-    rows = db.session.execute(
-        select(Lot, Product, Location, StockItem.quantity, StockItem.reserved)
-        .join(StockItem, StockItem.lot_id == Lot.id).join(Product, Lot.product_id == Product.id)
-        .join(Location, StockItem.location_id == Location.id)
-        .where(StockItem.quantity > 0, Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days))
-        .order_by(Lot.expires_on, Product.sku, Lot.code, Location.code)
-    ).all()
-    lots: dict[int, ExpiringLot] = {}
-    for lot, product, location, quantity, reserved in rows:
-        entry = lots.setdefault(lot.id, ExpiringLot(lot, product, (lot.expires_on - today).days))
-        entry.places.append((location, quantity, reserved))
-    return list(lots.values())
+def _expiring_criteria(today: date, days: int) -> list:
+    return [StockItem.quantity > 0, Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days)]
+
+
+def expiring_counts(today: date, days: int) -> tuple[int, int]:
+    """How many lots in stock expired already, and how many expire within `days` (one aggregate)."""
+    lots = (select(Lot.id, Lot.expires_on).join(StockItem, StockItem.lot_id == Lot.id)
+            .where(*_expiring_criteria(today, days)).group_by(Lot.id, Lot.expires_on).subquery())
+    expired, expiring = db.session.execute(select(
+        func.count().filter(lots.c.expires_on < today), func.count().filter(lots.c.expires_on >= today))).one()
+    return expired or 0, expiring or 0
+
+
+def expiring_lots(today: date, days: int, wanted_page: int | None = 1, per_page: int = PER_PAGE
+                  ) -> tuple[Page, list[ExpiringLot]]:
+    """A page of the lots with stock that expired already or expire within `days`, soonest first (aggregated
+    per lot in SQL), with where each lies: three statements whatever the stock (the page of lot ids with the
+    count of all, the lots with their products, their places)."""
+    ranked = (select(Lot.id, func.count().over().label("total"))
+              .join(StockItem, StockItem.lot_id == Lot.id).join(Product, Lot.product_id == Product.id)
+              .where(*_expiring_criteria(today, days))
+              .group_by(Lot.id, Lot.expires_on, Product.sku, Lot.code)
+              .order_by(Lot.expires_on, Product.sku, Lot.code))
+    wanted = max(wanted_page or 1, 1)
+    rows = db.session.execute(ranked.limit(per_page).offset((wanted - 1) * per_page)).all()
+    if not rows and wanted > 1:  # past the last page: show the last one
+        total = db.session.scalar(select(func.count()).select_from(ranked.subquery()))
+        page = Page.of(total, wanted)
+        rows = db.session.execute(ranked.limit(per_page).offset(page.offset)).all()
+    page = Page(page=wanted, total=rows[0].total if rows else 0, per_page=per_page)
+    page.page = min(page.page, page.pages)
+    ids = [row.id for row in rows]
+    if not ids:
+        return page, []
+    lots = {lot.id: (lot, product) for lot, product in db.session.execute(
+        select(Lot, Product).join(Product, Lot.product_id == Product.id).where(Lot.id.in_(ids)))}
+    found = {lot_id: ExpiringLot(lot, product, (lot.expires_on - today).days)
+             for lot_id, (lot, product) in lots.items()}
+    for lot_id, location, quantity, reserved in db.session.execute(
+            select(StockItem.lot_id, Location, StockItem.quantity, StockItem.reserved)
+            .join(Location, StockItem.location_id == Location.id)
+            .where(StockItem.lot_id.in_(ids), StockItem.quantity > 0).order_by(Location.code, StockItem.id)):
+        found[lot_id].places.append((location, quantity, reserved))
+    return page, [found[i] for i in ids]
 
 
 # ---------------------------------------------------------------------------------------------- lots

@@ -202,11 +202,14 @@ def expiry():
     """Lots with stock that expired already or expire within 30, 60 or 90 days, and where they lie."""
     days = request.args.get("days", type=int)
     days = days if days in EXPIRY_WINDOWS else EXPIRY_WINDOWS[0]
-    found = queries.expiring_lots(clock.today(), days)
+    today = clock.today()
+    page, found = queries.expiring_lots(today, days, wanted_page())
+    expired_count, expiring_count = queries.expiring_counts(today, days)
     expired = [e for e in found if e.days_left < 0]
     expiring = [e for e in found if e.days_left >= 0]
     return render_template("inventory/desk/expiry.html", days=days, windows=EXPIRY_WINDOWS, expired=expired,
-                           expiring=expiring)
+                           expiring=expiring, page=page, expired_count=expired_count,
+                           expiring_count=expiring_count)
 
 
 # ---------------------------------------------------------------------------------------------- lots
