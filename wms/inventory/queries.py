@@ -179,6 +179,85 @@ def stock_totals(filters: StockFilter) -> tuple[int, int]:
     )).one())
 
 
+def filtered_items(filters: StockFilter, *columns):
+    """Stock items under the filters, joined only to the tables a filter needs (none without filters): the
+    aggregates of the stock screens read 1,000,000 narrow rows instead of five joined tables."""
+    query = select(*columns).select_from(StockItem)
+    if filters.location or filters.kind or filters.zone:
+        query = query.join(Location, StockItem.location_id == Location.id)
+    if filters.zone:
+        query = query.outerjoin(Zone, Location.zone_id == Zone.id)
+    if filters.q:
+        query = query.join(Product, StockItem.product_id == Product.id)
+    if filters.lot or filters.status:
+        query = query.outerjoin(Lot, StockItem.lot_id == Lot.id)
+    return query.where(*filters.criteria())
+
+
+@dataclass
+class StockPage:
+    page: Page
+    rows: list
+    on_hand: int
+    reserved: int
+
+
+def _row(mapping, **more):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{k: v for k, v in mapping.items() if not k.startswith("all_")}, **more)
+
+
+def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
+    """One page of a stock screen with the count and totals over everything the filters match.
+
+    By product and by lot: ONE aggregate over the stock items (no joins unless a filter needs them), with the
+    number of groups and the unit totals taken by window functions in the same pass, then the page's places and
+    lots for its 50 rows only. By location (a row per item): one pass for count and totals, one for the page."""
+    wanted = max(wanted_page or 1, 1)
+    if view == "location":
+        total, on_hand, reserved = db.session.execute(filtered_items(
+            filters, func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
+            func.coalesce(func.sum(StockItem.reserved), 0))).one()
+        page = Page.of(total, wanted)
+        rows = db.session.execute(stock_query("location", filters).limit(page.per_page).offset(page.offset)).all()
+        return StockPage(page, rows, int(on_hand), int(reserved))
+    keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+    groups = filtered_items(filters, *keys, ON_HAND, RESERVED, AVAILABLE).group_by(*keys).subquery("groups")
+    columns = [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, groups.c.on_hand,
+               groups.c.reserved, groups.c.available, func.count().over().label("all_count"),
+               func.sum(groups.c.on_hand).over().label("all_on_hand"),
+               func.sum(groups.c.reserved).over().label("all_reserved")]
+    query = select(*columns).select_from(groups).join(Product, Product.id == groups.c.product_id)
+    if view == "lot":
+        query = (query.add_columns(groups.c.lot_id, Lot.code.label("lot_code"), Lot.expires_on, Lot.status)
+                 .outerjoin(Lot, Lot.id == groups.c.lot_id)
+                 .order_by(Lot.expires_on.is_(None), Lot.expires_on, Product.sku, Lot.code))
+    else:
+        query = query.order_by(Product.sku)
+    found = db.session.execute(query.limit(PER_PAGE).offset((wanted - 1) * PER_PAGE)).all()
+    if not found and wanted > 1:  # past the last page: the last page
+        total = db.session.scalar(select(func.count()).select_from(groups))
+        return stock_page(view, filters, Page.of(total, wanted).page) if total else stock_page(view, filters, 1)
+    first = found[0]._mapping if found else {}
+    page = Page(page=wanted, total=first.get("all_count", 0))
+    product_ids = {row.product_id for row in found}
+    places: dict[tuple, tuple[int, int]] = {}
+    if product_ids:
+        group_keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+        for *key, n_places, n_lots in db.session.execute(
+                filtered_items(filters, *group_keys, func.count(func.distinct(StockItem.location_id)),
+                               func.count(func.distinct(StockItem.lot_id)))
+                .where(StockItem.product_id.in_(product_ids)).group_by(*group_keys)):
+            places[tuple(key)] = (n_places, n_lots)
+    rows = []
+    for row in found:
+        key = (row.product_id, row.lot_id) if view == "lot" else (row.product_id,)
+        n_places, n_lots = places.get(key, (0, 0))
+        rows.append(_row(row._mapping, places=n_places, lots=n_lots))
+    return StockPage(page, rows, int(first.get("all_on_hand") or 0), int(first.get("all_reserved") or 0))
+
+
 def zone_codes() -> list[str]:
     return list(db.session.scalars(select(Zone.code).distinct().order_by(Zone.code)))
 

@@ -100,10 +100,8 @@ def _view_arg() -> str:
 @bp.get("/")
 def stock():
     view, filters = _view_arg(), queries.StockFilter.from_args(request.args)
-    query = queries.stock_query(view, filters)
-    page = queries.Page.of(queries.count(query), wanted_page())
-    rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
-    on_hand, reserved = queries.stock_totals(filters)
+    found = queries.stock_page(view, filters, wanted_page())
+    page, rows, on_hand, reserved = found.page, found.rows, found.on_hand, found.reserved
     kinds = [k.value for k in LocationKind if k not in VIRTUAL_KINDS]
     return render_template(
         "inventory/desk/stock.html", view=view, views=VIEWS, filters=filters, rows=rows, page=page,
