@@ -107,7 +107,7 @@ def scans_from(database: str, n: int) -> list[str]:
     scans = []
     for i, (bin_code, gtin, lot, expires) in enumerate(rows):
         scans.append((bin_code, gtin, "]d2" + gs1.element_string(gtin=gtin, expires_on=expires, lot=lot,
-                                                                  serial="SN1") if lot else gtin)[i % 3])
+                                                                  serial="SN1", separator="|") if lot else gtin)[i % 3])
     return scans
 
 

@@ -53,7 +53,7 @@ def gtin_for(i: int) -> str:
 def build(database: str) -> None:
     from sqlalchemy import text
 
-    from wms import clock
+    from wms import clock, gs1
     from wms.auth import services as auth
     from wms.cli import upgrade_database
     from wms.extensions import db
@@ -104,7 +104,7 @@ def build(database: str) -> None:
                                 (30, 90, 0, 0)[i % 4], True, now))
         with cur.copy("COPY product_barcodes (id, product_id, code, kind, units) FROM STDIN") as copy:
             for i in range(1, PRODUCTS + 1):
-                copy.write_row((i, i, gtin_for(i), "gtin", 1))
+                copy.write_row((i, i, gs1.normalize_gtin(gtin_for(i)), "gtin", 1))
         lots: dict[int, list[tuple[int, str]]] = {}
         with cur.copy("COPY lots (id, product_id, code, expires_on, status, created_at) FROM STDIN") as copy:
             lot_id = 0
@@ -176,7 +176,7 @@ def samples(database: str, n: int, seed: int = 11):
             "JOIN locations l ON l.id = s.location_id JOIN lots ON lots.id = s.lot_id WHERE s.id = ANY(:ids)"),
             {"ids": ids}).all()
     return app, [{"bin": code, "gtin": gtin_for(pid), "location_id": location_id,
-                  "gs1": "]d2" + gs1.element_string(gtin=gtin_for(pid), expires_on=expires, lot=lot, serial="SN1")}
+                  "gs1": "]d2" + gs1.element_string(gtin=gtin_for(pid), expires_on=expires, lot=lot, serial="SN1", separator="|")}
                  for code, pid, lot, expires, location_id in rows]
 
 
