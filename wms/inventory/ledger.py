@@ -245,8 +245,10 @@ def iter_stock_mismatches(chunk: int = 1000) -> Iterator[dict]:
     """Every stock item whose quantity differs from its ledger sum, streamed from the database (a server-side
     cursor on PostgreSQL): nothing but the mismatches is ever in memory."""
     if db.session.get_bind().dialect.name == "postgresql":
-        # The grouping of millions of rows stays in memory instead of spilling to disk (this transaction only).
-        db.session.execute(text("SET LOCAL work_mem = '128MB'"))
+        # The grouping of millions of rows stays in memory instead of spilling to disk, and the server-side cursor
+        # is planned for the whole result (hash aggregate), not for its first rows (this transaction only).
+        db.session.execute(text("SET LOCAL work_mem = '256MB'"))
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     result = db.session.execute(_mismatch_statement().execution_options(yield_per=chunk))
     for location_id, product_id, lot_id, lpn_id, ledger, cached in result:
         yield {"key": item_key(location_id, product_id, lot_id, lpn_id), "ledger": int(ledger or 0),
