@@ -88,7 +88,7 @@ class Handheld:
         self.send("POST", "/hh/login", {"scan": f"BADGE-{n}"})
         status, _text = self.send("POST", "/hh/login", {"badge": f"BADGE-{n}", "pin": "1234"})
         status, text = self.send("GET", "/hh/stock/here")
-        if status != 200 or "What's here?" not in text:
+        if status != 200 or 'hx-post="/hh/stock/here"' not in text:
             raise SystemExit(f"login of BADGE-{n} failed: {status}")
 
 
