@@ -1,5 +1,6 @@
 """No N+1: the number of SQL statements of each handheld request type and each desk list page does not grow with
 the number of rows it shows (counted with SQLAlchemy's `before_cursor_execute`), on SQLite and PostgreSQL."""
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import event
 
 from tests.factories import BOTTLE_GTIN, build_world, receive
 from tests.test_picking_helpers import take
-from wms import gs1
+from wms import clock, gs1
 from wms.catalog import services as catalog
 from wms.extensions import db
 from wms.locations import services as locations
@@ -18,10 +19,11 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def grow(app, users):
     """A small warehouse, and a function that makes every list longer: 8 more products in A-01-01-2, BOTTLE and
-    MED L-LATE in 20 more bins, 5 more orders (each call)."""
+    MED L-LATE in 20 more bins, 3 more lots expiring soon in two bins each, 5 more orders (each call)."""
     with app.app_context():
         world = build_world()
         receive(world, "MED", "A-01-01-2", 30, "L-LATE")
+        receive(world, "MED", "A-01-01-2", 4, "L-SOON")  # expires within the expiry page's 30 days
         receive(world, "BOTTLE", "A-01-01-2", 12)
         take([("BOTTLE", 2)])
         state = SimpleNamespace(calls=0, warehouse_id=world.warehouse.id)
@@ -40,6 +42,13 @@ def grow(app, users):
                 world.loc[place.code] = place
                 receive(world, "BOTTLE", place.code, 1)
                 receive(world, "MED", place.code, 2, "L-LATE")
+            for n in range(3):  # more lots on the expiry page, each in two places
+                code = f"LS{state.calls}{n}"
+                world.lots[code] = catalog.lot_in_transaction(world.products["MED"], code,
+                                                              expires_on=clock.today() + timedelta(days=n + 2))
+                db.session.commit()
+                receive(world, "MED", "A-01-03-2", 2, code)
+                receive(world, "MED", "A-02-03-2", 2, code)
             for _ in range(5):
                 take([("BOTTLE", 1), ("MED", 1)])
             db.session.remove()
