@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stock as warehouse  # noqa: E402  bench/stock.py: the same seeded warehouse
 from common import analyze, fresh_app  # noqa: E402
 
-PAGES = ["/desk", "/desk/stock/", "/desk/stock/?view=location", "/desk/stock/?view=lot", "/desk/stock/?q=SKU00042",
+PAGES = ["/desk", "/desk/stock/", "/desk/stock/?by=location", "/desk/stock/?by=lot", "/desk/stock/?q=SKU00042",
          "/desk/stock/expiry", "/desk/stock/adjustments", "/desk/stock/counts", "/desk/stock/locations/1000/ledger",
          "/desk/locations", "/desk/products", "/desk/orders/", "/desk/waves/", "/desk/receiving/",
          "/desk/stock/export.csv", "/desk/stock/check", "/desk/board/map", "/desk/board/map?mode=expiry&q=SKU00042",

@@ -78,7 +78,10 @@ def _table_names():
 
 def empty_database() -> None:
     """Delete every row (the schema stays). Needs an app context."""
+    from wms.auth import loading
+
     db.session.remove()
+    loading.forget_all()  # ids start again at 1: a user kept from the last test is not this test's
     # DELETE in dependency order is much faster than TRUNCATE for the few rows a test leaves.
     with db.engine.begin() as conn:
         for name in _table_names():

@@ -137,11 +137,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
+    from .auth import loading
+
+    users = loading.UserCache(app.config.get("WMS_USER_CACHE_SECONDS", 5.0))
+
     @login_manager.user_loader
     def load_user(session_id: str):
-        from .auth.loading import user_for_session
-
-        return user_for_session(session_id)
+        return loading.user_for_session(session_id, users)
 
     _serve_static_files_well(app)
     asset_versions: dict[str, str] = {}

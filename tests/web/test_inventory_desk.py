@@ -664,3 +664,31 @@ def test_stock_check_says_all_is_well_or_shows_the_mismatches(auth, client, worl
     row = _section(html, "1 stock items differ")
     assert re.search(r"A-01-01-1</a></td>\s*<td>MED</td>\s*<td>L-SOON</td>\s*<td></td>\s*"
                      r"<td class=\"num\">41</td>\s*<td class=\"num\">40</td>\s*<td class=\"num\">\+1</td>", row)
+
+
+def test_the_expiry_page_shows_fifty_lots_a_page_soonest_first_with_the_counts_of_all(auth, client, app, users):
+    """Issue 16: the expiry page is aggregated per lot in SQL and paginated (it listed every lot at once)."""
+    from datetime import timedelta
+
+    from tests.factories import build_world, receive
+    from wms import clock
+    from wms.catalog import services as catalog
+
+    with app.app_context():
+        world = build_world()
+        med = world.products["MED"]
+        for n in range(62):
+            code = f"LX{n:02d}"
+            world.lots[code] = catalog.lot_in_transaction(med, code, expires_on=clock.today() + timedelta(days=n % 20))
+            db.session.commit()
+            receive(world, "MED", "A-01-01-2" if n % 2 else "A-02-02-2", 1 + n, code)
+    auth.login("supervisor")
+    first = client.get("/desk/stock/expiry").get_data(as_text=True)
+    lots = re.findall(r'href="/desk/stock/lots/\d+">(LX\d+)</a>', first)
+    assert len(lots) == 50 and "(62)" in first and "Page 1 of 2" in first
+    second = client.get("/desk/stock/expiry?page=2").get_data(as_text=True)
+    more = re.findall(r'href="/desk/stock/lots/\d+">(LX\d+)</a>', second)
+    assert len(more) == 12 and not set(lots) & set(more)
+    assert sorted(lots + more) == sorted(f"LX{n:02d}" for n in range(62))
+    expiry = [int(d) for d in re.findall(r'<td class="num">(\d+)</td>\s*<td>MED</td>', first + second)]
+    assert expiry == sorted(expiry)  # soonest first across the pages

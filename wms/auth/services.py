@@ -169,8 +169,11 @@ def login_with_badge(badge: str, pin: str, address: str | None = None, *, wrong=
 def end_sessions(user: User) -> None:
     """End every session of this person, on every device (a copied cookie too): the version in their
     cookies no longer matches."""
+    from . import loading
+
     db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
     db.session.refresh(user, ["session_version"])
+    loading.forget([user.id])
 
 
 @use_case

@@ -11,8 +11,8 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import clock, numbers
 from ..access import blueprint_role
@@ -82,37 +82,50 @@ def loose_items(location: Location, product: Product) -> list[StockItem]:
 # --- 1. What's here? ---------------------------------------------------------------------------------------
 
 
+SHOWN = 30  # stock rows a handheld screen lists; the rest is counted
+
+
 @dataclass
 class Shown:
-    """What the screen shows: kind (location, product, lot, lpn) and the row, with its stock."""
+    """What the screen shows: kind (location, product, lot, lpn) and the row, with the first SHOWN of its stock
+    items and the totals over all of them (`count` items, `total` units, `reserved`)."""
 
     kind: str
     thing: object
     items: list[StockItem]
+    count: int = 0
+    total: int = 0
+    reserved: int = 0
 
     @property
     def ref(self) -> str:
         return f"{self.kind}:{self.thing.id}"
 
     @property
-    def total(self) -> int:
-        return sum(i.quantity for i in self.items)
-
-    @property
-    def reserved(self) -> int:
-        return sum(i.reserved for i in self.items)
+    def more(self) -> int:
+        return self.count - len(self.items)
 
 
 def _show(kind: str, thing) -> Shown:
-    if kind == "location":
-        items = stock_items(StockItem.location_id == thing.id)
-    elif kind == "product":
-        items = by_fefo(stock_items(StockItem.product_id == thing.id))
-    elif kind == "lot":
-        items = stock_items(StockItem.lot_id == thing.id)
-    else:
-        items = stock_items(StockItem.lpn_id == thing.id)
-    return Shown(kind, thing, items)
+    """Two statements whatever the stock: the totals, and the first SHOWN items sorted in SQL (by SKU then FEFO
+    for a place, a plate or a lot; FEFO for a product) with their product, lot, place and plate."""
+    column = {"location": StockItem.location_id, "product": StockItem.product_id, "lot": StockItem.lot_id,
+              "lpn": StockItem.lpn_id}[kind]
+    criteria = (column == thing.id, StockItem.quantity > 0)
+    count, total, reserved = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
+               func.coalesce(func.sum(StockItem.reserved), 0)).where(*criteria)).one()
+    fefo_order = (Lot.expires_on.is_(None), Lot.expires_on, func.coalesce(Lot.code, ""), Location.code,
+                  func.coalesce(Lpn.code, ""))
+    order = fefo_order if kind == "product" else (Product.sku, *fefo_order)
+    items = list(db.session.scalars(
+        select(StockItem).where(*criteria)
+        .join(Product, StockItem.product_id == Product.id).join(Location, StockItem.location_id == Location.id)
+        .outerjoin(Lot, StockItem.lot_id == Lot.id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
+        .options(contains_eager(StockItem.product), contains_eager(StockItem.location),
+                 contains_eager(StockItem.lot), contains_eager(StockItem.lpn))
+        .order_by(*order, StockItem.id).limit(SHOWN)))
+    return Shown(kind, thing, items, count, int(total), int(reserved))
 
 
 def _shown_from_scan(raw: str) -> Shown:

@@ -7,11 +7,11 @@ and two transactions never wait on each other in a circle.
 Also here: a worker's move of loose units (`move_stock`), the stock-available event, and the check that every
 stock item equals its ledger.
 """
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock, idempotency, uow
@@ -221,30 +221,42 @@ def ledger_balance(location_id: int, product_id: int, lot_id: int | None, lpn_id
     return db.session.scalar(into) - db.session.scalar(out)
 
 
+VIRTUAL_KINDS = (LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.ADJUSTMENT, LocationKind.SCRAP)
+
+
+def _mismatch_statement():
+    """ONE grouped comparison in SQL: every move into a place (+), out of it (−) and every stock item's quantity,
+    grouped by (place, product, lot, plate); only the groups whose ledger sum differs from the item (or whose
+    item is negative) come back. Virtual places (supplier, customer, adjustment, scrap) have no items."""
+    inbound = select(Move.to_location_id.label("location_id"), Move.product_id, Move.lot_id,
+                     Move.to_lpn_id.label("lpn_id"), Move.quantity.label("ledger"), literal(0).label("item"))
+    outbound = select(Move.from_location_id, Move.product_id, Move.lot_id, Move.from_lpn_id, -Move.quantity,
+                      literal(0))
+    items = select(StockItem.location_id, StockItem.product_id, StockItem.lot_id, StockItem.lpn_id, literal(0),
+                   StockItem.quantity)
+    rows = union_all(inbound, outbound, items).subquery("books")
+    virtual = select(Location.id).where(Location.kind.in_([k.value for k in VIRTUAL_KINDS]))
+    ledger, item = func.sum(rows.c.ledger), func.sum(rows.c.item)
+    return (select(rows.c.location_id, rows.c.product_id, rows.c.lot_id, rows.c.lpn_id, ledger, item)
+            .where(rows.c.location_id.not_in(virtual))
+            .group_by(rows.c.location_id, rows.c.product_id, rows.c.lot_id, rows.c.lpn_id)
+            .having(or_(ledger != item, func.min(rows.c.item) < 0)))
+
+
+def iter_stock_mismatches(chunk: int = 1000) -> Iterator[dict]:
+    """Every stock item whose quantity differs from its ledger sum, streamed from the database (a server-side
+    cursor on PostgreSQL): nothing but the mismatches is ever in memory."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The grouping of millions of rows stays in memory instead of spilling to disk, and the server-side cursor
+        # is planned for the whole result (hash aggregate), not for its first rows (this transaction only).
+        db.session.execute(text("SET LOCAL work_mem = '256MB'"))
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    result = db.session.execute(_mismatch_statement().execution_options(yield_per=chunk))
+    for location_id, product_id, lot_id, lpn_id, ledger, cached in result:
+        yield {"key": item_key(location_id, product_id, lot_id, lpn_id), "ledger": int(ledger or 0),
+               "item": int(cached or 0)}
+
+
 def stock_mismatches() -> list[dict]:
-    """Every stock item whose quantity differs from its ledger sum (empty when the books are right).
-    One grouped query per direction: fast enough for hundreds of thousands of moves."""
-    balances: dict[str, int] = {}
-    for column_loc, column_lpn, sign in ((Move.to_location_id, Move.to_lpn_id, 1),
-                                         (Move.from_location_id, Move.from_lpn_id, -1)):
-        rows = db.session.execute(
-            select(column_loc, Move.product_id, Move.lot_id, column_lpn, func.sum(Move.quantity))
-            .group_by(column_loc, Move.product_id, Move.lot_id, column_lpn)
-        )
-        for location_id, product_id, lot_id, lpn_id, total in rows:
-            key = item_key(location_id, product_id, lot_id, lpn_id)
-            balances[key] = balances.get(key, 0) + sign * int(total)
-    physical = set(db.session.scalars(select(Location.id).where(Location.kind.not_in(
-        [k.value for k in (LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.ADJUSTMENT,
-                           LocationKind.SCRAP)]))))
-    problems = []
-    items = {i.key: i for i in db.session.scalars(select(StockItem))}
-    for key in set(balances) | set(items):
-        location_id = int(key.split(":")[0])
-        if location_id not in physical:
-            continue
-        ledger = balances.get(key, 0)
-        cached = items[key].quantity if key in items else 0
-        if ledger != cached or cached < 0:
-            problems.append({"key": key, "ledger": ledger, "item": cached})
-    return problems
+    """Every stock item whose quantity differs from its ledger sum (empty when the books are right)."""
+    return list(iter_stock_mismatches())

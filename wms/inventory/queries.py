@@ -187,6 +187,87 @@ def stock_totals(filters: StockFilter) -> tuple[int, int]:
 def available_total(filters: StockFilter) -> int:
     """Units available to promise under the filters (the desk's "Available" total)."""
     return db.session.scalar(stock_select(filters, availability.available_sum())) or 0
+def filtered_items(filters: StockFilter, *columns, for_availability: bool = False):
+    """Stock items under the filters, joined only to the tables a filter needs (none without filters): the
+    aggregates of the stock screens read 1,000,000 narrow rows instead of five joined tables. With
+    `for_availability`, the place, lot and plate are joined too (available to promise reads them)."""
+    query = select(*columns).select_from(StockItem)
+    if for_availability or filters.location or filters.kind or filters.zone:
+        query = query.join(Location, StockItem.location_id == Location.id)
+    if filters.zone:
+        query = query.outerjoin(Zone, Location.zone_id == Zone.id)
+    if filters.q:
+        query = query.join(Product, StockItem.product_id == Product.id)
+    if for_availability or filters.lot or filters.status:
+        query = query.outerjoin(Lot, StockItem.lot_id == Lot.id)
+    if for_availability:
+        query = query.outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
+    return query.where(*filters.criteria())
+
+
+@dataclass
+class StockPage:
+    page: Page
+    rows: list
+    on_hand: int
+    reserved: int
+
+
+def _row(mapping, **more):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{k: v for k, v in mapping.items() if not k.startswith("all_")}, **more)
+
+
+def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
+    """One page of a stock screen with the count and totals over everything the filters match.
+
+    By product and by lot: ONE aggregate over the stock items (no joins unless a filter needs them), with the
+    number of groups and the unit totals taken by window functions in the same pass, then the page's places and
+    lots for its 50 rows only. By location (a row per item): one pass for count and totals, one for the page."""
+    wanted = max(wanted_page or 1, 1)
+    if view == "location":
+        total, on_hand, reserved = db.session.execute(filtered_items(
+            filters, func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
+            func.coalesce(func.sum(StockItem.reserved), 0))).one()
+        page = Page.of(total, wanted)
+        rows = db.session.execute(stock_query("location", filters).limit(page.per_page).offset(page.offset)).all()
+        return StockPage(page, rows, int(on_hand), int(reserved))
+    keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+    groups = (filtered_items(filters, *keys, ON_HAND, RESERVED, _available(), for_availability=True)
+              .group_by(*keys).subquery("groups"))
+    columns = [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, groups.c.on_hand,
+               groups.c.reserved, groups.c.available, func.count().over().label("all_count"),
+               func.sum(groups.c.on_hand).over().label("all_on_hand"),
+               func.sum(groups.c.reserved).over().label("all_reserved")]
+    query = select(*columns).select_from(groups).join(Product, Product.id == groups.c.product_id)
+    if view == "lot":
+        query = (query.add_columns(groups.c.lot_id, Lot.code.label("lot_code"), Lot.expires_on, Lot.status)
+                 .outerjoin(Lot, Lot.id == groups.c.lot_id)
+                 .order_by(Lot.expires_on.is_(None), Lot.expires_on, Product.sku, Lot.code))
+    else:
+        query = query.order_by(Product.sku)
+    found = db.session.execute(query.limit(PER_PAGE).offset((wanted - 1) * PER_PAGE)).all()
+    if not found and wanted > 1:  # past the last page: the last page
+        total = db.session.scalar(select(func.count()).select_from(groups))
+        return stock_page(view, filters, Page.of(total, wanted).page) if total else stock_page(view, filters, 1)
+    first = found[0]._mapping if found else {}
+    page = Page(page=wanted, total=first.get("all_count", 0))
+    product_ids = {row.product_id for row in found}
+    places: dict[tuple, tuple[int, int]] = {}
+    if product_ids:
+        group_keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+        for *key, n_places, n_lots in db.session.execute(
+                filtered_items(filters, *group_keys, func.count(func.distinct(StockItem.location_id)),
+                               func.count(func.distinct(StockItem.lot_id)))
+                .where(StockItem.product_id.in_(product_ids)).group_by(*group_keys)):
+            places[tuple(key)] = (n_places, n_lots)
+    rows = []
+    for row in found:
+        key = (row.product_id, row.lot_id) if view == "lot" else (row.product_id,)
+        n_places, n_lots = places.get(key, (0, 0))
+        rows.append(_row(row._mapping, places=n_places, lots=n_lots))
+    return StockPage(page, rows, int(first.get("all_on_hand") or 0), int(first.get("all_reserved") or 0))
 
 
 def zone_codes() -> list[str]:
@@ -236,20 +317,51 @@ class ExpiringLot:
         return sum(qty for place, qty, _reserved in self.places if place.kind_enum in PICKABLE_KINDS)
 
 
-def expiring_lots(today: date, days: int) -> list[ExpiringLot]:
-    """Lots with stock that expired already or expire within `days`, soonest first, with where they lie."""
-    rows = db.session.execute(
-        select(Lot, Product, Location, StockItem.quantity, StockItem.reserved)
-        .join(StockItem, StockItem.lot_id == Lot.id).join(Product, Lot.product_id == Product.id)
-        .join(Location, StockItem.location_id == Location.id)
-        .where(StockItem.quantity > 0, Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days))
-        .order_by(Lot.expires_on, Product.sku, Lot.code, Location.code)
-    ).all()
-    lots: dict[int, ExpiringLot] = {}
-    for lot, product, location, quantity, reserved in rows:
-        entry = lots.setdefault(lot.id, ExpiringLot(lot, product, (lot.expires_on - today).days))
-        entry.places.append((location, quantity, reserved))
-    return list(lots.values())
+def _expiring_criteria(today: date, days: int) -> list:
+    """Lots that expired or expire within `days` and have stock (an EXISTS probe per lot: the lots' expiry
+    index picks the few lots, the stock items' lot index answers for each)."""
+    in_stock = select(StockItem.id).where(StockItem.lot_id == Lot.id, StockItem.quantity > 0).exists()
+    return [Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days), in_stock]
+
+
+def expiring_counts(today: date, days: int) -> tuple[int, int]:
+    """How many lots in stock expired already, and how many expire within `days` (one aggregate)."""
+    expired, expiring = db.session.execute(select(
+        func.count().filter(Lot.expires_on < today), func.count().filter(Lot.expires_on >= today))
+        .where(*_expiring_criteria(today, days))).one()
+    return expired or 0, expiring or 0
+
+
+def expiring_lots(today: date, days: int, wanted_page: int | None = 1, per_page: int = PER_PAGE
+                  ) -> tuple[Page, list[ExpiringLot]]:
+    """A page of the lots with stock that expired already or expire within `days`, soonest first (aggregated
+    per lot in SQL), with where each lies: three statements whatever the stock (the page of lot ids with the
+    count of all, the lots with their products, their places)."""
+    ranked = (select(Lot.id, func.count().over().label("total"))
+              .join(Product, Lot.product_id == Product.id)
+              .where(*_expiring_criteria(today, days))
+              .order_by(Lot.expires_on, Product.sku, Lot.code))
+    wanted = max(wanted_page or 1, 1)
+    rows = db.session.execute(ranked.limit(per_page).offset((wanted - 1) * per_page)).all()
+    if not rows and wanted > 1:  # past the last page: show the last one
+        total = db.session.scalar(select(func.count()).select_from(ranked.subquery()))
+        page = Page.of(total, wanted)
+        rows = db.session.execute(ranked.limit(per_page).offset(page.offset)).all()
+    page = Page(page=wanted, total=rows[0].total if rows else 0, per_page=per_page)
+    page.page = min(page.page, page.pages)
+    ids = [row.id for row in rows]
+    if not ids:
+        return page, []
+    lots = {lot.id: (lot, product) for lot, product in db.session.execute(
+        select(Lot, Product).join(Product, Lot.product_id == Product.id).where(Lot.id.in_(ids)))}
+    found = {lot_id: ExpiringLot(lot, product, (lot.expires_on - today).days)
+             for lot_id, (lot, product) in lots.items()}
+    for lot_id, location, quantity, reserved in db.session.execute(
+            select(StockItem.lot_id, Location, StockItem.quantity, StockItem.reserved)
+            .join(Location, StockItem.location_id == Location.id)
+            .where(StockItem.lot_id.in_(ids), StockItem.quantity > 0).order_by(Location.code, StockItem.id)):
+        found[lot_id].places.append((location, quantity, reserved))
+    return page, [found[i] for i in ids]
 
 
 # ---------------------------------------------------------------------------------------------- lots

@@ -100,10 +100,8 @@ def _view_arg() -> str:
 @bp.get("/")
 def stock():
     view, filters = _view_arg(), queries.StockFilter.from_args(request.args)
-    query = queries.stock_query(view, filters)
-    page = queries.Page.of(queries.count(query), wanted_page())
-    rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
-    on_hand, reserved = queries.stock_totals(filters)
+    found = queries.stock_page(view, filters, wanted_page())
+    page, rows, on_hand, reserved = found.page, found.rows, found.on_hand, found.reserved
     kinds = [k.value for k in LocationKind if k not in VIRTUAL_KINDS]
     return render_template(
         "inventory/desk/stock.html", view=view, views=VIEWS, filters=filters, rows=rows, page=page,
@@ -202,11 +200,14 @@ def expiry():
     """Lots with stock that expired already or expire within 30, 60 or 90 days, and where they lie."""
     days = request.args.get("days", type=int)
     days = days if days in EXPIRY_WINDOWS else EXPIRY_WINDOWS[0]
-    found = queries.expiring_lots(clock.today(), days)
+    today = clock.today()
+    page, found = queries.expiring_lots(today, days, wanted_page())
+    expired_count, expiring_count = queries.expiring_counts(today, days)
     expired = [e for e in found if e.days_left < 0]
     expiring = [e for e in found if e.days_left >= 0]
     return render_template("inventory/desk/expiry.html", days=days, windows=EXPIRY_WINDOWS, expired=expired,
-                           expiring=expiring)
+                           expiring=expiring, page=page, expired_count=expired_count,
+                           expiring_count=expiring_count)
 
 
 # ---------------------------------------------------------------------------------------------- lots

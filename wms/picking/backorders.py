@@ -8,14 +8,15 @@ from ..extensions import db
 from ..messages import StockBecameAvailable
 from ..orders.models import Order, OrderLine, OrderStatus
 from ..uow import use_case
-from . import allocation
+from . import batch_allocation
 
 
 @use_case
 def allocate_backorders(*, user_id: int | None, limit: int = 500,
                         product_ids: Iterable[int] | None = None) -> dict:
     """Try again for open orders that still miss stock (of these products, when given), most urgent first,
-    all in one unit of work (each order in a SAVEPOINT of it)."""
+    all in one unit of work (`batch_allocation`: a few statements per batch of orders, each batch in a
+    SAVEPOINT of it)."""
     criteria = [Order.status.in_([OrderStatus.RELEASED.value, OrderStatus.BACKORDERED.value,
                                   OrderStatus.PARTIALLY_ALLOCATED.value]),
                 OrderLine.quantity > OrderLine.allocated + OrderLine.picked]
@@ -28,12 +29,17 @@ def allocate_backorders(*, user_id: int | None, limit: int = 500,
         .order_by(Order.promised_ship_date.is_(None), Order.promised_ship_date, Order.priority.desc(),
                   Order.created_at, Order.id)
         .limit(limit)))
-    changed = 0
-    for order_id in ids:
-        before = db.session.scalar(select(func.sum(OrderLine.allocated)).where(OrderLine.order_id == order_id))
-        result = allocation.allocate_order(order_id, user_id=user_id)
-        changed += result["allocated"] > (before or 0)
-    return {"orders": len(ids), "improved": changed}
+    if not ids:
+        return {"orders": 0, "improved": 0}
+    before = _allocated(ids)
+    batch_allocation.allocate_orders(ids, user_id=user_id)
+    after = _allocated(ids)
+    return {"orders": len(ids), "improved": sum(after[i] > before[i] for i in ids)}
+
+
+def _allocated(order_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(OrderLine.order_id, func.sum(OrderLine.allocated))
+                                   .where(OrderLine.order_id.in_(order_ids)).group_by(OrderLine.order_id)).all())
 
 
 def on_stock_available(event: StockBecameAvailable) -> None:

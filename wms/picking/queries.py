@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..orders.models import Order
@@ -21,7 +21,8 @@ from .models import (
 
 def waveable_orders(criteria: waves.WaveFilter | None = None, limit: int = 500) -> list[Order]:
     query = waves.waveable_query(criteria or waves.WaveFilter())
-    return list(db.session.scalars(query.order_by(Order.promised_ship_date, Order.id).limit(limit)))
+    return list(db.session.scalars(query.order_by(Order.promised_ship_date, Order.id).limit(limit)
+                                   .options(selectinload(Order.lines))))  # the desk shows each order's units
 
 
 def propose_wave(max_orders: int = 12) -> dict:

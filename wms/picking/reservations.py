@@ -60,16 +60,22 @@ def _hold_orders_with_picked_units(lot: Lot) -> None:
 
 def reservation_mismatches() -> list[dict]:
     """Stock items whose `reserved` differs from the sum of their reservations, and order lines whose
-    `allocated` differs from theirs (empty when the books are right)."""
-    problems = []
-    by_item = dict(db.session.execute(select(Reservation.stock_item_id, func.sum(Reservation.quantity))
-                                      .group_by(Reservation.stock_item_id)).all())
-    for item_id, reserved in db.session.execute(select(StockItem.id, StockItem.reserved)):
-        if reserved != (by_item.get(item_id) or 0):
-            problems.append({"stock_item": item_id, "reserved": reserved, "reservations": by_item.get(item_id) or 0})
-    by_line = dict(db.session.execute(select(Reservation.order_line_id, func.sum(Reservation.quantity))
-                                      .group_by(Reservation.order_line_id)).all())
-    for line_id, allocated in db.session.execute(select(OrderLine.id, OrderLine.allocated)):
-        if allocated != (by_line.get(line_id) or 0):
-            problems.append({"order_line": line_id, "allocated": allocated, "reservations": by_line.get(line_id) or 0})
+    `allocated` differs from theirs (empty when the books are right): two SQL comparisons that return only the
+    rows that disagree."""
+    by_item = (select(Reservation.stock_item_id.label("id"), func.sum(Reservation.quantity).label("total"))
+               .group_by(Reservation.stock_item_id).subquery())
+    item_total = func.coalesce(by_item.c.total, 0)
+    problems = [{"stock_item": item_id, "reserved": reserved, "reservations": int(total)}
+                for item_id, reserved, total in db.session.execute(
+                    select(StockItem.id, StockItem.reserved, item_total)
+                    .outerjoin(by_item, by_item.c.id == StockItem.id)
+                    .where(StockItem.reserved != item_total).order_by(StockItem.id))]
+    by_line = (select(Reservation.order_line_id.label("id"), func.sum(Reservation.quantity).label("total"))
+               .group_by(Reservation.order_line_id).subquery())
+    line_total = func.coalesce(by_line.c.total, 0)
+    problems += [{"order_line": line_id, "allocated": allocated, "reservations": int(total)}
+                 for line_id, allocated, total in db.session.execute(
+                     select(OrderLine.id, OrderLine.allocated, line_total)
+                     .outerjoin(by_line, by_line.c.id == OrderLine.id)
+                     .where(OrderLine.allocated != line_total).order_by(OrderLine.id))]
     return problems
