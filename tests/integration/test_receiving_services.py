@@ -207,7 +207,7 @@ def test_over_receipt_within_the_tolerance_is_accepted_beyond_it_needs_a_supervi
         dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1, supervisor_badge="BADGE-W",
                                                                 supervisor_pin="1111"), user_id=worker_id)
     db.session.rollback()
-    with pytest.raises(DomainError, match="Wrong badge or PIN"):
+    with pytest.raises(DomainError, match="Wrong PIN"):  # the badge is known: the PIN was wrong
         dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, Answers(quantity=1, supervisor_badge="BADGE-S",
                                                                 supervisor_pin="9999"), user_id=worker_id)
     db.session.rollback()
