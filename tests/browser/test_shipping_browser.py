@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, gtin13
 from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms.catalog import services as catalog
@@ -42,8 +42,8 @@ class Scanner:
         self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
 
     def __call__(self, code: str, expect_result: str = "ok") -> None:
-        self.page.wait_for_function("document.activeElement && document.activeElement.matches('input.scan-input')"
-                                    " && document.activeElement.value === ''")
+        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
+                              " && document.activeElement.value === ''")
         scan(self.page, code)
         self.count += 1
         assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
@@ -57,11 +57,11 @@ def test_pack_two_boxes_hand_them_off_and_close_the_manifest(app, handheld, desk
     page = handheld
     hh_login(page)
     page.goto("/hh/shipping/pack")
-    page.wait_for_function("window.wmsFeedback !== undefined")
+    wait_until(page, "window.wmsFeedback !== undefined")
     scan(page, "TOTE-1")
     page.wait_for_url(f"**/hh/shipping/pack/{orders.ours}**")
     expect(page.locator("#left")).to_contain_text("MED")
-    page.wait_for_function("window.wmsFeedback !== undefined")
+    wait_until(page, "window.wmsFeedback !== undefined")
     step = Scanner(page)
     step(SOAP_GTIN, "bad")
     expect(page.locator("#screen p.error")).to_contain_text("SOAP is not in this order")
@@ -90,7 +90,7 @@ def test_pack_two_boxes_hand_them_off_and_close_the_manifest(app, handheld, desk
     page.goto("/hh/shipping/dock")
     page.click(f"text=MAN-{manifest_id}")
     page.wait_for_url(f"**/hh/shipping/dock/{manifest_id}")
-    page.wait_for_function("window.wmsFeedback !== undefined")
+    wait_until(page, "window.wmsFeedback !== undefined")
     step = Scanner(page)
     step(codes[0])
     step(orders.foreign_code, "bad")
