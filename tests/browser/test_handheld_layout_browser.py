@@ -22,7 +22,7 @@ def receipt_id(app, users):
             "supplier": "Distribuidora Farmacêutica Paulista", "reference": "PO-360",
             "expected_on": clock.today().isoformat(),
             "lines": [{"sku": "MED", "quantity": 120000}, {"sku": "BOTTLE", "quantity": 24000}]
-                      + [{"sku": f"DIPIRONA-SODICA-500MG-CAIXA-COM-20CPR-{n}", "quantity": 1200}
+                      + [{"sku": f"DIPIRONA-SODICA-500MG-CX20-{n}", "quantity": 1200}
                          for n in range(3)]})
         worker = db.session.get(User, users["worker"])
         auth.set_locale(worker, "pt_BR")
