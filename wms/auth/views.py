@@ -123,13 +123,10 @@ def api_tokens():
 @requires(Role.ADMIN)
 def api_token_create():
     """Make a token and show it this once (no redirect: it is kept nowhere but in this answer)."""
-    from ..extensions import db
-
     scopes = request.form.getlist("scopes")
     try:
         secret = services.create_token(request.form.get("name", ""), scopes, user_id=current_user.id)
     except DomainError as exc:
-        db.session.rollback()
         return _tokens_page(error=str(exc), form=request.form, status=exc.status)
     body, _status = _tokens_page(created=secret)
     return body, 201, {"Cache-Control": "no-store"}
