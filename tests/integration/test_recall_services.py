@@ -88,7 +88,7 @@ def test_the_distribution_map_lists_exactly_the_orders_that_shipped_the_lot(worl
         .where(Move.lot_id == world.lots["L-SOON"].id, Move.reason == "ship").group_by(Move.document)).all())
     assert {f"ORDER-{r.order_id}": r.quantity for r in found.recipients} == ledger
     assert sorted(r.order_id for r in found.recipients) == sorted(shipped + [late])
-    rows = list(csv.reader(io.StringIO(trace.distribution_csv(found))))
+    rows = list(csv.reader(io.StringIO(trace.distribution_csv(found).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:10] == ["product", "anvisa_registration", "lot", "expiry", "recipient_name", "cpf_cnpj",
                             "address", "nfe_number", "date", "quantity"]
     assert {row[10] for row in rows[1:]} == {f"ORDER-{i}" for i in shipped + [late]}

@@ -152,7 +152,7 @@ def test_desk_board_reasons_csv_and_recall_trace(app, client, auth, shipped):
     board = client.get("/desk/returns/")
     assert board.status_code == 200 and "RMA-1" in text(board)
     csv_text = client.get("/desk/returns/reasons?format=csv").get_data(as_text=True)
-    assert csv_text.splitlines()[1] == "BOTTLE,Garrafa 1 L,defective,site,1,1"
+    assert csv_text.splitlines()[1] == "BOTTLE;Garrafa 1 L;defective;site;1;1"
     with app.app_context():
         from wms.catalog.models import Lot
 
@@ -164,7 +164,7 @@ def test_desk_board_reasons_csv_and_recall_trace(app, client, auth, shipped):
     assert "recalled" in page and f'data-order="{shipped["med"]}"' in page
     assert f'data-order="{shipped["bottle"]}"' not in page
     csv_map = client.get(f"/desk/recalls/lot/{lot_id}/map.csv").get_data(as_text=True).splitlines()
-    assert len(csv_map) == 2 and csv_map[1].endswith(f"ORDER-{shipped['med']},AA{shipped['med']:08d}9BR")
+    assert len(csv_map) == 2 and csv_map[1].endswith(f"ORDER-{shipped['med']};AA{shipped['med']:08d}9BR")
     assert client.get(f"/desk/recalls/lot/{lot_id}/map").status_code == 200
     assert client.get(f"/desk/recalls/lot/{lot_id}/history").status_code == 200
     assert client.get("/desk/recalls/lot/999999").status_code == 404

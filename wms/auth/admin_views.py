@@ -23,14 +23,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, func, literal, or_, select
 
-from .. import clock, desk
+from .. import clock, csv_export, desk
 from ..access import blueprint_role
 from ..audit import AuditEvent
 from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import LOCALES
-from ..reports import csv_export
 from . import people
 from .models import Role, User
 

@@ -4,10 +4,6 @@ and the ledger check are in `views_counts`.
 Views parse, call a service and render. The listings are read-only queries in `queries`; every change goes
 through the area's use cases (`lots`, `adjustments`, `counts`).
 """
-import csv
-import io
-from collections.abc import Iterable, Iterator
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -25,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import clock, desk
+from .. import clock, csv_export, desk
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog.models import Lot, LotStatus, Product
@@ -110,9 +106,6 @@ def stock():
     )
 
 
-# Excel in a pt_BR Windows reads CSV with the regional list separator, ";" (the comma is the decimal mark),
-# and takes a file without a BOM for Windows-1252: ";" and a UTF-8 BOM make it open right with a double click.
-CSV_DELIMITER = ";"
 CSV_COLUMNS = {
     "product": [(_l("SKU"), "sku"), (_l("Product"), "name"), (_l("Unit"), "unit"), (_l("On hand"), "on_hand"),
                 (_l("Reserved"), "reserved"), (_l("Available"), "available"), (_l("Locations"), "places"),
@@ -125,33 +118,6 @@ CSV_COLUMNS = {
                  (_l("Status"), "status"), (_l("LPN"), "lpn"), (_l("On hand"), "on_hand"),
                  (_l("Reserved"), "reserved"), (_l("Available"), "available")],
 }
-
-
-def csv_cell(value) -> str | int:
-    """A value as Excel should see it. Text that starts like a formula is quoted with an apostrophe so a
-    product name such as "=HYPERLINK(...)" stays text (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-        if buffer.tell() > 32_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 @bp.get("/export.csv")
@@ -169,7 +135,7 @@ def export():
 
     filename = f"stock-{view}-{clock.today().isoformat()}.csv"
     return Response(
-        stream_with_context(csv_lines([str(label) for label, _key in columns], rows())),
+        stream_with_context(csv_export.lines([str(label) for label, _key in columns], rows())),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

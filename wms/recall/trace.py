@@ -5,13 +5,12 @@ distribution map (RDC 625/2022) as rows for CSV and the printable page; and the 
 Built for a lot shipped to tens of thousands of orders: one grouped query over the ledger's moves of the lot,
 then the orders fetched by id in chunks (no per-order query).
 """
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
+from .. import csv_export
 from ..catalog.models import Lot, Product
 from ..extensions import db
 from ..inventory.models import Lpn, Move, StockItem
@@ -131,12 +130,6 @@ def _day(value) -> str:
     return ""
 
 
-def _cell(value) -> str:
-    """A spreadsheet must not run a customer's name as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def distribution_rows(found: Trace) -> list[list[str]]:
     product, lot = found.product, found.lot
     return [[product.name, product.anvisa_registration or "", lot.code, _day(lot.expires_on), r.name,
@@ -145,12 +138,7 @@ def distribution_rows(found: Trace) -> list[list[str]]:
 
 
 def distribution_csv(found: Trace) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(MAP_COLUMNS)
-    for row in distribution_rows(found):
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+    return csv_export.text(MAP_COLUMNS, distribution_rows(found))
 
 
 def history(lot_id: int, serial: str | None = None, limit: int = 2000) -> list[dict]:

@@ -3,13 +3,13 @@ rows, every page of them, as CSV."""
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, desk
+from .. import clock, csv_export, desk
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..inventory.queries import Page, count
-from . import csv_export, queries
+from . import queries
 
 bp = blueprint_role(Blueprint("reports", __name__, url_prefix="/desk/reports"), Role.SUPERVISOR)
 

@@ -1,9 +1,8 @@
 """Desk read queries of returns: the board and the reasons report."""
-import csv
-import io
 
 from sqlalchemy import func, select
 
+from .. import csv_export
 from ..catalog.models import Product
 from ..extensions import db
 from ..orders.models import Order
@@ -41,9 +40,4 @@ def reasons_report() -> list[tuple]:
 
 
 def reasons_csv(rows: list[tuple]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(REPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else v for v in row])
-    return out.getvalue()
+    return csv_export.text(REPORT_COLUMNS, (list(row) for row in rows))

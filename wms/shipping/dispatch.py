@@ -3,14 +3,12 @@ manifest's closing, which ships its orders: each box leaves stock by ledger move
 becomes shipped, and `order.shipped` is written to the outbox, all in one transaction."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, events, idempotency, uow
+from .. import audit, csv_export, events, idempotency, uow
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -220,13 +218,9 @@ def _shipped_payload(order: Order, shipment: Shipment) -> dict:
 def manifest_csv(manifest_id: int) -> str:
     """Tracking numbers, weights, declared values and recipient CEPs, one line per package."""
     manifest = get_manifest(manifest_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["manifest", "order", "volume", "tracking_code", "service", "weight_g", "declared_value_cents",
-                     "recipient_cep", "loaded"])
-    for package in packages_of(manifest.id):
-        order = package.order
-        writer.writerow([manifest.code, order.id, package.number, package.tracking_code or "",
-                         package.shipment.service, package.weight_g or "", order.value_cents, order.ship_cep,
-                         "yes" if package.loaded_at else "no"])
-    return out.getvalue()
+    header = ["manifest", "order", "volume", "tracking_code", "service", "weight_g", "declared_value_cents",
+              "recipient_cep", "loaded"]
+    return csv_export.text(header, (
+        [manifest.code, package.order.id, package.number, package.tracking_code or "", package.shipment.service,
+         package.weight_g or "", package.order.value_cents, package.order.ship_cep,
+         "yes" if package.loaded_at else "no"] for package in packages_of(manifest.id)))

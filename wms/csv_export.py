@@ -38,3 +38,8 @@ def lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def text(header: list[str], rows: Iterable[list]) -> str:
+    """The whole CSV as one string (small documents: a manifest, a distribution map)."""
+    return "".join(lines(header, rows))
