@@ -262,3 +262,22 @@ def test_desk_forms_refuse_bad_input_without_a_500(app, api, client, auth):
 
         assert db.session.scalar(select(BoxType).where(BoxType.code == "X")) is None
         assert len(db.session.scalars(select(TrackingRange)).all()) == 2  # the overlapping range was refused
+
+
+def test_the_shipping_endpoints_are_declared_with_their_scope_and_models(api):
+    paths = api.get("/openapi.json").get_json()["paths"]
+    label = paths["/orders/{order_id}/shipping-label"]["post"]
+    assert label["x-scope"] == "shipping" and {"201", "400", "404", "409", "422"} <= set(label["responses"])
+    schema = label["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["format"]["enum"] == ["zpl", "zpl-zip", "pdf"]
+    assert paths["/freight-quotes"]["post"]["x-scope"] == "shipping"
+    assert paths["/orders/{order_id}/invoice"]["post"]["x-scope"] == "shipping"
+    assert paths["/orders/{order_id}/shipping-label.pdf"]["get"]["x-scope"] == "shipping"
+
+
+def test_a_label_or_quote_without_a_json_object_is_400(app, api):
+    order_id = _picked(app, [("BOTTLE", 1)])
+    assert api.post("/freight-quotes", raw="").status_code == 400  # schemathesis: a 400 the document did not list
+    assert api.post(f"/orders/{order_id}/shipping-label", raw="[1]").status_code == 400
+    lone_surrogate = api.post(f"/orders/{order_id}/shipping-label", raw='{"format": "zpl", "content": "^XA\\ud800^XZ"}')
+    assert lone_surrogate.status_code == 422, lone_surrogate.data
