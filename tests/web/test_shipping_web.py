@@ -4,8 +4,6 @@ and dock screens with their sounds, the desk pages, and a marketplace ZPL reachi
 import base64
 import io
 import json
-import socket
-import threading
 import zipfile
 
 import pytest
@@ -18,6 +16,7 @@ from wms.extensions import db
 from wms.inventory.models import StockItem
 from wms.orders.models import Order
 from wms.printing import services as printing
+from wms.printing.fakes import FakePrinter
 from wms.shipping.models import Invoice, MarketplaceLabel, Package
 
 KEY = "33150308370779000149550010001100931002410775"
@@ -96,49 +95,9 @@ def test_a_zip_of_labels_is_one_per_box_and_a_pdf_is_offered_for_download(app, a
         assert [label.content for label in stored] == [b"^XA^FDbox 1^FS^XZ", b"^XA^FDbox 2^FS^XZ"]
 
 
-class Listener:
-    """A printer on 127.0.0.1: takes one connection at a time and keeps what it received."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(10)
-        self.received: list[bytes] = []
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while chunk := conn.recv(65536):
-                    data += chunk
-                self.received.append(data)
-
-    def close(self):
-        self.sock.close()
-
-
-def wait_for(listener: Listener, count: int) -> None:
-    for _ in range(100):
-        if len(listener.received) >= count:
-            return
-        threading.Event().wait(0.05)
-    raise AssertionError(f"the printer got {len(listener.received)} jobs, not {count}")
-
-
 def test_a_marketplace_zpl_reaches_the_stations_printer_byte_for_byte(app, api, client, auth):
-    listener = Listener()
-    try:
+    # a pretend Zebra that answers the status query (~HS) the sender asks before and after each label
+    with FakePrinter() as listener:
         with app.app_context():
             printer = printing.create_printer("PACK-ZEBRA", listener.url)
             printing.assign_printer("pack", None, printer.id)  # the station's printer
@@ -154,19 +113,17 @@ def test_a_marketplace_zpl_reaches_the_stations_printer_byte_for_byte(app, api, 
         assert client.post(f"/hh/shipping/pack/{order_id}/close", data={"station": "PACK"}).status_code == 200
         closed = scan(client, order_id, "1340", step="weigh")  # 1100 g + Caixa M 250 g, within tolerance
         assert closed.status_code == 200, closed.data
-        wait_for(listener, 3)  # the label, then the DANFE and the packing slip
-        assert listener.received[0] == label.encode("utf-8")
-        assert [b"DANFE SIMPLIFICADO" in r for r in listener.received] == [False, True, False]
+        assert listener.wait_for(3)  # the label, then the DANFE and the packing slip
+        assert listener.jobs[0] == label.encode("utf-8")
+        assert [b"DANFE SIMPLIFICADO" in r for r in listener.jobs] == [False, True, False]
         with app.app_context():
             package = db.session.scalar(select(Package))
             assert package.tracking_code == "40001234567"
             assert db.session.get(Order, order_id).status == "packed"
         reprint = client.post(f"/hh/shipping/pack/{order_id}/reprint/{package.id}", data={"station": "PACK"})
         assert reprint.status_code == 200
-        wait_for(listener, 4)
-        assert listener.received[3] == label.encode("utf-8")  # the stored bytes again
-    finally:
-        listener.close()
+        assert listener.wait_for(4)
+        assert listener.jobs[3] == label.encode("utf-8")  # the stored bytes again
 
 
 # --- invoices -------------------------------------------------------------------------------------------------
@@ -305,3 +262,22 @@ def test_desk_forms_refuse_bad_input_without_a_500(app, api, client, auth):
 
         assert db.session.scalar(select(BoxType).where(BoxType.code == "X")) is None
         assert len(db.session.scalars(select(TrackingRange)).all()) == 2  # the overlapping range was refused
+
+
+def test_the_shipping_endpoints_are_declared_with_their_scope_and_models(api):
+    paths = api.get("/openapi.json").get_json()["paths"]
+    label = paths["/orders/{order_id}/shipping-label"]["post"]
+    assert label["x-scope"] == "shipping" and {"201", "400", "404", "409", "422"} <= set(label["responses"])
+    schema = label["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["format"]["enum"] == ["zpl", "zpl-zip", "pdf"]
+    assert paths["/freight-quotes"]["post"]["x-scope"] == "shipping"
+    assert paths["/orders/{order_id}/invoice"]["post"]["x-scope"] == "shipping"
+    assert paths["/orders/{order_id}/shipping-label.pdf"]["get"]["x-scope"] == "shipping"
+
+
+def test_a_label_or_quote_without_a_json_object_is_400(app, api):
+    order_id = _picked(app, [("BOTTLE", 1)])
+    assert api.post("/freight-quotes", raw="").status_code == 400  # schemathesis: a 400 the document did not list
+    assert api.post(f"/orders/{order_id}/shipping-label", raw="[1]").status_code == 400
+    lone_surrogate = api.post(f"/orders/{order_id}/shipping-label", raw='{"format": "zpl", "content": "^XA\\ud800^XZ"}')
+    assert lone_surrogate.status_code == 422, lone_surrogate.data

@@ -179,3 +179,22 @@ def test_the_late_filter_lists_shipments_past_their_promised_days_most_overdue_f
     # the whole list marks the late ones
     everything = client.get("/shipping/shipments").get_data(as_text=True)
     assert everything.count(" late</span>") == 3 and "1 day late" in everything
+
+
+def test_tracking_events_need_a_token_with_the_tracking_scope(app, api, client):
+    _shipped_id, [code] = _shipped(app)
+    with app.app_context():
+        token = auth_services.create_token("store-only", "shipping")
+        db.session.remove()
+    response = client.post("/api/v1/tracking-events", json=_event(code),
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403 and "tracking" in response.get_json()["error"]
+    assert _count(app) == 0
+
+
+def test_a_batch_names_the_event_and_field_of_a_shape_error(app, api):
+    _shipped_id, [code] = _shipped(app)
+    response = api.post({"events": [_event(code), _event(code, type=True, location=5)]})
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) == {"events[1].type", "events[1].location"}
+    assert _count(app) == 0

@@ -59,9 +59,12 @@ class ErrorOut(Answer):
 # ------------------------------------------------------------------------------------------------ field errors
 
 def field_path(loc: tuple) -> str:
-    """("lines", 2, "quantity") → "lines[2].quantity"."""
+    """("lines", 2, "quantity") → "lines[2].quantity". A union's tag written "<name>" (`Tag("<batch>")`) is not
+    part of the path: the client sent no such field."""
     path = ""
     for part in loc:
+        if isinstance(part, str) and part.startswith("<") and part.endswith(">"):
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:

@@ -1,13 +1,8 @@
 """GET /api/v1/openapi.json: the API's OpenAPI 3.1 document, generated from the operations declared with
 `wms.api.contract.operation` and their Pydantic models (the same models that validate the requests).
-
-An area that still describes endpoints by hand may add `PATHS = {...}` (paths relative to /api/v1) and
-`SCHEMAS = {...}` in `wms/<area>/openapi.py`: they are merged in, until it declares them as operations.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from functools import cache
 
 from flask import jsonify
@@ -15,7 +10,6 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..auth.models import ALL_SCOPES
-from ..models import AREAS
 from .contract import OPERATIONS, ErrorOut, Operation, operation
 
 REF = "#/components/schemas/{model}"
@@ -32,13 +26,6 @@ COMMON_ANSWERS = {
                     "characters. Nothing was changed."),
 }
 BODY_ANSWERS = {400: (ErrorOut, "The body is not a JSON object.")}
-
-
-def _area_modules():
-    for area in AREAS:
-        name = f"wms.{area}.openapi"
-        if importlib.util.find_spec(f"wms.{area}") and importlib.util.find_spec(name):
-            yield importlib.import_module(name)
 
 
 def _answers(op: Operation) -> dict[int, tuple[type[BaseModel] | None, str]]:
@@ -115,11 +102,6 @@ def _paths() -> tuple[dict, dict]:
 def document() -> dict:
     """The document (made once: operations are declared at import time, before the app serves)."""
     paths, schemas = _paths()
-    for module in _area_modules():  # hand-written descriptions of areas not declared as operations yet
-        for path, methods in getattr(module, "PATHS", {}).items():
-            paths.setdefault(path, {}).update(methods)
-        schemas.update(getattr(module, "SCHEMAS", {}))
-    schemas.setdefault("Error", schemas.get("ErrorOut"))
     return {
         "openapi": "3.1.0",
         "info": INFO,

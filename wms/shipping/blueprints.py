@@ -6,7 +6,7 @@ from ..handheld import add_menu_item
 
 
 def register(app) -> None:
-    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, merged from every area's PATHS
+    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json
     from . import api  # noqa: F401  routes on wms.api.bp, before the app registers it
     from .handheld import bp as handheld_bp
     from .views import bp as desk_bp
