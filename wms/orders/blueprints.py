@@ -5,7 +5,7 @@ from .. import desk
 
 
 def register(app) -> None:
-    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, merged from every area's PATHS
+    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, generated from the operations
     from . import api  # noqa: F401  routes on wms.api.bp, before the app registers it
     from .views import bp
 

@@ -6,7 +6,7 @@ from ..handheld import add_menu_item
 
 
 def register(app) -> None:
-    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, merged from every area's PATHS
+    from ..api import openapi  # noqa: F401  GET /api/v1/openapi.json, generated from the operations
 
     # api: routes on wms.api.bp, before the app registers it; handheld_putaway: screens on the handheld blueprint
     from . import api, handheld_putaway  # noqa: F401
