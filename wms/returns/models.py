@@ -41,7 +41,7 @@ class Flag(StrEnum):
     ANOTHER_ORDER = "another_order"  # shipped to this customer, on another order
     NOT_SHIPPED = "not_shipped"  # never shipped on this order
     OVER = "over"  # more units than were shipped (less those returned already)
-    SERIAL = "serial"  # a serial we never received, of another lot, or returned already
+    SERIAL = "serial"  # a serial not packed for this order (or never received), of another lot, or returned already
 
 
 class ReturnReason(db.Model):

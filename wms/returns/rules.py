@@ -46,6 +46,10 @@ class Returned:
     serial_lot_id: int | None = None
     serial_known: bool = True
     serial_returned_before: bool = False
+    # From packing: whether the serial was packed for this order (None: the order's packing was not recorded,
+    # it shipped before the shipping area did, so receipts are all we know), and the other order it left on.
+    serial_on_order: bool | None = None
+    serial_other_order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,11 @@ def check_unit(unit: Returned, shipped: Shipped, *, other_order_id: int | None =
     if unit.quantity > left:
         return Check(Flag.OVER, str(left))
     if unit.serial is not None:
-        if not unit.serial_known or unit.serial_returned_before:
+        if unit.serial_on_order is False:
+            # Packing recorded the order's serials and this one is not among them: it left on another order
+            # (detail: that order) or never left at all.
+            return Check(Flag.SERIAL, str(unit.serial_other_order) if unit.serial_other_order else "")
+        if not (unit.serial_known or unit.serial_on_order) or unit.serial_returned_before:
             return Check(Flag.SERIAL)
         if unit.lot_id is not None and unit.serial_lot_id is not None and unit.serial_lot_id != unit.lot_id:
             return Check(Flag.SERIAL)
