@@ -106,13 +106,12 @@ def tracking_codes(order_ids: list[int]) -> dict[int, str]:
 
 
 def invoice_numbers(order_ids: list[int]) -> dict[int, str]:
-    """The NF-e of each order ("number/series"), as the shipping area recorded it."""
+    """The number of each order's NF-e, as the shipping area recorded it (one invoice per order)."""
     found: dict[int, str] = {}
     for start in range(0, len(order_ids), 5000):
-        rows = db.session.execute(select(Invoice.order_id, Invoice.number, Invoice.series).where(
+        rows = db.session.execute(select(Invoice.order_id, Invoice.number).where(
             id_in(Invoice.order_id, order_ids[start:start + 5000])))
-        for order_id, number, series in rows:
-            found[order_id] = f"{number}/{series}" if series else number
+        found.update({order_id: number for order_id, number in rows})
     return found
 
 
