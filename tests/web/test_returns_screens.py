@@ -174,3 +174,44 @@ def test_desk_board_reasons_csv_and_recall_trace(app, client, auth, shipped):
     auth.logout()
     auth.login("worker")
     assert client.get("/desk/recalls/").status_code in (302, 403)
+
+
+def test_the_return_label_prints_the_reverse_code_or_the_rma_from_desk_and_handheld(app, client, auth, shipped,
+                                                                                      tmp_path):
+    from tests.labels import render_and_decode
+    from wms.printing import services as printing
+    from wms.printing.models import PrintJob
+    from wms.returns import rmas
+
+    with app.app_context():
+        printer = printing.create_printer("RETURNS-PRINTER", f"file://{tmp_path}")
+        printing.assign_printer(None, None, printer.id)
+        reverse, _ = rmas.create_rma({"order_id": shipped["bottle"], "reverse_code": "LR123456785BR",
+                                      "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
+        own, _ = rmas.create_rma({"order_id": shipped["med"],
+                                  "lines": [{"sku": "MED", "quantity": 1, "reason": "defective"}]})
+        db.session.commit()
+        reverse_id, own_id = reverse.id, own.id
+
+    def queued() -> list[str]:
+        with app.app_context():
+            return [job.zpl for job in db.session.scalars(select(PrintJob).where(PrintJob.kind == "return")
+                                                          .order_by(PrintJob.id))]
+
+    auth.login("supervisor")
+    assert 'id="print-label"' in text(client.get(f"/desk/returns/{reverse_id}"))
+    response = client.post(f"/desk/returns/{reverse_id}/label")
+    assert response.status_code == 302
+    assert "LR123456785BR" in text(client.get(response.headers["Location"]))
+    assert ("Code128", "LR123456785BR") in render_and_decode(queued()[-1])
+    assert client.post("/desk/returns/999999/label").status_code == 404
+    assert len(queued()) == 1
+    auth.login("worker")
+    screen = client.post("/hh/returns/", data={"scan": f"RMA-{own_id}"}, headers=HX)
+    assert step(screen) == "unit" and f"/hh/returns/{own_id}/label" in screen.get_data(as_text=True)
+    printed = client.post(f"/hh/returns/{own_id}/label", headers=HX)
+    assert printed.status_code == 200 and printed.headers["X-Scan-Result"] == "ok"
+    assert f"RMA-{own_id}" in text(printed)
+    assert ("Code128", f"RMA-{own_id}") in render_and_decode(queued()[-1])
+    assert client.post("/hh/returns/999999/label", headers=HX).status_code in (404, 409)
+    assert len(queued()) == 2

@@ -9,7 +9,7 @@ from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
-from . import queries, rmas, supplier
+from . import labels, queries, rmas, supplier
 from .models import RmaStatus
 
 bp = blueprint_role(Blueprint("returns_desk", __name__, url_prefix="/desk/returns"), Role.SUPERVISOR)
@@ -64,6 +64,14 @@ def detail(rma_id: int):
 def close(rma_id: int):
     rmas.close_rma(rma_id, user_id=current_user.id)
     flash(_("Return RMA-%(id)s closed: the store is told.", id=rma_id))
+    return redirect(url_for(".detail", rma_id=rma_id))
+
+
+@bp.post("/<int:rma_id>/label")
+def print_label(rma_id: int):
+    printed = labels.print_label(rma_id, station=request.form.get("station") or labels.STATION,
+                                 user_id=current_user.id)
+    flash(_("Return label %(code)s sent to the printer.", code=printed["code"]))
     return redirect(url_for(".detail", rma_id=rma_id))
 
 
