@@ -64,3 +64,25 @@ def test_a_serial_not_packed_for_the_order_is_flagged_with_the_order_it_left_on(
     # Packing not recorded for the order: receipts decide, as before.
     assert check_unit(Returned(1, 10, 1, serial="S1"), SHIPPED).flag == Flag.OK
     assert check_unit(Returned(1, 10, 1, **packed), SHIPPED).flag == Flag.SERIAL
+
+
+def test_the_disposition_table_decides_by_its_most_specific_row_and_never_lowers_the_anvisa_floor():
+    from wms.returns.rules import DEFAULT_ROWS, DispositionRow
+
+    rows = DEFAULT_ROWS + (
+        DispositionRow(Condition.OPENED, None, False, Disposition.SCRAP),
+        DispositionRow(Condition.OPENED, "food", False, Disposition.SUPPLIER),
+        DispositionRow(Condition.SEALED, "medicine", True, Disposition.RESTOCK),  # tries to lower the floor
+        DispositionRow(Condition.OPENED, "medicine", True, Disposition.SCRAP),  # stricter: kept
+    )
+    opened = facts(Condition.OPENED)
+    assert decided_disposition(opened, rows) == Disposition.SCRAP
+    assert decided_disposition(Facts(Condition.OPENED, False, True, Flag.OK, "food"), rows) == Disposition.SUPPLIER
+    assert decided_disposition(Facts(Condition.SEALED, True, True, Flag.OK, "medicine"), rows) \
+        == Disposition.QUARANTINE
+    assert decided_disposition(Facts(Condition.OPENED, True, True, Flag.OK, "medicine"), rows) == Disposition.SCRAP
+    # No row for the cell: the worker chooses; the floors still hold without any row.
+    assert decided_disposition(facts(), rows) is None
+    assert decided_disposition(facts(anvisa=True), ()) == Disposition.QUARANTINE
+    assert decided_disposition(facts(flag=Flag.SERIAL), ()) == Disposition.QUARANTINE
+    assert Disposition.RESTOCK not in allowed_dispositions(facts(Condition.DAMAGED), ())

@@ -215,3 +215,50 @@ def test_the_return_label_prints_the_reverse_code_or_the_rma_from_desk_and_handh
     assert ("Code128", f"RMA-{own_id}") in render_and_decode(queued()[-1])
     assert client.post("/hh/returns/999999/label", headers=HX).status_code in (404, 409)
     assert len(queued()) == 2
+
+
+def test_the_supervisor_edits_the_disposition_rules_and_the_dock_follows_them(app, client, auth, shipped):
+    from wms.returns import dock, rmas
+    from wms.returns.models import DispositionRule
+
+    auth.login("worker")
+    assert client.get("/desk/returns/rules").status_code in (302, 403)
+    assert client.post("/desk/returns/rules", data={"condition": "opened", "anvisa": "no",
+                                                    "disposition": "scrap"}).status_code in (302, 403)
+    auth.login("supervisor")
+    page = text(client.get("/desk/returns/rules"))
+    assert "RDC 430" in page and "<td>Damaged</td><td>any</td><td>either</td><td>Scrap</td>" in page
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(DispositionRule))  # seeded or built in
+    for bad in ({"condition": "wet", "disposition": "scrap"}, {"condition": "opened", "category": "guns"},
+                {"condition": "opened", "anvisa": "maybe"}, {"condition": "opened", "disposition": "burn\x00"}):
+        assert client.post("/desk/returns/rules", data=bad).status_code in (400, 422)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DispositionRule)) == before
+    # Opened, not controlled → scrap; a sealed medicine → restock is refused by the floor (quarantine stays).
+    assert client.post("/desk/returns/rules", data={"condition": "opened", "category": "", "anvisa": "no",
+                                                    "disposition": "scrap"}).status_code == 302
+    assert client.post("/desk/returns/rules", data={"condition": "sealed", "category": "medicine",
+                                                    "anvisa": "yes", "disposition": "restock"}).status_code == 302
+    with app.app_context():
+        rules_kept = {(r.condition, r.category, r.anvisa_controlled): r.disposition
+                      for r in db.session.scalars(select(DispositionRule))}
+        assert rules_kept == {("damaged", None, None): "scrap", ("sealed", None, True): "quarantine",
+                              ("opened", None, True): "quarantine", ("opened", None, False): "scrap",
+                              ("sealed", "medicine", True): "restock"}
+        rma, _ = rmas.create_rma({"order_id": shipped["bottle"],
+                                  "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
+        med_rma, _ = rmas.create_rma({"order_id": shipped["med"],
+                                      "lines": [{"sku": "MED", "quantity": 1, "reason": "regret"}]})
+        db.session.commit()
+        bottle = dock.receive_unit(rma.id, BOTTLE_GTIN, user_id=None)
+        assert dock.inspect_unit(bottle["unit_id"], condition="opened", user_id=None)["disposition"] == "scrap"
+        med = dock.receive_unit(med_rma.id, MEDICINE_GTIN, lot_code="L-SOON", user_id=None)
+        assert dock.inspect_unit(med["unit_id"], condition="sealed", user_id=None)["disposition"] == "quarantine"
+        db.session.commit()
+        rule_id = db.session.scalar(select(DispositionRule.id).where(DispositionRule.condition == "opened",
+                                                                     DispositionRule.anvisa_controlled.is_(False)))
+    assert client.post(f"/desk/returns/rules/{rule_id}/delete").status_code == 302
+    assert client.post("/desk/returns/rules/999999/delete").status_code == 404
+    with app.app_context():
+        assert db.session.get(DispositionRule, rule_id) is None

@@ -17,6 +17,7 @@ from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Asn, Receipt, ReceiptItem
 from ..uow import use_case
+from . import disposition as disposition_table
 from . import putaway, rules, shipped
 from .models import (
     Condition,
@@ -158,7 +159,7 @@ def facts(unit: ReturnUnit, condition: Condition) -> rules.Facts:
     lot = unit.lot
     sellable = lot is None or (lot.status == LotStatus.RELEASED and not lot.is_expired(clock.today()))
     return rules.Facts(condition=condition, anvisa_controlled=unit.product.is_anvisa_controlled,
-                       lot_sellable=sellable, flag=Flag(unit.flag))
+                       lot_sellable=sellable, flag=Flag(unit.flag), category=unit.product.category)
 
 
 def pending_unit(unit_id: int) -> ReturnUnit:
@@ -210,8 +211,9 @@ def inspect_unit(unit_id: int, *, condition: str, disposition: str | None = None
     except ValueError:
         raise DomainError(_l("Choose the condition: sealed, opened or damaged.")) from None
     known = facts(unit, state)
-    allowed = rules.allowed_dispositions(known)
-    decided = rules.decided_disposition(known)
+    table = disposition_table.rows()
+    allowed = rules.allowed_dispositions(known, table)
+    decided = rules.decided_disposition(known, table)
     if disposition in (None, ""):
         if decided is None:
             return {"need": "disposition", "allowed": [d.value for d in allowed]}

@@ -55,6 +55,22 @@ class ReturnReason(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class DispositionRule(db.Model):
+    """One row of the desk's disposition table: a returned unit in `condition`, of `category` (None: any) and
+    Anvisa-controlled or not (None: either), goes to `disposition` (None: the worker chooses). The most specific
+    matching row wins; see rules.decided_disposition for the floors no row can lower."""
+
+    __tablename__ = "return_disposition_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(20))
+    anvisa_controlled: Mapped[bool | None] = mapped_column()
+    disposition: Mapped[str | None] = mapped_column(String(12))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Rma(db.Model):
     """A return authorisation: an order's units the customer sends back. Its ledger document is RMA-<id>."""
 

@@ -8,14 +8,19 @@ from flask_login import current_user
 from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
+from ..catalog.models import Category
 from ..errors import DomainError
-from . import labels, queries, rmas, supplier
+from . import disposition, labels, queries, rmas, supplier
 from .models import RmaStatus
 
 bp = blueprint_role(Blueprint("returns_desk", __name__, url_prefix="/desk/returns"), Role.SUPERVISOR)
 
 STATUS_WORDS = {RmaStatus.EXPECTED: _l("expected"), RmaStatus.RECEIVING: _l("being received"),
                 RmaStatus.RECEIVED: _l("received"), RmaStatus.CANCELLED: _l("cancelled")}
+
+CATEGORY_WORDS = {Category.MEDICINE: _l("medicine"), Category.COSMETIC: _l("cosmetic"),
+                  Category.SANITIZER: _l("sanitizer"), Category.FOOD: _l("food"),
+                  Category.HEALTH_PRODUCT: _l("health product"), Category.OTHER: _l("other")}
 
 
 @bp.context_processor
@@ -95,6 +100,31 @@ def save_reason():
     rmas.save_reason(request.form.get("code", ""), request.form.get("label", ""),
                      active=request.form.get("active", "1") == "1", user_id=current_user.id)
     return redirect(url_for(".reasons"))
+
+
+@bp.get("/rules")
+def disposition_rules():
+    from .handheld import CONDITION_WORDS, DISPOSITION_WORDS
+
+    return render_template("returns/desk/rules.html", rules=disposition.kept(), defaults=disposition.rows(),
+                           categories=[(c.value, str(w)) for c, w in CATEGORY_WORDS.items()], conditions=CONDITION_WORDS,
+                           dispositions=DISPOSITION_WORDS)
+
+
+@bp.post("/rules")
+def save_disposition_rule():
+    form = request.form
+    disposition.save_rule(form.get("condition", ""), form.get("category", ""), form.get("anvisa", ""),
+                          form.get("disposition", ""), user_id=current_user.id)
+    flash(_("Disposition rule saved."))
+    return redirect(url_for(".disposition_rules"))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+def delete_disposition_rule(rule_id: int):
+    disposition.delete_rule(rule_id, user_id=current_user.id)
+    flash(_("Disposition rule deleted."))
+    return redirect(url_for(".disposition_rules"))
 
 
 @bp.get("/supplier")
