@@ -23,6 +23,12 @@ CATEGORY_WORDS = {Category.MEDICINE: _l("medicine"), Category.COSMETIC: _l("cosm
                   Category.HEALTH_PRODUCT: _l("health product"), Category.OTHER: _l("other")}
 
 
+@bp.app_template_global("supplier_returns_of_holds")
+def _supplier_returns_of_holds(hold_ids) -> dict[int, str]:
+    """For the receiving quarantine queue: the supplier return each rejected hold is on already."""
+    return supplier.on_supplier_returns([int(i) for i in hold_ids][:500])
+
+
 @bp.context_processor
 def _helpers():
     return {"status_word": lambda code: str(STATUS_WORDS.get(code, code))}
@@ -130,6 +136,15 @@ def delete_disposition_rule(rule_id: int):
 @bp.get("/supplier")
 def supplier_returns():
     return render_template("returns/desk/supplier.html", documents=supplier.documents())
+
+
+@bp.post("/supplier/hold/<int:hold_id>")
+def add_rejected_hold(hold_id: int):
+    """The quarantine queue's button: receiving's rejected goods join their supplier's return document."""
+    document = supplier.add_rejected_hold(hold_id, user_id=current_user.id)
+    flash(_("The rejected goods are on %(code)s for %(supplier)s: dispatch it when they leave.",
+            code=document.document_code, supplier=document.supplier))
+    return redirect(url_for(".supplier_returns"))
 
 
 @bp.post("/supplier/<int:document_id>/dispatch")
