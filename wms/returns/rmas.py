@@ -118,7 +118,7 @@ def _lines(data: dict, order: Order | None, errors: dict) -> list[tuple[Product,
             left[product.id] -= quantity
             if left[product.id] < 0:
                 errors[f"{where}.quantity"] = str(_l("More units than were shipped."))
-        if reason not in codes:
+        if not isinstance(reason, str) or reason not in codes:
             errors[f"{where}.reason"] = str(_l("Unknown reason: one of %(codes)s.", codes=", ".join(sorted(codes))))
         if product is not None and quantity is not None:
             clean.append((product, quantity, reason))
