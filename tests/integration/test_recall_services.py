@@ -97,3 +97,21 @@ def test_the_distribution_map_lists_exactly_the_orders_that_shipped_the_lot(worl
     assert db.session.get(Order, not_shipped).on_hold
     history = trace.history(world.lots["L-SOON"].id)
     assert history[0]["what"] == "receipt" and any(h["what"] == "ship" for h in history)
+
+
+def test_the_distribution_map_and_trace_show_each_recipients_nfe(world):
+    from wms.shipping import documents
+
+    invoiced = take([("MED", 1)], customer={"name": "Cliente NF", "document": "11.222.333/0001-81"})
+    totes = pick([invoiced])
+    documents.attach_invoice(invoiced, {
+        "access_key": "33150308370779000149550010001100931002410775", "number": "110093", "series": "1",
+        "issued_at": "2026-12-01T10:00:00-03:00", "authorization_protocol": "133150000123456",
+        "issuer": {"name": "Retaguarda Distribuidora Ltda", "cnpj": "08370779000149", "ie": "123", "uf": "RJ"}})
+    ship(invoiced, totes[invoiced])
+    without = shipped_order([("MED", 1)])
+    found = trace.trace(world.lots["L-SOON"].id)
+    assert {r.order_id: r.nfe for r in found.recipients} == {invoiced: "110093", without: None}
+    rows = list(csv.reader(io.StringIO(trace.distribution_csv(found).lstrip("\ufeff")), delimiter=";"))
+    nfe = {row[10]: row[7] for row in rows[1:]}
+    assert nfe == {f"ORDER-{invoiced}": "110093", f"ORDER-{without}": ""}

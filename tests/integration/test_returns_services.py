@@ -51,7 +51,9 @@ def test_an_rma_records_the_window_and_refuses_what_was_not_shipped(world):
     with pytest.raises(rmas.RmaRejected):
         rmas.create_rma({"order_id": not_shipped, "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
     for bad in ({}, {"order_id": "1e9", "lines": []}, {"order_id": 2**70, "lines": [None]},
-                {"order_id": order_id, "lines": [{"sku": "BOTTLE", "quantity": "x\x00", "reason": "regret"}]}):
+                {"order_id": order_id, "lines": [{"sku": "BOTTLE", "quantity": "x\x00", "reason": "regret"}]},
+                {"order_id": order_id, "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": {}}]},
+                {"order_id": order_id, "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": ["regret"]}]}):
         with pytest.raises(rmas.RmaRejected):
             rmas.create_rma(bad)
 

@@ -202,3 +202,89 @@ def test_returns_need_a_token_with_the_returns_scope(app, client, shipped):
     assert document["paths"]["/returns"]["post"]["x-scope"] == "returns"
     assert document["paths"]["/returns"]["post"]["requestBody"]["content"]["application/json"]["schema"][
         "required"] == ["lines"]
+def test_the_return_label_prints_the_reverse_code_or_the_rma_from_desk_and_handheld(app, client, auth, shipped,
+                                                                                      tmp_path):
+    from tests.labels import render_and_decode
+    from wms.printing import services as printing
+    from wms.printing.models import PrintJob
+    from wms.returns import rmas
+
+    with app.app_context():
+        printer = printing.create_printer("RETURNS-PRINTER", f"file://{tmp_path}")
+        printing.assign_printer(None, None, printer.id)
+        reverse, _ = rmas.create_rma({"order_id": shipped["bottle"], "reverse_code": "LR123456785BR",
+                                      "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
+        own, _ = rmas.create_rma({"order_id": shipped["med"],
+                                  "lines": [{"sku": "MED", "quantity": 1, "reason": "defective"}]})
+        db.session.commit()
+        reverse_id, own_id = reverse.id, own.id
+
+    def queued() -> list[str]:
+        with app.app_context():
+            return [job.zpl for job in db.session.scalars(select(PrintJob).where(PrintJob.kind == "return")
+                                                          .order_by(PrintJob.id))]
+
+    auth.login("supervisor")
+    assert 'id="print-label"' in text(client.get(f"/desk/returns/{reverse_id}"))
+    response = client.post(f"/desk/returns/{reverse_id}/label")
+    assert response.status_code == 302
+    assert "LR123456785BR" in text(client.get(response.headers["Location"]))
+    assert ("Code128", "LR123456785BR") in render_and_decode(queued()[-1])
+    assert client.post("/desk/returns/999999/label").status_code == 404
+    assert len(queued()) == 1
+    auth.login("worker")
+    screen = client.post("/hh/returns/", data={"scan": f"RMA-{own_id}"}, headers=HX)
+    assert step(screen) == "unit" and f"/hh/returns/{own_id}/label" in screen.get_data(as_text=True)
+    printed = client.post(f"/hh/returns/{own_id}/label", headers=HX)
+    assert printed.status_code == 200 and printed.headers["X-Scan-Result"] == "ok"
+    assert f"RMA-{own_id}" in text(printed)
+    assert ("Code128", f"RMA-{own_id}") in render_and_decode(queued()[-1])
+    assert client.post("/hh/returns/999999/label", headers=HX).status_code in (404, 409)
+    assert len(queued()) == 2
+
+
+def test_the_supervisor_edits_the_disposition_rules_and_the_dock_follows_them(app, client, auth, shipped):
+    from wms.returns import dock, rmas
+    from wms.returns.models import DispositionRule
+
+    auth.login("worker")
+    assert client.get("/desk/returns/rules").status_code in (302, 403)
+    assert client.post("/desk/returns/rules", data={"condition": "opened", "anvisa": "no",
+                                                    "disposition": "scrap"}).status_code in (302, 403)
+    auth.login("supervisor")
+    page = text(client.get("/desk/returns/rules"))
+    assert "RDC 430" in page and "<td>Damaged</td><td>any</td><td>either</td><td>Scrap</td>" in page
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(DispositionRule))  # seeded or built in
+    for bad in ({"condition": "wet", "disposition": "scrap"}, {"condition": "opened", "category": "guns"},
+                {"condition": "opened", "anvisa": "maybe"}, {"condition": "opened", "disposition": "burn\x00"}):
+        assert client.post("/desk/returns/rules", data=bad).status_code in (400, 422)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DispositionRule)) == before
+    # Opened, not controlled → scrap; a sealed medicine → restock is refused by the floor (quarantine stays).
+    assert client.post("/desk/returns/rules", data={"condition": "opened", "category": "", "anvisa": "no",
+                                                    "disposition": "scrap"}).status_code == 302
+    assert client.post("/desk/returns/rules", data={"condition": "sealed", "category": "medicine",
+                                                    "anvisa": "yes", "disposition": "restock"}).status_code == 302
+    with app.app_context():
+        rules_kept = {(r.condition, r.category, r.anvisa_controlled): r.disposition
+                      for r in db.session.scalars(select(DispositionRule))}
+        assert rules_kept == {("damaged", None, None): "scrap", ("sealed", None, True): "quarantine",
+                              ("opened", None, True): "quarantine", ("opened", None, False): "scrap",
+                              ("sealed", "medicine", True): "restock"}
+        rma, _ = rmas.create_rma({"order_id": shipped["bottle"],
+                                  "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
+        med_rma, _ = rmas.create_rma({"order_id": shipped["med"],
+                                      "lines": [{"sku": "MED", "quantity": 1, "reason": "regret"}]})
+        db.session.commit()
+        bottle = dock.receive_unit(rma.id, BOTTLE_GTIN, user_id=None)
+        assert dock.inspect_unit(bottle["unit_id"], condition="opened", user_id=None)["disposition"] == "scrap"
+        med = dock.receive_unit(med_rma.id, MEDICINE_GTIN, lot_code="L-SOON", user_id=None)
+        assert dock.inspect_unit(med["unit_id"], condition="sealed", user_id=None)["disposition"] == "quarantine"
+        db.session.commit()
+        rule_id = db.session.scalar(select(DispositionRule.id).where(DispositionRule.condition == "opened",
+                                                                     DispositionRule.anvisa_controlled.is_(False)))
+    assert client.post(f"/desk/returns/rules/{rule_id}/delete").status_code == 302
+    assert client.post("/desk/returns/rules/999999/delete").status_code == 404
+    with app.app_context():
+        assert db.session.get(DispositionRule, rule_id) is None

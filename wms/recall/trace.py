@@ -88,6 +88,7 @@ def recipients(lot_id: int) -> list[Recipient]:
     by_order = {order_id: (units, at) for order_id, units, at in shipped_orders(lot_id)}
     ids = sorted(by_order)
     tracking = shipped.tracking_codes(ids)
+    invoices = shipped.invoice_numbers(ids)
     found = []
     for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(select(
@@ -97,7 +98,8 @@ def recipients(lot_id: int) -> list[Recipient]:
         for row in rows:
             units, at = by_order[row[0]]
             found.append(Recipient(order_id=row[0], channel_order_id=row[1], name=row[2], document=row[3],
-                                   address=address(*row[4:11]), tracking=tracking.get(row[0]), nfe=None,
+                                   address=address(*row[4:11]), tracking=tracking.get(row[0]),
+                                   nfe=invoices.get(row[0]),
                                    shipped_at=at, quantity=units))
     return found
 

@@ -17,6 +17,7 @@ from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Asn, Receipt, ReceiptItem
 from ..uow import use_case
+from . import disposition as disposition_table
 from . import putaway, rules, shipped
 from .models import (
     Condition,
@@ -34,7 +35,7 @@ FLAG_WORDS = {
     Flag.ANOTHER_ORDER: _l("shipped on another order of this customer"),
     Flag.NOT_SHIPPED: _l("never shipped on this order"),
     Flag.OVER: _l("more units than were shipped"),
-    Flag.SERIAL: _l("a serial we never received, of another lot, or returned already"),
+    Flag.SERIAL: _l("a serial that did not leave on this order, of another lot, or returned already"),
 }
 
 
@@ -69,15 +70,24 @@ def _remaining(rma: Rma) -> rules.Shipped:
     return rules.Shipped(left)
 
 
-def _serial_facts(product: Product, serial: str | None) -> dict:
+def _serial_facts(product: Product, serial: str | None, order_id: int) -> dict:
+    """What receiving, packing and earlier returns know of a serial. Where packing recorded the order's units,
+    the serial must be one packed for this order; else (orders shipped before packing was recorded) it must
+    at least be one we received."""
     if serial is None:
         return {}
     received = db.session.scalar(select(ReceiptItem).where(ReceiptItem.product_id == product.id,
                                                            ReceiptItem.serial == serial).limit(1))
     before = db.session.scalar(select(ReturnUnit.id).where(ReturnUnit.product_id == product.id,
                                                            ReturnUnit.serial == serial).limit(1))
+    on_order = other = None
+    if shipped.packed_any(order_id):
+        orders = shipped.orders_of_serial(product.id, serial)
+        on_order = order_id in orders
+        other = next((o for o in orders if o != order_id), None)
     return {"serial": serial, "serial_known": received is not None,
-            "serial_lot_id": received.lot_id if received else None, "serial_returned_before": before is not None}
+            "serial_lot_id": received.lot_id if received else None, "serial_returned_before": before is not None,
+            "serial_on_order": on_order, "serial_other_order": other}
 
 
 def _lot(product: Product, found: lookup.Identified, lot_code: str | None) -> Lot | None:
@@ -113,7 +123,7 @@ def receive_unit(rma_id: int, raw: str, *, lot_code: str | None = None, user_id:
     product = found.product
     lot = _lot(product, found, lot_code)
     quantity = found.quantity
-    facts = _serial_facts(product, found.serial)
+    facts = _serial_facts(product, found.serial, rma.order_id)
     remaining = _remaining(rma)
     unit = rules.Returned(product_id=product.id, lot_id=lot.id if lot else None, quantity=quantity, **facts)
     other = None
@@ -128,7 +138,7 @@ def receive_unit(rma_id: int, raw: str, *, lot_code: str | None = None, user_id:
         check_target=False)
     line = next((ln for ln in rma.lines if ln.product_id == product.id), None)
     note = str(FLAG_WORDS[check.flag]) if check.flag != Flag.OK else None
-    if check.flag == Flag.ANOTHER_ORDER:
+    if check.flag == Flag.ANOTHER_ORDER or (check.flag == Flag.SERIAL and check.detail):
         note = f"{note}: ORDER-{check.detail}"
     returned = ReturnUnit(rma_id=rma.id, rma_line_id=line.id if line else None, product_id=product.id,
                           lot_id=lot.id if lot else None, serial=found.serial, quantity=quantity,
@@ -149,7 +159,7 @@ def facts(unit: ReturnUnit, condition: Condition) -> rules.Facts:
     lot = unit.lot
     sellable = lot is None or (lot.status == LotStatus.RELEASED and not lot.is_expired(clock.today()))
     return rules.Facts(condition=condition, anvisa_controlled=unit.product.is_anvisa_controlled,
-                       lot_sellable=sellable, flag=Flag(unit.flag))
+                       lot_sellable=sellable, flag=Flag(unit.flag), category=unit.product.category)
 
 
 def pending_unit(unit_id: int) -> ReturnUnit:
@@ -201,8 +211,9 @@ def inspect_unit(unit_id: int, *, condition: str, disposition: str | None = None
     except ValueError:
         raise DomainError(_l("Choose the condition: sealed, opened or damaged.")) from None
     known = facts(unit, state)
-    allowed = rules.allowed_dispositions(known)
-    decided = rules.decided_disposition(known)
+    table = disposition_table.rows()
+    allowed = rules.allowed_dispositions(known, table)
+    decided = rules.decided_disposition(known, table)
     if disposition in (None, ""):
         if decided is None:
             return {"need": "disposition", "allowed": [d.value for d in allowed]}

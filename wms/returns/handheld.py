@@ -12,7 +12,7 @@ from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..views_common import StaleScreen, answer, feedback, refused
-from . import dock, rmas
+from . import dock, labels, rmas
 from .models import Condition, Disposition, ReturnUnit, Rma
 
 bp = blueprint_role(Blueprint("returns_hh", __name__, url_prefix="/hh/returns"), Role.WORKER)
@@ -142,6 +142,17 @@ def _retry(unit_id: int, condition, disposition, last: dict | None) -> dict:
     except DomainError:
         return _inspect_context(unit, None, None)
     return _inspect_context(unit, condition, result.get("disposition", disposition), result)
+
+
+@bp.post("/<int:rma_id>/label")
+def print_label(rma_id: int):
+    try:
+        printed = labels.print_label(rma_id, user_id=current_user.id)
+    except DomainError as error:
+        return refused(TEMPLATE, error, lambda: dict(step="unit", rma=_rma(rma_id), **_progress(_rma(rma_id))))
+    rma = _rma(rma_id)
+    return answer(TEMPLATE, step="unit", rma=rma, printed=_l("Return label %(code)s sent to the printer.",
+                                                             code=printed["code"]), **_progress(rma))
 
 
 @bp.post("/<int:rma_id>/close")

@@ -41,7 +41,7 @@ class Flag(StrEnum):
     ANOTHER_ORDER = "another_order"  # shipped to this customer, on another order
     NOT_SHIPPED = "not_shipped"  # never shipped on this order
     OVER = "over"  # more units than were shipped (less those returned already)
-    SERIAL = "serial"  # a serial we never received, of another lot, or returned already
+    SERIAL = "serial"  # a serial not packed for this order (or never received), of another lot, or returned already
 
 
 class ReturnReason(db.Model):
@@ -53,6 +53,22 @@ class ReturnReason(db.Model):
     code: Mapped[str] = mapped_column(String(30), unique=True)
     label: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class DispositionRule(db.Model):
+    """One row of the desk's disposition table: a returned unit in `condition`, of `category` (None: any) and
+    Anvisa-controlled or not (None: either), goes to `disposition` (None: the worker chooses). The most specific
+    matching row wins; see rules.decided_disposition for the floors no row can lower."""
+
+    __tablename__ = "return_disposition_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(20))
+    anvisa_controlled: Mapped[bool | None] = mapped_column()
+    disposition: Mapped[str | None] = mapped_column(String(12))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Rma(db.Model):

@@ -1,6 +1,6 @@
 """Pure rules of returns: the withdrawal window, the check of a returned unit against what was shipped, and
 the default disposition. No Flask, no session."""
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +46,10 @@ class Returned:
     serial_lot_id: int | None = None
     serial_known: bool = True
     serial_returned_before: bool = False
+    # From packing: whether the serial was packed for this order (None: the order's packing was not recorded,
+    # it shipped before the shipping area did, so receipts are all we know), and the other order it left on.
+    serial_on_order: bool | None = None
+    serial_other_order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,11 @@ def check_unit(unit: Returned, shipped: Shipped, *, other_order_id: int | None =
     if unit.quantity > left:
         return Check(Flag.OVER, str(left))
     if unit.serial is not None:
-        if not unit.serial_known or unit.serial_returned_before:
+        if unit.serial_on_order is False:
+            # Packing recorded the order's serials and this one is not among them: it left on another order
+            # (detail: that order) or never left at all.
+            return Check(Flag.SERIAL, str(unit.serial_other_order) if unit.serial_other_order else "")
+        if not (unit.serial_known or unit.serial_on_order) or unit.serial_returned_before:
             return Check(Flag.SERIAL)
         if unit.lot_id is not None and unit.serial_lot_id is not None and unit.serial_lot_id != unit.lot_id:
             return Check(Flag.SERIAL)
@@ -82,28 +90,75 @@ class Facts:
     anvisa_controlled: bool
     lot_sellable: bool  # the lot is released (not recalled, blocked or in quarantine) and not expired
     flag: Flag
+    category: str = ""  # the product's category (catalog Category)
 
 
-def decided_disposition(facts: Facts) -> Disposition | None:
+@dataclass(frozen=True)
+class DispositionRow:
+    """One row of the desk's disposition table (None: any category / either / the worker chooses)."""
+
+    condition: Condition
+    category: str | None
+    anvisa_controlled: bool | None
+    disposition: Disposition | None
+
+    def matches(self, facts: Facts) -> bool:
+        return (self.condition == facts.condition
+                and (self.category is None or self.category == facts.category)
+                and (self.anvisa_controlled is None or self.anvisa_controlled == facts.anvisa_controlled))
+
+    @property
+    def specificity(self) -> int:
+        return (self.category is not None) * 2 + (self.anvisa_controlled is not None)
+
+
+# The table the desk starts from (and falls back to while it keeps no row): what the rules were when they were
+# fixed in code.
+DEFAULT_ROWS = (
+    DispositionRow(Condition.DAMAGED, None, None, Disposition.SCRAP),  # nothing damaged goes back on a shelf
+    DispositionRow(Condition.SEALED, None, True, Disposition.QUARANTINE),
+    DispositionRow(Condition.OPENED, None, True, Disposition.QUARANTINE),
+)
+
+# Dispositions at least as strict as quarantine: where a unit may go when the floor applies.
+_FLOOR_KEEPS = (Disposition.QUARANTINE, Disposition.SCRAP)
+
+
+def table_disposition(facts: Facts, rows: Iterable[DispositionRow]) -> Disposition | None:
+    """What the table says: the most specific matching row (the first of equals), None when none matches."""
+    best: DispositionRow | None = None
+    for row in rows:
+        if row.matches(facts) and (best is None or row.specificity > best.specificity):
+            best = row
+    return best.disposition if best else None
+
+
+def decided_disposition(facts: Facts, rows: Iterable[DispositionRow] = DEFAULT_ROWS) -> Disposition | None:
     """The disposition the rules decide, or None when the worker chooses.
 
-    - damaged → scrap (nothing damaged goes back on a shelf);
-    - an Anvisa-controlled product that left the warehouse → quarantine until QA releases it (RDC 430/2020);
+    The desk's table decides first (`rows`, default: DEFAULT_ROWS). Then floors no row can lower; a row may only
+    make them stricter (scrap instead of quarantine):
+    - an Anvisa-controlled product that left the warehouse → quarantine until the quality manager releases it:
+      RDC 430/2020 (good distribution and storage practices) makes returned medicines and other controlled
+      goods wait, segregated, for QA's evaluation before they may be sold again, so no desk setting may put one
+      straight back on a shelf or leave it to the worker;
     - a unit of a lot that may not be sold (recalled, blocked, expired) → quarantine;
     - a unit that is not what was shipped → quarantine, for a supervisor to look at.
     """
-    if facts.condition == Condition.DAMAGED:
-        return Disposition.SCRAP
+    chosen = table_disposition(facts, rows)
     if facts.anvisa_controlled or not facts.lot_sellable or facts.flag != Flag.OK:
-        return Disposition.QUARANTINE
-    return None
+        if chosen not in _FLOOR_KEEPS:
+            return Disposition.QUARANTINE
+    return chosen
 
 
-def allowed_dispositions(facts: Facts) -> tuple[Disposition, ...]:
-    """What the worker may choose when the rules do not decide: restock only when sealed or opened and clean."""
-    decided = decided_disposition(facts)
+def allowed_dispositions(facts: Facts, rows: Iterable[DispositionRow] = DEFAULT_ROWS) -> tuple[Disposition, ...]:
+    """What the worker may choose when the rules do not decide; a damaged unit is never restocked."""
+    decided = decided_disposition(facts, rows)
     if decided is not None:
         return (decided,)
+    if facts.condition == Condition.DAMAGED:
+        return (Disposition.QUARANTINE, Disposition.SCRAP, Disposition.SUPPLIER)
     return (Disposition.RESTOCK, Disposition.QUARANTINE, Disposition.SCRAP, Disposition.SUPPLIER)
 
 

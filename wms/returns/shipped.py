@@ -1,16 +1,17 @@
 """What left the warehouse on an order, read from the ledger (moves to the customer, reason "ship", document
-ORDER-<id>), and the shipping area's tracking codes read only where its table exists.
+ORDER-<id>), the serials the shipping area packed for it, its tracking codes and its NF-e numbers.
 
 The one place returns and the recall trace learn about shipments: wire the shipping area in here.
 """
 from collections import defaultdict
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, inspect, select, text
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
 
 from ..extensions import db
 from ..inventory.models import Move
 from ..locations.models import Location, LocationKind
 from ..orders.models import Order
+from ..shipping.models import Invoice, Package, PackageStatus, PackedUnit, Shipment
 
 SHIP_REASON = "ship"
 RETURN_REASON = "return"
@@ -69,38 +70,56 @@ def id_in(column, ids: list[int]):
     return column.in_(ids)
 
 
-def _shipments_table() -> bool:
-    return inspect(db.session.connection()).has_table("shipments")
+def packed_any(order_id: int) -> bool:
+    """Whether the shipping area recorded the units packed for the order (orders shipped before it did not)."""
+    return db.session.scalar(select(PackedUnit.id).join(Package, Package.id == PackedUnit.package_id).where(
+        Package.order_id == order_id, Package.status != PackageStatus.CANCELLED.value).limit(1)) is not None
+
+
+def orders_of_serial(product_id: int, serial: str) -> list[int]:
+    """The orders a serial of this product was packed for (boxes unpacked by a supervisor do not count)."""
+    return list(db.session.scalars(
+        select(Shipment.order_id).select_from(PackedUnit).join(Package, Package.id == PackedUnit.package_id)
+        .join(Shipment, Shipment.id == Package.shipment_id)
+        .where(PackedUnit.product_id == product_id, PackedUnit.serial == serial,
+               Package.status != PackageStatus.CANCELLED.value).order_by(Shipment.order_id).distinct()))
 
 
 def tracking_codes(order_ids: list[int]) -> dict[int, str]:
-    """Tracking codes by order: the shipping area's shipments when its table exists, else the order's own."""
+    """Tracking codes by order: the shipping area's shipments, else (orders shipped before it) the order's own."""
     codes: dict[int, list[str]] = defaultdict(list)
     if not order_ids:
         return {}
-    if _shipments_table():
-        for start in range(0, len(order_ids), 5000):
-            chunk = order_ids[start:start + 5000]
-            rows = db.session.execute(
-                text("SELECT order_id, tracking_code FROM shipments WHERE order_id IN :ids ORDER BY order_id")
-                .bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
-            for order_id, code in rows:
-                if code:
-                    codes[order_id].append(code)
-    if not codes:
-        for start in range(0, len(order_ids), 5000):
-            rows = db.session.execute(select(Order.id, Order.tracking_code).where(
-                id_in(Order.id, order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
-            for order_id, code in rows:
+    for start in range(0, len(order_ids), 5000):
+        rows = db.session.execute(select(Shipment.order_id, Shipment.tracking_code).where(
+            id_in(Shipment.order_id, order_ids[start:start + 5000]), Shipment.tracking_code.is_not(None))
+            .order_by(Shipment.order_id, Shipment.id))
+        for order_id, code in rows:
+            codes[order_id].append(code)
+    for start in range(0, len(order_ids), 5000):
+        rows = db.session.execute(select(Order.id, Order.tracking_code).where(
+            id_in(Order.id, order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
+        for order_id, code in rows:
+            if order_id not in codes:
                 codes[order_id].append(code)
     return {order_id: " ".join(found) for order_id, found in codes.items()}
 
 
+def invoice_numbers(order_ids: list[int]) -> dict[int, str]:
+    """The number of each order's NF-e, as the shipping area recorded it (one invoice per order)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(order_ids), 5000):
+        rows = db.session.execute(select(Invoice.order_id, Invoice.number).where(
+            id_in(Invoice.order_id, order_ids[start:start + 5000])))
+        found.update({order_id: number for order_id, number in rows})
+    return found
+
+
 def order_by_tracking(code: str) -> Order | None:
-    """The order a tracking code belongs to (the shipping area's shipments, else the order's own code)."""
-    if _shipments_table():
-        order_id = db.session.execute(text("SELECT order_id FROM shipments WHERE tracking_code = :code LIMIT 1"),
-                                      {"code": code}).scalar()
-        if order_id is not None:
-            return db.session.get(Order, order_id)
+    """The order a tracking code belongs to (the shipping area's shipments and boxes, else the order's own)."""
+    order_id = db.session.scalar(select(Shipment.order_id).where(Shipment.tracking_code == code).limit(1))
+    if order_id is None:
+        order_id = db.session.scalar(select(Package.order_id).where(Package.tracking_code == code).limit(1))
+    if order_id is not None:
+        return db.session.get(Order, order_id)
     return db.session.scalar(select(Order).where(Order.tracking_code == code).limit(1))

@@ -10,11 +10,23 @@ from ..extensions import db
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
 from ..locations import services as locations
-from ..locations.models import LocationKind
+from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Hold, HoldStatus
 from ..uow import use_case
 from .dock import add_to_supplier_return, supplier_of
 from .models import SupplierReturn, SupplierReturnStatus
+
+
+def on_supplier_returns(hold_ids: list[int]) -> dict[int, str]:
+    """The supplier return each of these holds is on: {hold id: RTS-<id>}."""
+    from .models import SupplierReturnLine
+
+    sources = {f"HOLD-{hold_id}": hold_id for hold_id in hold_ids}
+    if not sources:
+        return {}
+    rows = db.session.execute(select(SupplierReturnLine.source, SupplierReturnLine.supplier_return_id)
+                              .where(SupplierReturnLine.source.in_(list(sources))))
+    return {sources[source]: f"RTS-{document_id}" for source, document_id in rows}
 
 
 def documents(limit: int = 100) -> list[SupplierReturn]:
@@ -25,7 +37,7 @@ def documents(limit: int = 100) -> list[SupplierReturn]:
 @use_case
 def add_rejected_hold(hold_id: int, *, user_id: int | None) -> SupplierReturn:
     """Receiving's rejected goods (a QA hold decided "rejected") join their supplier's return document."""
-    hold = db.session.get(Hold, hold_id)
+    hold = db.session.get(Hold, hold_id, with_for_update=True)
     if hold is None:
         raise NotFound(_l("Hold not found."))
     if hold.status != HoldStatus.REJECTED:
@@ -35,15 +47,20 @@ def add_rejected_hold(hold_id: int, *, user_id: int | None) -> SupplierReturn:
 
     if db.session.scalar(select(SupplierReturnLine.id).where(SupplierReturnLine.source == source)):
         raise Conflict(_l("These goods are on a supplier return already."))
-    item = db.session.scalar(select(StockItem).where(
+    # Where the held goods wait (on their plate, never from a pick face), locked until the document is written.
+    item = db.session.scalar(select(StockItem).join(Location, Location.id == StockItem.location_id).where(
         StockItem.product_id == hold.product_id, StockItem.quantity > 0,
+        Location.kind.not_in([kind.value for kind in PICKABLE_KINDS]),
         StockItem.lot_id.is_(None) if hold.lot_id is None else StockItem.lot_id == hold.lot_id,
-        StockItem.lpn_id.is_(None) if hold.lpn_id is None else StockItem.lpn_id == hold.lpn_id).limit(1))
+        StockItem.lpn_id.is_(None) if hold.lpn_id is None else StockItem.lpn_id == hold.lpn_id)
+        .order_by(StockItem.id).limit(1).with_for_update(of=StockItem))
     if item is None:
         raise DomainError(_l("The held goods are no longer in stock."))
+    receipt = hold.receipt
+    who = (receipt.asn.supplier if receipt.asn else None) or receipt.supplier \
+        or supplier_of(hold.lot_id, hold.product_id)
     document = add_to_supplier_return(
-        warehouse_id=item.location.warehouse_id, supplier=hold.receipt.asn.supplier if hold.receipt.asn
-        else supplier_of(hold.lot_id, hold.product_id), product_id=hold.product_id, lot_id=hold.lot_id,
+        warehouse_id=item.location.warehouse_id, supplier=who, product_id=hold.product_id, lot_id=hold.lot_id,
         location=item.location, quantity=min(item.quantity, hold.quantity), source=source)
     document.lines[-1].lpn_id = item.lpn_id
     audit.record("supplier_return.add", document, user_id=user_id, hold=hold.id)

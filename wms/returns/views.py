@@ -8,14 +8,25 @@ from flask_login import current_user
 from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
+from ..catalog.models import Category
 from ..errors import DomainError
-from . import queries, rmas, supplier
+from . import disposition, labels, queries, rmas, supplier
 from .models import RmaStatus
 
 bp = blueprint_role(Blueprint("returns_desk", __name__, url_prefix="/desk/returns"), Role.SUPERVISOR)
 
 STATUS_WORDS = {RmaStatus.EXPECTED: _l("expected"), RmaStatus.RECEIVING: _l("being received"),
                 RmaStatus.RECEIVED: _l("received"), RmaStatus.CANCELLED: _l("cancelled")}
+
+CATEGORY_WORDS = {Category.MEDICINE: _l("medicine"), Category.COSMETIC: _l("cosmetic"),
+                  Category.SANITIZER: _l("sanitizer"), Category.FOOD: _l("food"),
+                  Category.HEALTH_PRODUCT: _l("health product"), Category.OTHER: _l("other")}
+
+
+@bp.app_template_global("supplier_returns_of_holds")
+def _supplier_returns_of_holds(hold_ids) -> dict[int, str]:
+    """For the receiving quarantine queue: the supplier return each rejected hold is on already."""
+    return supplier.on_supplier_returns([int(i) for i in hold_ids][:500])
 
 
 @bp.context_processor
@@ -67,6 +78,14 @@ def close(rma_id: int):
     return redirect(url_for(".detail", rma_id=rma_id))
 
 
+@bp.post("/<int:rma_id>/label")
+def print_label(rma_id: int):
+    printed = labels.print_label(rma_id, station=request.form.get("station") or labels.STATION,
+                                 user_id=current_user.id)
+    flash(_("Return label %(code)s sent to the printer.", code=printed["code"]))
+    return redirect(url_for(".detail", rma_id=rma_id))
+
+
 @bp.post("/<int:rma_id>/cancel")
 def cancel(rma_id: int):
     rmas.cancel_rma(rma_id, user_id=current_user.id)
@@ -89,9 +108,43 @@ def save_reason():
     return redirect(url_for(".reasons"))
 
 
+@bp.get("/rules")
+def disposition_rules():
+    from .handheld import CONDITION_WORDS, DISPOSITION_WORDS
+
+    return render_template("returns/desk/rules.html", rules=disposition.kept(), defaults=disposition.rows(),
+                           categories=[(c.value, str(w)) for c, w in CATEGORY_WORDS.items()], conditions=CONDITION_WORDS,
+                           dispositions=DISPOSITION_WORDS)
+
+
+@bp.post("/rules")
+def save_disposition_rule():
+    form = request.form
+    disposition.save_rule(form.get("condition", ""), form.get("category", ""), form.get("anvisa", ""),
+                          form.get("disposition", ""), user_id=current_user.id)
+    flash(_("Disposition rule saved."))
+    return redirect(url_for(".disposition_rules"))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+def delete_disposition_rule(rule_id: int):
+    disposition.delete_rule(rule_id, user_id=current_user.id)
+    flash(_("Disposition rule deleted."))
+    return redirect(url_for(".disposition_rules"))
+
+
 @bp.get("/supplier")
 def supplier_returns():
     return render_template("returns/desk/supplier.html", documents=supplier.documents())
+
+
+@bp.post("/supplier/hold/<int:hold_id>")
+def add_rejected_hold(hold_id: int):
+    """The quarantine queue's button: receiving's rejected goods join their supplier's return document."""
+    document = supplier.add_rejected_hold(hold_id, user_id=current_user.id)
+    flash(_("The rejected goods are on %(code)s for %(supplier)s: dispatch it when they leave.",
+            code=document.document_code, supplier=document.supplier))
+    return redirect(url_for(".supplier_returns"))
 
 
 @bp.post("/supplier/<int:document_id>/dispatch")
