@@ -29,7 +29,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind
-from . import lots, queries, rules
+from . import lot_queries, lots, queries, rules
 from .ledger import quarantine_code
 from .models import StockItem
 
@@ -152,7 +152,7 @@ def ledger(subject: str, subject_id: int):
     thing = db.session.get(model, subject_id)
     if thing is None:
         abort(404)
-    page, moves, on_hand = queries.ledger_moves(subject, subject_id, wanted_page())
+    page, moves, on_hand = lot_queries.ledger_moves(subject, subject_id, wanted_page())
     return render_template(
         "inventory/desk/ledger.html", subject=subject, thing=thing, moves=moves, page=page,
         names=queries.user_names(m.user_id for m in moves), on_hand=on_hand,
@@ -167,8 +167,8 @@ def expiry():
     days = request.args.get("days", type=int)
     days = days if days in EXPIRY_WINDOWS else EXPIRY_WINDOWS[0]
     today = clock.today()
-    page, found = queries.expiring_lots(today, days, wanted_page())
-    expired_count, expiring_count = queries.expiring_counts(today, days)
+    page, found = lot_queries.expiring_lots(today, days, wanted_page())
+    expired_count, expiring_count = lot_queries.expiring_counts(today, days)
     expired = [e for e in found if e.days_left < 0]
     expiring = [e for e in found if e.days_left >= 0]
     return render_template("inventory/desk/expiry.html", days=days, windows=EXPIRY_WINDOWS, expired=expired,
@@ -182,10 +182,10 @@ def _render_lot(lot_id: int, *, error: str | None = None, form=None, status: int
     lot = db.session.get(Lot, lot_id)
     if lot is None:
         abort(404)
-    items = queries.lot_items(lot.id)
+    items = lot_queries.lot_items(lot.id)
     allowed = [s.value for s in LotStatus if s in rules.LOT_TRANSITIONS[LotStatus(lot.status)]]
     body = render_template(
-        "inventory/desk/lot.html", lot=lot, items=items, shipped=queries.shipped_units(lot.id), allowed=allowed,
+        "inventory/desk/lot.html", lot=lot, items=items, shipped=lot_queries.shipped_units(lot.id), allowed=allowed,
         error=error, form=form if form is not None else {},
         names=queries.user_names(change.user_id for change in lot.history),
         in_picking=sum(i.quantity for i in items if i.location.kind_enum in PICKABLE_KINDS),
