@@ -90,7 +90,8 @@ class InventoryMachine(RuleBasedStateMachine):
 
         for adjustment_id in db.session.scalars(select(Adjustment.id).where(Adjustment.status == "pending")):
             try:
-                inventory.decide_adjustment(adjustment_id, approve=True, user_id=self.supervisor)
+                inventory.decide_adjustment(adjustment_id, approve=True, user_id=self.supervisor,
+                                            note="checked")
             except DomainError:
                 db.session.rollback()
 
