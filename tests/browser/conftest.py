@@ -88,3 +88,22 @@ def hh_login(page, badge="BADGE-W1", pin="1111") -> None:
     page.wait_for_selector("input[name=pin]")
     scan(page, pin)
     page.wait_for_url("**/hh/")
+
+
+def click_refused_by_the_browser(page, target) -> None:
+    """Click a submit button the browser must refuse (an empty required field): wait until the network is
+    quiet, so a request that was sent after all has had its answer before the test checks the database,
+    and assert that no form was posted."""
+    posted: list[str] = []
+
+    def remember(request) -> None:
+        if request.method != "GET":
+            posted.append(request.url)
+
+    page.on("request", remember)
+    try:
+        target.click()
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.remove_listener("request", remember)
+    assert posted == [], f"the browser sent {posted}"

@@ -104,6 +104,7 @@ def test_approve_a_variance_from_a_workers_blind_count(desk, app, users, stock):
     expect(line).to_contain_text("40")
     expect(line).to_contain_text("25")
     row = page.locator("#pending tbody tr").first
+    row.locator("input[name=note]").fill("recounted: 15 missing")  # above the threshold: a note is required
     row.get_by_role("button", name="Approve").click()
     swapped = page.locator("#pending tbody tr").first
     expect(swapped.locator(".status-pill")).to_have_text("approved")

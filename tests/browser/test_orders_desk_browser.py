@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import click_refused_by_the_browser
 from tests.picking_helpers import books_are_right, stocked_world, take
 from wms.extensions import db
 from wms.orders.models import Order
@@ -38,7 +39,7 @@ def test_release_an_order_by_hand_then_build_the_proposed_wave(desk, app, orders
     page.click(f"a[href='/desk/orders/{waiting}']")
 
     # a hold needs a reason: the browser refuses the empty field, nothing is sent
-    page.click("button:has-text('Hold')")
+    click_refused_by_the_browser(page, page.locator("button:has-text('Hold')"))
     assert page.evaluate("document.querySelector('input[name=reason]:invalid') !== null")
     with app.app_context():
         assert not db.session.get(Order, waiting).on_hold

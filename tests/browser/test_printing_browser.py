@@ -92,9 +92,9 @@ def test_desk_preview_shows_the_label_and_its_barcode_scans(desk, app, users, pr
     assert printer.wait_for(1)
 
 
-def test_desk_job_preview_of_a_correios_label(desk, app, users):
+def test_desk_job_preview_of_a_correios_label(desk, app, users, tmp_path):
     with app.app_context():
-        services.create_printer("ZB-SHIP", "file:///tmp/wms-browser-labels", label_size="100x150")
+        services.create_printer("ZB-SHIP", f"file://{tmp_path}", label_size="100x150")
         job_id = services.queue_label("shipping_correios", correios_data(), printer_name="ZB-SHIP")
         db.session.commit()
         db.session.remove()

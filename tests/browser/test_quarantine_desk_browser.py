@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import click_refused_by_the_browser
 from tests.factories import MEDICINE_GTIN, build_world
 from tests.picking_helpers import books_are_right
 from wms import clock, gs1
@@ -38,7 +39,8 @@ def test_qa_releases_a_held_medicine(desk, app, held):
     row = page.locator("tr", has_text="QA-1")
     expect(row).to_contain_text("Anvisa-controlled")
 
-    row.locator("button[value=release]").click()  # no reason: the browser asks for one, nothing is sent
+    # no reason: the browser asks for one, nothing is sent
+    click_refused_by_the_browser(page, row.locator("button[value=release]"))
     assert page.evaluate("document.querySelector('input[name=reason]:invalid') !== null")
     with app.app_context():
         assert db.session.scalar(db.select(Lot).where(Lot.code == "QA-1")).status == "quarantine"

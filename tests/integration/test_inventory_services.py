@@ -143,7 +143,7 @@ def test_small_adjustment_applies_large_one_waits_for_a_supervisor(world, worker
     with pytest.raises(DomainError, match="Only a supervisor"):
         inventory.decide_adjustment(large["adjustment_id"], approve=True, user_id=worker_id)
     db.session.rollback()
-    inventory.decide_adjustment(large["adjustment_id"], approve=True, user_id=supervisor_id)
+    inventory.decide_adjustment(large["adjustment_id"], approve=True, user_id=supervisor_id, note="lost in a fire")
     assert on_hand(world, "BOTTLE", "A-02-01-1") == 8
     with pytest.raises(Conflict):
         inventory.decide_adjustment(large["adjustment_id"], approve=False, user_id=supervisor_id)
@@ -194,7 +194,7 @@ def test_blind_count_small_variance_adjusts_large_waits(world, worker_id, superv
     assert on_hand(world, "BOTTLE", "A-01-03-2") == 40  # -40: waits
     assert inventory.submit_count(task.id, {}, user_id=worker_id, scan_id="count-1") == result
     pending = db.session.scalar(select(Adjustment).where(Adjustment.status == "pending"))
-    inventory.decide_adjustment(pending.id, approve=True, user_id=supervisor_id)
+    inventory.decide_adjustment(pending.id, approve=True, user_id=supervisor_id, note="shelf empty")
     assert on_hand(world, "BOTTLE", "A-01-03-2") == 0
     assert db.session.get(CountTask, task.id).status == "done"
     assert inventory.stock_mismatches() == []

@@ -5,7 +5,6 @@ import itertools
 import math
 import random
 import statistics
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -447,20 +446,3 @@ def test_plans_made_in_parallel_threads_agree_with_plans_made_one_by_one(monkeyp
         parallel = list(pool.map(lambda case: plan_route(*case)[1], cases))
     monkeypatch.setattr(routing, "_frontiers", {})
     assert parallel == [plan_route(*case)[1] for case in cases]
-
-
-# --- Speed ------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("cross_aisles", [(), (15.0,)])
-def test_sixty_stops_plan_in_milliseconds(cross_aisles):
-    # Loose on purpose (a busy CI machine); bench/route.py reports the real figures.
-    rng = random.Random(7000)
-    layout = Layout(30, 30.0, 3.0, cross_aisles)
-    times = []
-    for _ in range(7):
-        stops = [(rng.randrange(30), rng.uniform(0, 30)) for _ in range(60)]
-        started = time.perf_counter()
-        plan_route(layout, stops)
-        times.append(time.perf_counter() - started)
-    assert statistics.median(times) < 0.05

@@ -483,6 +483,43 @@ def _pending(app, world, delta=-20, code="A-01-01-1", lot="L-SOON") -> int:
         return result["adjustment_id"]
 
 
+WHY = {"note": "recounted twice"}
+
+
+def test_approving_a_large_change_without_a_note_is_refused_and_changes_nothing(auth, client, world, app):
+    """Issue 10 item 14: a change above the approval threshold needs the approver's note."""
+    adjustment_id = _pending(app, world)
+    auth.login("supervisor")
+    html = client.get("/desk/stock/adjustments").get_data(as_text=True)
+    assert 'name="note" required' in _section(html, "Waiting for approval")
+    moves = count_rows(app, Move)
+    for data in ({}, {"note": "   "}):
+        response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", data=data, headers=HX)
+        assert response.status_code == 422
+        assert ("A change of 20 units is more than the approval threshold (10): write a note saying why it is "
+                "right to approve it.") in response.get_data(as_text=True)
+    assert on_hand(app, "A-01-01-1", "MED", "L-SOON") == 40 and count_rows(app, Move) == moves
+    with app.app_context():
+        assert db.session.get(Adjustment, adjustment_id).status == "pending"
+    assert client.post(f"/desk/stock/adjustments/{adjustment_id}/reject", headers=HX).status_code == 200
+
+
+def test_an_adjustment_applied_by_the_rule_names_no_worker_as_approver(auth, client, world, app):
+    """Issue 10 item 14: a worker's small change and a count's small variance are approved automatically."""
+    with app.app_context():
+        inventory.adjust_stock(location_id=world.loc["A-01-01-1"], product_id=world.product["MED"],
+                               lot_id=world.lot["L-SOON"], delta=-2, reason="damaged", user_id=world.users["worker"])
+        task_id = inventory.open_count(world.loc["A-01-02-1"], user_id=world.users["supervisor"]).id
+        inventory.submit_count(task_id, {(world.product["MED"], world.lot["L-SOON"], None): 9},
+                               user_id=world.users["worker"])
+        assert [a.decided_by_id for a in db.session.scalars(select(Adjustment))] == [None, None]
+    auth.login("supervisor")
+    for url in ("/desk/stock/adjustments", f"/desk/stock/counts/{task_id}"):
+        html = client.get(url).get_data(as_text=True)
+        decided = re.findall(r'<span class="muted decided">([^<]*)</span>', html)
+        assert decided and all(text.startswith("automatic (within the threshold)") for text in decided), url
+
+
 def test_approving_a_pending_adjustment_changes_stock_by_a_ledger_move(auth, client, world, app):
     adjustment_id = _pending(app, world)
     auth.login("supervisor")
@@ -491,10 +528,16 @@ def test_approving_a_pending_adjustment_changes_stock_by_a_ledger_move(auth, cli
     assert f'id="adjustment-{adjustment_id}"' in pending and "worker" in pending and "−20" in pending
     assert f'hx-post="/desk/stock/adjustments/{adjustment_id}/approve"' in pending
     moves = count_rows(app, Move)
-    response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", headers=HX)
+    response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", data=WHY, headers=HX)
     assert response.status_code == 200
-    row = response.get_data(as_text=True).strip()
-    assert row.startswith(f'<tr id="adjustment-{adjustment_id}"') and "approved" in row and "Approve" not in row
+    # issue 10 item 14: the approved adjustment used to stay in the list waiting for approval
+    assert response.headers["HX-Redirect"] == "/desk/stock/adjustments"
+    html = client.get("/desk/stock/adjustments").get_data(as_text=True)
+    assert f'id="adjustment-{adjustment_id}"' not in _section(html, "Waiting for approval")
+    decided = _section(html, "Recent decisions")
+    assert f'id="adjustment-{adjustment_id}"' in decided and "supervisor" in decided and "Approve" not in decided
+    assert "recounted twice" in decided
+    assert f"Adjustment {adjustment_id} approved." in html
     assert on_hand(app, "A-01-01-1", "MED", "L-SOON") == 20
     assert count_rows(app, Move) == moves + 1
     with app.app_context():
@@ -509,8 +552,9 @@ def test_rejecting_a_pending_adjustment_changes_nothing(auth, client, world, app
     auth.login("supervisor")
     moves = count_rows(app, Move)
     response = client.post(f"/desk/stock/adjustments/{adjustment_id}/reject", headers=HX)
-    assert response.status_code == 200
-    assert "rejected" in response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/desk/stock/adjustments"
+    decided = _section(client.get("/desk/stock/adjustments").get_data(as_text=True), "Recent decisions")
+    assert f'id="adjustment-{adjustment_id}"' in decided and "rejected" in decided
     assert on_hand(app, "A-01-01-1", "MED", "L-SOON") == 40
     assert count_rows(app, Move) == moves
     with app.app_context():
@@ -520,7 +564,7 @@ def test_rejecting_a_pending_adjustment_changes_nothing(auth, client, world, app
 def test_deciding_twice_is_refused_in_the_row_and_applies_once(auth, client, world, app):
     adjustment_id = _pending(app, world)
     auth.login("supervisor")
-    assert client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", headers=HX).status_code == 200
+    assert client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", data=WHY, headers=HX).status_code == 200
     response = client.post(f"/desk/stock/adjustments/{adjustment_id}/reject", headers=HX)
     assert response.status_code == 409
     row = response.get_data(as_text=True).strip()
@@ -533,7 +577,7 @@ def test_approve_without_javascript_redirects_back_with_a_message(auth, client, 
     adjustment_id = _pending(app, world)
     auth.login("supervisor")
     response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve",
-                           data={"next": "/desk/stock/adjustments"})
+                           data={"next": "/desk/stock/adjustments", **WHY})
     assert response.status_code == 302 and response.headers["Location"] == "/desk/stock/adjustments"
     assert f"Adjustment {adjustment_id} approved." in client.get("/desk/stock/adjustments").get_data(as_text=True)
     response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", data={"next": "//evil.example/"})
@@ -544,7 +588,7 @@ def test_approve_without_javascript_redirects_back_with_a_message(auth, client, 
 def test_a_stale_approval_that_would_go_negative_is_refused(auth, client, world, app):
     adjustment_id = _pending(app, world, delta=-15, code="A-01-02-1")  # only 10 there
     auth.login("supervisor")
-    response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", headers=HX)
+    response = client.post(f"/desk/stock/adjustments/{adjustment_id}/approve", data=WHY, headers=HX)
     assert response.status_code == 422
     assert "Only 10 of MED lot L-SOON at A-01-02-1, not 15." in response.get_data(as_text=True)
     with app.app_context():
@@ -629,7 +673,8 @@ def test_a_counted_task_shows_expected_against_counted_and_its_pending_adjustmen
     assert adjustments.count("Approve</button>") == 1  # the 2 found bottles were within the threshold
     assert "approved" in adjustments
     pending_id = re.search(r'/desk/stock/adjustments/(\d+)/approve', adjustments).group(1)
-    response = client.post(f"/desk/stock/adjustments/{pending_id}/approve", data={"from": "count"}, headers=HX)
+    response = client.post(f"/desk/stock/adjustments/{pending_id}/approve", data={"from": "count", **WHY},
+                           headers=HX)
     assert response.status_code == 200
     swapped = response.get_data(as_text=True)
     assert 'id="count-status" class="status-pill done" hx-swap-oob="true">done<' in swapped

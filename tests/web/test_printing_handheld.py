@@ -188,4 +188,4 @@ def test_print_screen_scans_a_location_or_product_and_offers_its_label(worker, a
     response = worker.post("/hh/print/", data={"scan": BOTTLE_GTIN}, headers=HX)
     assert 'data-kind="product"' in text(response) and 'name="ref" value="BOTTLE"' in text(response)
     response = worker.post("/hh/print/", data={"scan": "NOTHING-HERE"}, headers=HX)
-    assert response.status_code in (404, 422) and response.headers["X-Scan-Result"] == "bad"
+    assert response.status_code == 422 and response.headers["X-Scan-Result"] == "bad"

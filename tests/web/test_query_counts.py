@@ -177,4 +177,5 @@ def test_a_user_switched_off_is_logged_out_at_the_next_request(app, client, user
     with app.app_context():
         db.session.scalar(select(User).where(User.username == "worker")).active = False
         db.session.commit()
-    assert client.get("/hh/").status_code in (302, 401)
+    response = client.get("/hh/")
+    assert response.status_code == 302 and "/hh/login" in response.headers["Location"]

@@ -61,11 +61,11 @@ def test_the_store_authorises_a_return_through_the_api(app, client, shipped):
     again = client.post("/api/v1/returns", data=json.dumps(body), headers=headers, content_type="application/json")
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["id"] == first.get_json()["id"]
-    for bad in ("[1]", "\x00", json.dumps({"order_id": 10**30, "lines": [{}]}),
-                json.dumps({"order_id": shipped["bottle"], "lines": [{"sku": "BOTTLE", "quantity": 10**12,
-                                                                      "reason": "regret"}]})):
+    for bad, status in (("[1]", 400), ("\x00", 400), (json.dumps({"order_id": 10**30, "lines": [{}]}), 422),
+                        (json.dumps({"order_id": shipped["bottle"], "lines": [
+                            {"sku": "BOTTLE", "quantity": 10**12, "reason": "regret"}]}), 422)):
         response = client.post("/api/v1/returns", data=bad, headers=headers, content_type="application/json")
-        assert response.status_code in (400, 422), response.get_data()
+        assert response.status_code == status, response.get_data()
     assert client.post("/api/v1/returns", data=json.dumps(body), content_type="application/json").status_code == 401
     got = client.get(f"/api/v1/returns/{first.get_json()['id']}", headers=headers).get_json()
     assert got["lines"] == [{"line_no": 1, "sku": "BOTTLE", "quantity": 1, "reason": "regret"}]
@@ -173,7 +173,7 @@ def test_desk_board_reasons_csv_and_recall_trace(app, client, auth, shipped):
     assert bad.status_code == 422
     auth.logout()
     auth.login("worker")
-    assert client.get("/desk/recalls/").status_code in (302, 403)
+    assert client.get("/desk/recalls/").status_code == 403
 
 
 def test_a_return_line_whose_reason_is_not_text_is_refused_naming_it(app, client, shipped):

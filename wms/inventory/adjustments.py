@@ -74,7 +74,7 @@ def adjust_stock(*, location_id: int, product_id: int, lot_id: int | None, delta
     else:
         apply_adjustment(adjustment, user_id)
         adjustment.status = AdjustmentStatus.APPROVED.value
-        adjustment.decided_by_id = user_id
+        adjustment.decided_by_id = user_id if is_supervisor(user_id) else None  # None: approved by the rule
         adjustment.decided_at = utcnow()
         audit.record("adjustment.apply", adjustment, delta=delta, reason=reason)
     result = {"adjustment_id": adjustment.id, "status": adjustment.status, "delta": delta}
@@ -94,8 +94,9 @@ def set_adjustment_threshold(units: int, *, user_id: int | None) -> int:
 
 
 @use_case
-def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int) -> Adjustment:
-    """A supervisor approves (the stock changes now) or rejects (nothing changes) a pending adjustment."""
+def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int, note: str | None = None) -> Adjustment:
+    """A supervisor approves (the stock changes now) or rejects (nothing changes) a pending adjustment.
+    Approving a change larger than the approval threshold needs a note saying why it is right."""
     adjustment = db.session.get(Adjustment, adjustment_id, with_for_update=True)
     if adjustment is None:
         raise NotFound(_l("Adjustment not found."))
@@ -103,12 +104,20 @@ def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int) -> Adj
         raise Conflict(_l("This adjustment was already %(status)s.", status=adjustment.status))
     if not is_supervisor(user_id):
         raise DomainError(_l("Only a supervisor approves adjustments."))
+    note = (note or "").strip()
+    threshold = settings.get("adjustment_approval_units")
+    if approve and abs(adjustment.delta) > threshold and not note:
+        raise DomainError(_l("A change of %(units)s units is more than the approval threshold (%(threshold)s): "
+                             "write a note saying why it is right to approve it.",
+                             units=abs(adjustment.delta), threshold=threshold))
+    if note:
+        adjustment.note = (f"{adjustment.note} · {note}" if adjustment.note else note)[:200]
     if approve:
         apply_adjustment(adjustment, user_id)
     adjustment.status = (AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED).value
     adjustment.decided_by_id = user_id
     adjustment.decided_at = utcnow()
-    audit.record("adjustment." + adjustment.status, adjustment, user_id=user_id)
+    audit.record("adjustment." + adjustment.status, adjustment, user_id=user_id, note=note or None)
     close_count_if_decided(adjustment.count_task_id)
     return adjustment
 

@@ -101,14 +101,14 @@ def submit_count(task_id: int, counted: dict[tuple[int, int | None, int | None],
         adjustment = new_adjustment(
             location=task.location, product=db.session.get(Product, product_id),
             lot=db.session.get(Lot, lot_id) if lot_id else None, lpn_id=lpn_id, delta=delta,
-            reason="count_variance", note=f"count {task.id}", user_id=user_id, count_task_id=task.id,
+            reason="count_variance", note=None, user_id=user_id, count_task_id=task.id,
         )
         if rules.needs_approval(delta, threshold, supervisor):
             pending += 1
         else:
             apply_adjustment(adjustment, user_id)
             adjustment.status = AdjustmentStatus.APPROVED.value
-            adjustment.decided_by_id = user_id
+            adjustment.decided_by_id = user_id if supervisor else None  # None: approved by the rule
             adjustment.decided_at = utcnow()
     task.counted_by_id = user_id
     task.counted_at = utcnow()

@@ -104,17 +104,19 @@ def decide(adjustment_id: int, decision: str):
     """Approve (the stock changes now, by a ledger move) or reject (nothing changes). htmx swaps the row."""
     error, status = None, 200
     try:
-        adjusting.decide_adjustment(adjustment_id, approve=decision == "approve", user_id=current_user.id)
+        adjusting.decide_adjustment(adjustment_id, approve=decision == "approve", user_id=current_user.id,
+                                    note=request.form.get("note"))
     except NotFound:
         raise
     except DomainError as exc:
         error, status = str(exc), exc.status
-    if request.headers.get("HX-Request"):
+    from_count = request.form.get("from") == "count"
+    if request.headers.get("HX-Request") and (error or from_count):
         row = queries.adjustment_rows(select(Adjustment).where(Adjustment.id == adjustment_id))[0]
-        from_count = request.form.get("from") == "count" and row.adjustment.count_task_id
+        from_count = from_count and row.adjustment.count_task_id
         return render_template(
             "inventory/desk/_adjustment_row.html", row=row, row_error=error, swapped=True,
-            row_context="count" if from_count else "",
+            row_context="count" if from_count else "", threshold=settings.get("adjustment_approval_units"),
             task=db.session.get(CountTask, row.adjustment.count_task_id) if from_count else None,
         ), status
     if error:
@@ -123,7 +125,11 @@ def decide(adjustment_id: int, decision: str):
         flash(_("Adjustment %(id)s approved.", id=adjustment_id) if decision == "approve"
               else _("Adjustment %(id)s rejected.", id=adjustment_id), "success")
     back = request.form.get("next", "")
-    return redirect(back if back.startswith("/desk/stock/") and "//" not in back else url_for(".adjustments"))
+    back = back if back.startswith("/desk/stock/") and "//" not in back else url_for(".adjustments")
+    if request.headers.get("HX-Request"):
+        # a decided adjustment leaves the list waiting for approval: the page comes back without it
+        return "", 200, {"HX-Redirect": url_for(".adjustments")}
+    return redirect(back)
 
 
 @bp.post("/adjustments/threshold")
@@ -188,6 +194,7 @@ def count_task(task_id: int):
         "inventory/desk/count_task.html", task=task, plates=queries.plate_codes(line.lpn_id for line in task.lines),
         adjustments=queries.count_adjustments(task.id),
         names=queries.user_names([task.created_by_id, task.counted_by_id]),
+        threshold=settings.get("adjustment_approval_units"),
     )
 
 
