@@ -2,6 +2,7 @@
 
     python bench/desk.py
     DATABASE_URL=postgresql://postgres@127.0.0.1/wms_bench python bench/desk.py     # drops that schema
+    python bench/desk.py /desk/board/map     # only the pages whose path starts with one of these
 
 Best of 3, in-process (Flask test client), milliseconds.
 """
@@ -18,11 +19,14 @@ PAGES = ["/desk", "/desk/stock/", "/desk/stock/?by=location", "/desk/stock/?by=l
          "/desk/stock/expiry", "/desk/stock/adjustments", "/desk/stock/counts", "/desk/stock/locations/1000/ledger",
          "/desk/locations", "/desk/products", "/desk/orders/", "/desk/waves/", "/desk/receiving/",
          "/desk/stock/export.csv", "/desk/stock/check", "/desk/board/map", "/desk/board/map?mode=expiry&q=SKU00042",
+         "/desk/board/map?mode=status", "/desk/board/map/bays/20/25",
          "/desk/reports/movements", "/desk/reports/productivity", "/desk/reports/count-variances",
          "/desk/reports/discrepancies", "/desk/reports/movements.csv"]
 
 
 def main():
+    wanted = sys.argv[1:]
+    pages = [p for p in PAGES if not wanted or any(p.startswith(w) for w in wanted)]
     app, database = fresh_app()
     with app.app_context():
         warehouse.seed(warehouse.ITEMS)
@@ -33,7 +37,7 @@ def main():
     client = app.test_client()
     client.post("/login", data={"username": "sup", "password": "sup"})
     print(f"{database}, {warehouse.ITEMS:,} stock items, best of 3 (ms):")
-    for path in PAGES:
+    for path in pages:
         times = []
         for _ in range(3):
             start = time.perf_counter()

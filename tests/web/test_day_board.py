@@ -127,22 +127,27 @@ def test_a_holiday_moves_the_ship_by_time_and_makes_an_order_late(app, auth, cli
     assert ("late", "TODAY-1") in rows
 
 
-def test_the_map_colours_bins_by_expiry_finds_a_lot_and_shows_a_bins_stock(app, auth, client, users):
+def test_the_map_colours_bays_by_expiry_finds_a_lot_and_shows_a_bays_bins(app, auth, client, users):
+    """Issue 15: one cell per aisle × bay (50,000 bins were 2 s of drawing); a click shows the bay's bins."""
     with app.app_context():
         world = stocked_world()
         receive(world, "MED", "A-01-03-1", 3, "L-OLD")
-        old_bin = world.loc["A-01-03-1"].id
+        receive(world, "BOTTLE", "A-01-03-2", 4)
         db.session.remove()
     auth.login("supervisor")
     page = text(client.get("/desk/board/map?mode=expiry&q=l-old"))
-    assert 'data-code="A-01-03-1" data-band="expired"' in page
-    assert 'data-code="A-01-02-2" data-band="within-30"' in page
-    assert 'data-code="A-02-05-2" data-band="no-expiry"' in page
-    assert re.search(r'class="bin band-expired found" data-code="A-01-03-1"', page)
+    cells = re.findall(r'<g class="bay [^"]*" data-aisle="(\d+)" data-bay="(\d+)"', page)
+    assert len(cells) == len(set(cells)), "one cell per bay, whatever its levels"
+    assert 'data-aisle="1" data-bay="3" data-band="expired"' in page
+    assert 'data-aisle="1" data-bay="2" data-band="within-30"' in page
+    assert 'data-aisle="2" data-bay="5" data-band="no-expiry"' in page
+    assert re.search(r'class="bay band-expired found" data-aisle="1" data-bay="3"', page)
+    assert len(re.findall(r'class="bay [^"]*found"', page)) == 1
     assert "1 bin holds l-old" in page
-    detail = text(client.get(f"/desk/board/map/bins/{old_bin}", headers={"HX-Request": "true"}))
-    assert "L-OLD" in detail and "A-01-03-1" in detail
-    assert client.get("/desk/board/map/bins/999999").status_code == 404
+    assert 'hx-get="/desk/board/map/bays/1/3"' in page
+    detail = text(client.get("/desk/board/map/bays/1/3", headers={"HX-Request": "true"}))
+    assert "L-OLD" in detail and "A-01-03-1" in detail and "A-01-03-2" in detail and "BOTTLE" in detail
+    assert client.get("/desk/board/map/bays/99/99").status_code == 404
     fill = text(client.get("/desk/board/map?mode=nonsense"))
     assert 'data-mode="fill"' in fill
 
