@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, String, case, cast, func, or_, select
 
 from ..auth.models import User
 from ..catalog.models import Lot
@@ -152,6 +152,37 @@ def orders_at_risk(today: date, moment: datetime | None = None, *, include_on_tr
             found.append(OrderAtRisk(*row, ship_by=deadline, risk=state))
     found.sort(key=lambda o: rules.urgency(o.risk, o.ship_by, o.id))
     return found[:AT_RISK_LIMIT]
+
+
+URGENT_LIMIT = 1000
+
+
+def urgent_orders(orders: Select, today: date, moment: datetime | None = None) -> dict[int, rules.Risk]:
+    """Of the orders a list selects (`select(Order).where(...)`), the late, at-risk and due-today ones by the
+    board's rule, most urgent first (dict order): one query, whatever the list's length."""
+    moment = moment or now()
+    cutoffs, holidays = cutoff_rules(today)
+    rows = db.session.execute(
+        orders.with_only_columns(Order.id, Order.status, Order.carrier, Order.service_level,
+                                 Order.promised_ship_date)
+        .where(Order.status.not_in([OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value]),
+               Order.promised_ship_date.is_not(None), Order.promised_ship_date <= today + timedelta(days=1))
+        .order_by(None).order_by(Order.promised_ship_date, Order.id).limit(5 * URGENT_LIMIT)).all()
+    ranked = []
+    for row in rows:
+        deadline = rules.ship_by(row.promised_ship_date, row.carrier, row.service_level, cutoffs, holidays, zone())
+        state = rules.risk(deadline, moment, row.status, zone=zone())
+        if state is not rules.Risk.ON_TRACK:
+            ranked.append((rules.urgency(state, deadline, row.id), row.id, state))
+    ranked.sort()
+    return {order_id: state for _key, order_id, state in ranked[:URGENT_LIMIT]}
+
+
+def urgent_first(urgent: dict[int, rules.Risk]):
+    """ORDER BY expression putting `urgent` orders first, in their order; the others after, as they were."""
+    if not urgent:
+        return Order.id.is_(None)  # false for every row: leaves the order as it was
+    return case({order_id: place for place, order_id in enumerate(urgent)}, value=Order.id, else_=len(urgent))
 
 
 # ---------------------------------------------------------------------------------------------- charts
