@@ -44,9 +44,9 @@ def bays(warehouse: Warehouse, search: str | None = None) -> list[Bay]:
         found = {(row.aisle, row.bay): row.bins for row in db.session.execute(
             select(*key, func.count(func.distinct(StockItem.location_id)).label("bins"))
             .select_from(StockItem).join(Location, Location.id == StockItem.location_id)
-            .join(Product, Product.id == StockItem.product_id).outerjoin(Lot, Lot.id == StockItem.lot_id)
             .where(StockItem.quantity > 0, *_in_aisles(warehouse),
-                   or_(func.lower(Product.sku) == needle, func.lower(Lot.code) == needle))
+                   or_(StockItem.product_id.in_(select(Product.id).where(func.lower(Product.sku) == needle)),
+                       StockItem.lot_id.in_(select(Lot.id).where(func.lower(Lot.code) == needle))))
             .group_by(*key))}
     rows = db.session.execute(
         select(shelves, stock.c.units, stock.c.expiry, stock.c.rank)

@@ -95,7 +95,11 @@ def _cutoff_page(error=None, status=200):
         CarrierCutoff.carrier, CarrierCutoff.service, CarrierCutoff.weekday)).all()
     holidays = db.session.scalars(select(CarrierHoliday).where(CarrierHoliday.on >= clock.today())
                                   .order_by(CarrierHoliday.on, CarrierHoliday.carrier)).all()
-    return render_template("board/cutoffs.html", rows=rows, holidays=holidays, error=error,
+    carriers = cutoff_table.carrier_choices()
+    return render_template("board/cutoffs.html", rows=rows, holidays=holidays, error=error, carriers=carriers,
+                           carrier_names={c.code.lower(): c.name for c, _services in carriers},
+                           service_names={(c.code.lower(), s.code.lower()): f"{s.name} ({s.code})"
+                                          for c, services in carriers for s in services},
                            form=request.form if request.method == "POST" else {}), status
 
 
