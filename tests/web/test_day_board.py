@@ -207,6 +207,7 @@ def test_the_map_colours_bays_by_expiry_finds_a_lot_and_shows_a_bays_bins(app, a
     assert client.get("/desk/board/map/bays/99/99").status_code == 404
     fill = text(client.get("/desk/board/map?mode=nonsense"))
     assert 'data-mode="fill"' in fill
+    assert re.search(r'data-aisle="1" data-bay="3" data-band="(low|half|full)"', fill)
 
 
 def test_a_waves_walk_is_drawn_beside_the_s_shape_with_both_distances(app, auth, client, users):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..catalog.models import Lot, Product
@@ -24,20 +24,25 @@ def _in_aisles(warehouse: Warehouse):
             Location.bay.is_not(None))
 
 
-def bays(warehouse: Warehouse, search: str | None = None) -> list[Bay]:
-    """The aisles' bays with their stock: three grouped statements (bins, stock, search), one row per bay
-    whatever the number of bins. `search` (a SKU or a lot code, exactly, any case) counts the bins holding it."""
+def bays(warehouse: Warehouse, search: str | None = None, *, lots: bool = True) -> list[Bay]:
+    """The aisles' bays with their stock: grouped statements (bins with stock, the search), one row per bay
+    whatever the number of bins. `lots=False` leaves out the nearest expiry and the worst lot status (the join
+    to the lots is most of the cost: the fill colours do not need it). `search` (a SKU or a lot code, exactly,
+    any case) counts the bins holding it."""
     key = (Location.aisle, Location.bay)
     shelves = (select(*key, func.count(Location.id).label("bins"),
                       func.count(Location.capacity_units).label("sized"),
                       func.sum(Location.capacity_units).label("capacity"))
                .where(*_in_aisles(warehouse)).group_by(*key).subquery())
     rank = case(*((Lot.status == status, number) for status, number in STATUS_RANK.items()), else_=1)
-    stock = (select(*key, func.sum(StockItem.quantity).label("units"), func.min(Lot.expires_on).label("expiry"),
-                    func.max(rank).label("rank"))
+    stock = (select(*key, func.sum(StockItem.quantity).label("units"),
+                    *((func.min(Lot.expires_on).label("expiry"), func.max(rank).label("rank")) if lots else
+                      (null().label("expiry"), null().label("rank"))))
              .select_from(StockItem).join(Location, Location.id == StockItem.location_id)
-             .outerjoin(Lot, Lot.id == StockItem.lot_id)
-             .where(StockItem.quantity > 0, *_in_aisles(warehouse)).group_by(*key).subquery())
+             .where(StockItem.quantity > 0, *_in_aisles(warehouse)).group_by(*key))
+    if lots:
+        stock = stock.outerjoin(Lot, Lot.id == StockItem.lot_id)
+    stock = stock.subquery()
     found: dict[tuple[int, int], int] = {}
     if search:
         needle = search.strip().lower()
@@ -45,8 +50,11 @@ def bays(warehouse: Warehouse, search: str | None = None) -> list[Bay]:
             select(*key, func.count(func.distinct(StockItem.location_id)).label("bins"))
             .select_from(StockItem).join(Location, Location.id == StockItem.location_id)
             .where(StockItem.quantity > 0, *_in_aisles(warehouse),
-                   or_(StockItem.product_id.in_(select(Product.id).where(func.lower(Product.sku) == needle)),
-                       StockItem.lot_id.in_(select(Lot.id).where(func.lower(Lot.code) == needle))))
+                   # the ids first, as values: the planner then reads the few items through their indexes
+                   or_(StockItem.product_id.in_(list(db.session.scalars(
+                       select(Product.id).where(func.lower(Product.sku) == needle)))),
+                       StockItem.lot_id.in_(list(db.session.scalars(
+                           select(Lot.id).where(func.lower(Lot.code) == needle))))))
             .group_by(*key))}
     rows = db.session.execute(
         select(shelves, stock.c.units, stock.c.expiry, stock.c.rank)

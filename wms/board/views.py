@@ -168,7 +168,7 @@ def warehouse_map():
     search = request.args.get("q", "").strip()[:40]
     warehouse = locations.default_warehouse()
     layout = geometry.layout_of(warehouse)
-    found_bays = map_queries.bays(warehouse, search or None)
+    found_bays = map_queries.bays(warehouse, search or None, lots=mode != "fill")
     svg = map_svg(layout, warehouse.bay_width_m, found_bays, mode=mode, today=clock.today(),
                   bay_url=url_for("board.bay_detail", aisle=0, bay=0), title=_("Warehouse map"))
     legend = [(BAND_WORDS.get(name, name), COLOURS[name]) for name, _colour in BANDS[mode]]
