@@ -46,16 +46,15 @@ def bays(warehouse: Warehouse, search: str | None = None, *, lots: bool = True) 
     found: dict[tuple[int, int], int] = {}
     if search:
         needle = search.strip().lower()
-        found = {(row.aisle, row.bay): row.bins for row in db.session.execute(
-            select(*key, func.count(func.distinct(StockItem.location_id)).label("bins"))
-            .select_from(StockItem).join(Location, Location.id == StockItem.location_id)
-            .where(StockItem.quantity > 0, *_in_aisles(warehouse),
-                   # the ids first, as values: the planner then reads the few items through their indexes
-                   or_(StockItem.product_id.in_(list(db.session.scalars(
-                       select(Product.id).where(func.lower(Product.sku) == needle)))),
-                       StockItem.lot_id.in_(list(db.session.scalars(
-                           select(Lot.id).where(func.lower(Lot.code) == needle))))))
-            .group_by(*key))}
+        products = list(db.session.scalars(select(Product.id).where(func.lower(Product.sku) == needle)))
+        lot_ids = list(db.session.scalars(select(Lot.id).where(func.lower(Lot.code) == needle)))
+        if products or lot_ids:
+            # the bins first, through the items' product and lot indexes; then their bays
+            holding = select(StockItem.location_id).where(
+                StockItem.quantity > 0, or_(StockItem.product_id.in_(products), StockItem.lot_id.in_(lot_ids)))
+            found = {(row.aisle, row.bay): row.bins for row in db.session.execute(
+                select(*key, func.count(Location.id).label("bins"))
+                .where(*_in_aisles(warehouse), Location.id.in_(holding)).group_by(*key))}
     rows = db.session.execute(
         select(shelves, stock.c.units, stock.c.expiry, stock.c.rank)
         .outerjoin(stock, (stock.c.aisle == shelves.c.aisle) & (stock.c.bay == shelves.c.bay))
