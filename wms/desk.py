@@ -68,7 +68,7 @@ def home():
 
 def _allowed(entries: list[tuple[str, object]]) -> list[tuple[str, object]]:
     """The entries whose page the signed-in user may open: a supervisor is not shown a link that answers 403."""
-    if not current_user.is_authenticated:
+    if not getattr(current_user, "is_authenticated", False):  # no user outside a request (an email's template)
         return []
     return [(endpoint, label) for endpoint, label in entries if current_user.has_role(needed_role(endpoint))]
 
