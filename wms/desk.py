@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from .access import blueprint_role, requires
+from .access import blueprint_role, needed_role, requires
 from .auth.models import Role
 
 bp = blueprint_role(Blueprint("desk", __name__), Role.SUPERVISOR)
@@ -66,6 +66,13 @@ def home():
     return day_board()
 
 
+def _allowed(entries: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """The entries whose page the signed-in user may open: a supervisor is not shown a link that answers 403."""
+    if not getattr(current_user, "is_authenticated", False):  # no user outside a request (an email's template)
+        return []
+    return [(endpoint, label) for endpoint, label in entries if current_user.has_role(needed_role(endpoint))]
+
+
 @bp.app_context_processor
 def _navigation():
-    return {"desk_navigation": NAVIGATION, "desk_setup": SETUP}
+    return {"desk_navigation": _allowed(NAVIGATION), "desk_setup": _allowed(SETUP)}

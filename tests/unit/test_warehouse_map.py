@@ -1,30 +1,30 @@
-"""The warehouse map: bin colours and the walk drawn over aisles and cross-aisles."""
+"""The warehouse map: bay colours and the walk drawn over aisles and cross-aisles."""
 from datetime import date, timedelta
 
-from wms.board.warehouse_map import Bin, band, grid_path, map_svg, walk_points, walk_svg
+from wms.board.warehouse_map import Bay, band, grid_path, map_svg, walk_points, walk_svg
 from wms.locations.routing import Layout, route_length
 
 TODAY = date(2026, 12, 7)
 LAYOUT = Layout(aisles=3, aisle_length=10.0, aisle_pitch=3.0, cross_aisles=(5.0,), depot_x=0.0)
 
 
-def test_a_bin_is_coloured_by_its_nearest_expiry():
+def test_a_bay_is_coloured_by_its_nearest_expiry():
     def colour(days):
-        return band(Bin(1, "A", 1, 1, 1, units=5, nearest_expiry=TODAY + timedelta(days=days)), "expiry", TODAY)
+        return band(Bay(1, 1, units=5, nearest_expiry=TODAY + timedelta(days=days)), "expiry", TODAY)
 
     assert [colour(d) for d in (-1, 10, 60, 200)] == ["expired", "within-30", "within-90", "later"]
-    assert band(Bin(1, "A", 1, 1, 1, units=5), "expiry", TODAY) == "no-expiry"
-    assert band(Bin(1, "A", 1, 1, 1), "expiry", TODAY) == "empty"
+    assert band(Bay(1, 1, units=5), "expiry", TODAY) == "no-expiry"
+    assert band(Bay(1, 1), "expiry", TODAY) == "empty"
 
 
-def test_fill_uses_capacity_when_known_else_the_fullest_bin():
-    assert band(Bin(1, "A", 1, 1, 1, units=9, capacity=10), "fill", TODAY) == "full"
-    assert band(Bin(1, "A", 1, 1, 1, units=2, capacity=10), "fill", TODAY) == "low"
-    assert band(Bin(1, "A", 1, 1, 1, units=5), "fill", TODAY, most_units=10) == "half"
+def test_fill_uses_capacity_when_known_else_the_fullest_bay():
+    assert band(Bay(1, 1, units=9, capacity=10), "fill", TODAY) == "full"
+    assert band(Bay(1, 1, units=2, capacity=10), "fill", TODAY) == "low"
+    assert band(Bay(1, 1, units=5), "fill", TODAY, most_units=10) == "half"
 
 
-def test_status_shows_the_worst_lot_in_the_bin():
-    assert band(Bin(1, "A", 1, 1, 1, units=1, worst_status="blocked"), "status", TODAY) == "blocked"
+def test_status_shows_the_worst_lot_in_the_bay():
+    assert band(Bay(1, 1, units=1, worst_status="blocked"), "status", TODAY) == "blocked"
 
 
 def test_the_walk_follows_aisles_and_the_cheapest_cross_aisle():
@@ -35,12 +35,12 @@ def test_the_walk_follows_aisles_and_the_cheapest_cross_aisle():
     assert walked == route_length(LAYOUT, stops)
 
 
-def test_the_map_draws_every_bin_with_its_band_and_a_found_bin_stands_out():
-    bins = [Bin(7, "A-01-01-1", 1, 1, 1, units=3, nearest_expiry=TODAY - timedelta(days=1), found=True),
-            Bin(8, "A-02-01-1", 2, 1, 1)]
-    svg = str(map_svg(LAYOUT, 1.0, bins, mode="expiry", today=TODAY, bin_url="/desk/map/bins/0"))
-    assert 'data-code="A-01-01-1" data-band="expired" hx-get="/desk/map/bins/7"' in svg
-    assert 'class="bin band-expired found"' in svg and 'data-band="empty"' in svg
+def test_the_map_draws_one_cell_per_bay_with_its_band_and_a_found_bay_stands_out():
+    bays = [Bay(1, 1, bins=5, units=3, nearest_expiry=TODAY - timedelta(days=1), found=2), Bay(2, 1, bins=5)]
+    svg = str(map_svg(LAYOUT, 1.0, bays, mode="expiry", today=TODAY, bay_url="/desk/map/bays/0/0"))
+    assert svg.count('<g class="bay') == 2
+    assert 'data-aisle="1" data-bay="1" data-band="expired" hx-get="/desk/map/bays/1/1"' in svg
+    assert 'class="bay band-expired found"' in svg and 'data-band="empty"' in svg
 
 
 def test_the_walk_numbers_its_stops_in_the_order_taken():

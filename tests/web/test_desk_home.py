@@ -1,4 +1,8 @@
 """The supervisor's home shows what needs attention, with links to fix it."""
+import re
+
+import pytest
+
 from tests.factories import build_world, receive
 from wms.inventory import services as inventory
 
@@ -15,3 +19,25 @@ def test_home_counts_what_needs_attention(app, auth, client, users):
     assert '<span class="tile-count">1</span> adjustments awaiting approval' in html
     assert '<span class="tile-count">1</span> lots with stock expiring within 30 days' in html
     assert 'href="/desk/printing/jobs?status=failed"' in html
+
+
+def _navigation_links(page: str) -> list[str]:
+    nav = page[page.index('<nav class="topnav">'):page.index("</nav>")]
+    return re.findall(r'<a href="([^"]+)"', nav)
+
+
+@pytest.mark.parametrize("username", ["supervisor", "admin"])
+def test_the_desk_menus_only_link_pages_the_user_may_open(auth, client, username):
+    """Issue 15: the Setup menu showed a supervisor the admin-only pages (people, audit trail, API tokens,
+    webhooks), each answering 403."""
+    auth.login(username)
+    links = _navigation_links(client.get("/desk").get_data(as_text=True))
+    assert links
+    for link in links:
+        assert client.get(link).status_code != 403, link
+    admin_pages = {"/desk/admin/people", "/desk/api-tokens", "/desk/integration/webhooks"}
+    shown = {link.split("?")[0].rstrip("/") for link in links}
+    if username == "supervisor":
+        assert not admin_pages & shown
+    else:
+        assert admin_pages <= shown

@@ -1,6 +1,7 @@
 """The supervisors' order screens: list with filters, an order's lines, allocations, picks and history, holds,
 manual release, cancel, and the channels' shelf-life rules."""
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -125,3 +126,30 @@ def test_workers_do_not_see_the_order_desk(client, app, users):
     client.post("/login", data={"username": "worker", "password": "worker"})
     assert client.get("/desk/orders/").status_code == 403
     assert client.get("/desk/waves/").status_code == 403
+
+
+def _late_first_world():
+    """Three orders promised tomorrow: LOGGI-LATE (taken first) goes with a carrier that collects only on today's
+    weekday at midnight, so its ship-by time (today 00:00) has passed; the two others have the default cut-off."""
+    from datetime import time
+
+    from wms import clock
+    from wms.board.models import CarrierCutoff
+
+    db.session.add(CarrierCutoff(carrier="loggi", service="", weekday=clock.today().weekday(), cutoff=time(0, 0)))
+    db.session.commit()
+    return {"late": take([("MED", 1)], channel_order_id="LOGGI-LATE", carrier="loggi", promised_days=1),
+            "on_track": take([("MED", 1)], channel_order_id="ON-TRACK", promised_days=1)}
+
+
+def test_the_list_shows_late_orders_first_whatever_their_promised_date(app, client, desk):
+    """Issue 15: orders at risk are listed first everywhere (they came after newer orders of the same date)."""
+    with app.app_context():
+        _late_first_world()
+    page = text(client.get("/desk/orders/"))
+    rows = re.findall(r'data-order="([^"]+)"(?: data-risk="(\w+)")?>', page)
+    assert rows[0] == ("LOGGI-LATE", "late")
+    assert ("ON-TRACK", "") in rows[1:]
+    assert "late</span>" in page
+    filtered = re.findall(r'data-order="([^"]+)"', text(client.get("/desk/orders/?q=o")))
+    assert filtered[0] == "LOGGI-LATE"  # "o" matches both, and a filter keeps the order

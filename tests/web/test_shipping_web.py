@@ -4,6 +4,7 @@ and dock screens with their sounds, the desk pages, and a marketplace ZPL reachi
 import base64
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -281,3 +282,22 @@ def test_a_label_or_quote_without_a_json_object_is_400(app, api):
     assert api.post(f"/orders/{order_id}/shipping-label", raw="[1]").status_code == 400
     lone_surrogate = api.post(f"/orders/{order_id}/shipping-label", raw='{"format": "zpl", "content": "^XA\\ud800^XZ"}')
     assert lone_surrogate.status_code == 422, lone_surrogate.data
+def test_the_packing_board_lists_late_orders_first(app, api, client, auth):
+    """Issue 15: orders at risk first on the packing board too. By promised date, carrier and id (the order
+    before), LATE-PACK came after ON-TRACK-PACK."""
+    from datetime import time
+
+    from wms import clock
+    from wms.board.models import CarrierCutoff
+
+    with app.app_context():
+        # loggi collects only on today's weekday at midnight: an order promised tomorrow had to leave today 00:00.
+        db.session.add(CarrierCutoff(carrier="loggi", service="", weekday=clock.today().weekday(), cutoff=time(0)))
+        db.session.commit()
+    _picked(app, [("BOTTLE", 1)], channel_order_id="ON-TRACK-PACK", carrier="correios", tote="TOTE-1")
+    _picked(app, [("BOTTLE", 1)], channel_order_id="LATE-PACK", carrier="loggi", tote="TOTE-2")
+    auth.login("supervisor")
+    page = client.get("/shipping/").get_data(as_text=True)
+    ready = page[page.index('id="ready"'):page.index("</section>", page.index('id="ready"'))]
+    rows = re.findall(r'<tr data-order="([^"]+)"(?: data-risk="(\w+)")?>', ready)
+    assert rows == [("LATE-PACK", "late"), ("ON-TRACK-PACK", "")]

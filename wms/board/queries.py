@@ -8,16 +8,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, case, func, literal, select, union
 
 from ..auth.models import User
 from ..catalog.models import Lot
 from ..extensions import db
-from ..inventory.models import CountLine, CountTask, Move, StockItem
-from ..locations.models import Location, LocationKind
+from ..inventory.models import CountLine, CountTask, StockItem
 from ..orders.models import Order, OrderLine, OrderStatus
 from ..picking.models import ACTIVE_WAVE_STATUSES, PickTask, PickTaskStatus, Wave
 from ..receiving.models import Asn, AsnStatus, Hold, HoldStatus, Receipt
+from ..shipping.models import Carrier, CarrierService, Shipment
 from . import rules
 from .models import CarrierCutoff, CarrierHoliday
 
@@ -57,14 +57,25 @@ class Stage:
 
 
 def stages(today: date) -> list[Stage]:
-    """Orders and units at each stage: every order still in the works, and the ones packed or shipped that were
-    promised for today."""
+    """Orders and units at each stage: every order still in the works; packed and shipped are the orders whose
+    shipment the shipping area packed / shipped today (Shipment.packed_at / shipped_at)."""
     rows = db.session.execute(
         select(Order.status, func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.quantity), 0))
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(or_(Order.status.not_in(FINISHED), Order.promised_ship_date == today))
+        .where(Order.status.not_in(FINISHED))
         .group_by(Order.status)).all()
     found = {status: (orders, int(units)) for status, orders, units in rows}
+    start, end = day_bounds(today)
+    done_today = union(
+        select(literal(OrderStatus.PACKED.value).label("stage"), Shipment.order_id.label("order_id"))
+        .where(Shipment.packed_at >= start, Shipment.packed_at < end),
+        select(literal(OrderStatus.SHIPPED.value).label("stage"), Shipment.order_id.label("order_id"))
+        .where(Shipment.shipped_at >= start, Shipment.shipped_at < end)).subquery()
+    for stage, orders, units in db.session.execute(
+            select(done_today.c.stage, func.count(func.distinct(done_today.c.order_id)),
+                   func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(OrderLine, OrderLine.order_id == done_today.c.order_id).group_by(done_today.c.stage)):
+        found[stage] = (orders, int(units))
     return [Stage(s.value, *found.get(s.value, (0, 0))) for s in STAGES]
 
 
@@ -114,8 +125,17 @@ def queues() -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------- orders at risk
 
 def cutoff_rules(today: date) -> tuple[list[rules.Cutoff], list[rules.Holiday]]:
-    cutoffs = [rules.Cutoff(c.carrier, c.service, c.weekday, c.cutoff)
-               for c in db.session.scalars(select(CarrierCutoff))]
+    """The cut-off table for the pure rule. A cut-off is kept by the shipping area's service code; orders may name
+    the service by its code, name or symbol (as wms/shipping/carriers.py reads them), so each is given."""
+    names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for carrier, code, name, symbol in db.session.execute(
+            select(Carrier.code, CarrierService.code, CarrierService.name, CarrierService.symbol)
+            .join(CarrierService, CarrierService.carrier_id == Carrier.id)):
+        names[(carrier.lower(), code.lower())].update(n.strip().lower() for n in (code, name, symbol or "") if n)
+    cutoffs = []
+    for c in db.session.scalars(select(CarrierCutoff)):
+        for service in names.get((c.carrier.lower(), c.service.lower()), {c.service}) if c.service else {""}:
+            cutoffs.append(rules.Cutoff(c.carrier, service, c.weekday, c.cutoff))
     holidays = [rules.Holiday(h.on, h.carrier) for h in db.session.scalars(
         select(CarrierHoliday).where(CarrierHoliday.on >= today - timedelta(days=rules.LOOK_BACK_DAYS)))]
     return cutoffs, holidays
@@ -154,6 +174,37 @@ def orders_at_risk(today: date, moment: datetime | None = None, *, include_on_tr
     return found[:AT_RISK_LIMIT]
 
 
+URGENT_LIMIT = 1000
+
+
+def urgent_orders(orders: Select, today: date, moment: datetime | None = None) -> dict[int, rules.Risk]:
+    """Of the orders a list selects (`select(Order).where(...)`), the late, at-risk and due-today ones by the
+    board's rule, most urgent first (dict order): one query, whatever the list's length."""
+    moment = moment or now()
+    cutoffs, holidays = cutoff_rules(today)
+    rows = db.session.execute(
+        orders.with_only_columns(Order.id, Order.status, Order.carrier, Order.service_level,
+                                 Order.promised_ship_date)
+        .where(Order.status.not_in([OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value]),
+               Order.promised_ship_date.is_not(None), Order.promised_ship_date <= today + timedelta(days=1))
+        .order_by(None).order_by(Order.promised_ship_date, Order.id).limit(5 * URGENT_LIMIT)).all()
+    ranked = []
+    for row in rows:
+        deadline = rules.ship_by(row.promised_ship_date, row.carrier, row.service_level, cutoffs, holidays, zone())
+        state = rules.risk(deadline, moment, row.status, zone=zone())
+        if state is not rules.Risk.ON_TRACK:
+            ranked.append((rules.urgency(state, deadline, row.id), row.id, state))
+    ranked.sort()
+    return {order_id: state for _key, order_id, state in ranked[:URGENT_LIMIT]}
+
+
+def urgent_first(urgent: dict[int, rules.Risk]):
+    """ORDER BY expression putting `urgent` orders first, in their order; the others after, as they were."""
+    if not urgent:
+        return Order.id.is_(None)  # false for every row: leaves the order as it was
+    return case({order_id: place for place, order_id in enumerate(urgent)}, value=Order.id, else_=len(urgent))
+
+
 # ---------------------------------------------------------------------------------------------- charts
 
 def picked_per_hour(today: date) -> tuple[list[str], list[tuple[str, list[int]]]]:
@@ -178,15 +229,13 @@ def picked_per_hour(today: date) -> tuple[list[str], list[tuple[str, list[int]]]
 
 
 def shipped_per_day(today: date, days: int = 30) -> list[tuple[str, int]]:
-    """Orders shipped per day over the last `days` days: an order is shipped the first time its units move to
-    the customer (the ledger's document names the order)."""
+    """Orders shipped per day over the last `days` days, by the day the shipping area shipped them (an order's
+    first Shipment.shipped_at)."""
     start, _ = day_bounds(today - timedelta(days=days - 1))
-    first_move = (select(func.min(Move.at).label("at"))
-                  .join(Location, Location.id == Move.to_location_id)
-                  .where(Location.kind == LocationKind.CUSTOMER.value, Move.at >= start)
-                  .group_by(func.coalesce(Move.document, cast(Move.id, String(20)))).subquery())
     counts: dict[date, int] = defaultdict(int)
-    for (at,) in db.session.execute(select(first_move.c.at)):
+    for (at,) in db.session.execute(
+            select(func.min(Shipment.shipped_at)).where(Shipment.shipped_at.is_not(None))
+            .group_by(Shipment.order_id).having(func.min(Shipment.shipped_at) >= start)):
         counts[local_date(at)] += 1
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     return [(day.strftime("%d/%m"), counts.get(day, 0)) for day in span]

@@ -19,7 +19,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..locations import layout as geometry
 from ..locations import services as locations
-from ..locations.models import Location
 from ..orders.words import STATUS
 from ..picking.models import Wave
 from . import charts, map_queries, queries, rules
@@ -96,7 +95,11 @@ def _cutoff_page(error=None, status=200):
         CarrierCutoff.carrier, CarrierCutoff.service, CarrierCutoff.weekday)).all()
     holidays = db.session.scalars(select(CarrierHoliday).where(CarrierHoliday.on >= clock.today())
                                   .order_by(CarrierHoliday.on, CarrierHoliday.carrier)).all()
-    return render_template("board/cutoffs.html", rows=rows, holidays=holidays, error=error,
+    carriers = cutoff_table.carrier_choices()
+    return render_template("board/cutoffs.html", rows=rows, holidays=holidays, error=error, carriers=carriers,
+                           carrier_names={c.code.lower(): c.name for c, _services in carriers},
+                           service_names={(c.code.lower(), s.code.lower()): f"{s.name} ({s.code})"
+                                          for c, services in carriers for s in services},
                            form=request.form if request.method == "POST" else {}), status
 
 
@@ -165,21 +168,21 @@ def warehouse_map():
     search = request.args.get("q", "").strip()[:40]
     warehouse = locations.default_warehouse()
     layout = geometry.layout_of(warehouse)
-    found_bins = map_queries.bins(warehouse, search or None)
-    svg = map_svg(layout, warehouse.bay_width_m, found_bins, mode=mode, today=clock.today(),
-                  bin_url=url_for("board.bin_detail", location_id=0), title=_("Warehouse map"))
+    found_bays = map_queries.bays(warehouse, search or None, lots=mode != "fill")
+    svg = map_svg(layout, warehouse.bay_width_m, found_bays, mode=mode, today=clock.today(),
+                  bay_url=url_for("board.bay_detail", aisle=0, bay=0), title=_("Warehouse map"))
     legend = [(BAND_WORDS.get(name, name), COLOURS[name]) for name, _colour in BANDS[mode]]
     return render_template("board/map.html", svg=svg, mode=mode, modes=MODE_WORDS, search=search, legend=legend,
-                           found=sum(1 for b in found_bins if b.found), warehouse=warehouse)
+                           found=sum(b.found for b in found_bays), warehouse=warehouse)
 
 
-@bp.get("/map/bins/<int:location_id>")
-def bin_detail(location_id: int):
-    location = db.session.get(Location, location_id)
-    if location is None:
+@bp.get("/map/bays/<int:aisle>/<int:bay>")
+def bay_detail(aisle: int, bay: int):
+    """A bay's bins and their stock, for htmx into the map's side panel."""
+    shelves = map_queries.bay_bins(locations.default_warehouse(), aisle, bay)
+    if not shelves:
         abort(404)
-    return render_template("board/_bin.html", location=location, items=map_queries.bin_stock(location_id),
-                           lot_status=LotStatus.label_of)
+    return render_template("board/_bay.html", aisle=aisle, bay=bay, shelves=shelves, lot_status=LotStatus.label_of)
 
 
 @bp.get("/map/waves/<int:wave_id>")

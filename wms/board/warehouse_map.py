@@ -1,6 +1,6 @@
 """The warehouse map as SVG, drawn from the same geometry the route planner uses (wms/locations/routing.py):
-aisles as walking lanes, bins as small boxes beside them, coloured by fill, nearest expiry or lot status; and a
-pick walk as a line through its stops along aisles and cross-aisles. Pure: numbers in, markup out."""
+aisles as walking lanes, one cell per bay (aisle × bay, all its levels and zones summed) beside them, coloured by
+fill, nearest expiry or worst lot status; and a pick walk as a line through its stops along aisles and cross-aisles. Pure: numbers in, markup out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,32 +26,32 @@ STATUS_RANK = {"released": 1, "quarantine": 2, "blocked": 3, "recalled": 4}
 
 
 @dataclass(frozen=True)
-class Bin:
-    id: int
-    code: str
+class Bay:
+    """One bay of an aisle with the stock of all its bins summed: what one cell of the map shows."""
+
     aisle: int  # 1-based, as on the label
     bay: int
-    level: int
+    bins: int = 1
     units: int = 0
-    capacity: int | None = None
+    capacity: int | None = None  # of all its bins, None when a bin has none
     nearest_expiry: date | None = None
     worst_status: str | None = None  # released, quarantine, blocked, recalled
-    found: bool = False  # holds what the search asked for
+    found: int = 0  # bins holding what the search asked for
 
 
-def band(bin_: Bin, mode: str, today: date, most_units: int = 0) -> str:
-    """The colour band of a bin in a mode."""
-    if bin_.units <= 0:
+def band(bay: Bay, mode: str, today: date, most_units: int = 0) -> str:
+    """The colour band of a bay in a mode."""
+    if bay.units <= 0:
         return "empty"
     if mode == "expiry":
-        if bin_.nearest_expiry is None:
+        if bay.nearest_expiry is None:
             return "no-expiry"
-        days = (bin_.nearest_expiry - today).days
+        days = (bay.nearest_expiry - today).days
         return "expired" if days < 0 else "within-30" if days <= 30 else "within-90" if days <= 90 else "later"
     if mode == "status":
-        return bin_.worst_status if bin_.worst_status in STATUS_RANK else "released"
-    full = bin_.capacity if bin_.capacity else max(most_units, 1)
-    share = bin_.units / full
+        return bay.worst_status if bay.worst_status in STATUS_RANK else "released"
+    full = bay.capacity if bay.capacity else max(most_units, 1)
+    share = bay.units / full
     return "full" if share > 0.66 else "half" if share > 0.33 else "low"
 
 
@@ -121,34 +121,34 @@ def _aisles(frame: Frame) -> list[str]:
     return parts
 
 
-def map_svg(layout: Layout, bay_width: float, bins: Sequence[Bin], *, mode: str, today: date,
-            bin_url: str | None = None, width: float = 900, title: str = "") -> Markup:
-    """The map of the bins. With `bin_url` (containing `0` where the bin id goes), a click on a bin asks htmx
-    for its stock into `#bin-detail`."""
+def map_svg(layout: Layout, bay_width: float, bays: Sequence[Bay], *, mode: str, today: date,
+            bay_url: str | None = None, width: float = 900, title: str = "") -> Markup:
+    """The map, one cell per bay. With `bay_url` (ending in `/0/0` where the aisle and the bay go), a click on a
+    cell asks htmx for that bay's bins and stock into `#bin-detail`."""
     frame = frame_for(layout, width)
-    levels = max((b.level for b in bins), default=1) or 1
-    box_w = max(min(frame.layout.aisle_pitch * 0.4 / levels, 1.0) * frame.scale, 3)
-    box_h = max(bay_width * frame.scale - 2, 3)
-    most = max((b.units for b in bins), default=0)
+    cell_w = max(min(layout.aisle_pitch * 0.4, 1.5) * frame.scale, 4)
+    cell_h = max(bay_width * frame.scale - 1, 3)
+    most = max((b.units for b in bays), default=0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="warehouse-map" role="img" '
              f'viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" width="{frame.width:.0f}" '
              f'height="{frame.height:.0f}" aria-label="{escape(title)}" data-mode="{escape(mode)}">', *_aisles(frame)]
-    for bin_ in bins:
-        if not 1 <= bin_.aisle <= layout.aisles:
+    stem = bay_url[:-len("/0/0")] if bay_url and bay_url.endswith("/0/0") else None
+    for bay in bays:
+        if not 1 <= bay.aisle <= layout.aisles:
             continue
-        colour_band = band(bin_, mode, today, most)
-        y_m = min(max((bin_.bay - 0.5) * bay_width, 0.0), layout.aisle_length)
-        x = frame.x((bin_.aisle - 1) * layout.aisle_pitch) + 4 + (max(bin_.level, 1) - 1) * box_w
-        y = frame.y(y_m) - box_h / 2
-        click = (f' hx-get="{escape(bin_url.replace("/0", f"/{bin_.id}", 1))}" hx-target="#bin-detail" '
-                 f'tabindex="0"' if bin_url else "")
-        expiry = f", {bin_.nearest_expiry.isoformat()}" if bin_.nearest_expiry else ""
+        colour_band = band(bay, mode, today, most)
+        y_m = min(max((bay.bay - 0.5) * bay_width, 0.0), layout.aisle_length)
+        x = frame.x((bay.aisle - 1) * layout.aisle_pitch) + 3
+        y = frame.y(y_m) - cell_h / 2
+        click = f' hx-get="{escape(stem)}/{bay.aisle}/{bay.bay}" hx-target="#bin-detail" tabindex="0"' if stem else ""
+        expiry = f", {bay.nearest_expiry.isoformat()}" if bay.nearest_expiry else ""
         parts.append(
-            f'<g class="bin band-{colour_band}{" found" if bin_.found else ""}" data-code="{escape(bin_.code)}" '
-            f'data-band="{colour_band}"{click}><title>{escape(bin_.code)}: {bin_.units}{expiry}</title>'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w - 1:.1f}" height="{box_h:.1f}" '
-            f'fill="{COLOURS[colour_band]}" stroke="{"#e53e3e" if bin_.found else "#4a5568"}" '
-            f'stroke-width="{3 if bin_.found else 0.5}"/></g>')
+            f'<g class="bay band-{colour_band}{" found" if bay.found else ""}" data-aisle="{bay.aisle}" '
+            f'data-bay="{bay.bay}" data-band="{colour_band}"{click}><title>{bay.aisle}-{bay.bay:02d} '
+            f'({bay.bins}): {bay.units}{expiry}</title>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w:.1f}" height="{cell_h:.1f}" '
+            f'fill="{COLOURS[colour_band]}" stroke="{"#e53e3e" if bay.found else "#4a5568"}" '
+            f'stroke-width="{3 if bay.found else 0.5}"/></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -7,8 +7,10 @@ from math import ceil
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import clock
 from ..audit import AuditEvent
 from ..auth.models import User
+from ..board import queries as board
 from ..extensions import db
 from ..picking.models import PickTask, Reservation, Wave, WaveOrder
 from .models import Order, OrderLine
@@ -26,8 +28,10 @@ class OrderFilter:
     held: bool = False
 
 
-def order_page(criteria: OrderFilter, page: int) -> tuple[list[Order], int, int, int]:
-    """(orders of the page, total, the page shown, pages), the most urgent first."""
+def order_page(criteria: OrderFilter, page: int, today: date | None = None
+               ) -> tuple[list[Order], int, int, int, dict]:
+    """(orders of the page, total, the page shown, pages, {order id: risk} of the late, at-risk and due-today
+    ones): those first, by the day board's rule (wms/board/rules.py), then by promised date."""
     query = select(Order)
     if criteria.status == "open":
         query = query.where(Order.status.not_in(["packed", "shipped", "cancelled"]))
@@ -47,11 +51,13 @@ def order_page(criteria: OrderFilter, page: int) -> tuple[list[Order], int, int,
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, ceil(total / PER_PAGE))
     page = min(max(page, 1), pages)
+    urgent = board.urgent_orders(query, today or clock.today()) if total else {}
     rows = list(db.session.scalars(
         query.options(selectinload(Order.lines))
-        .order_by(Order.promised_ship_date.is_(None), Order.promised_ship_date, Order.id.desc())
+        .order_by(board.urgent_first(urgent), Order.promised_ship_date.is_(None), Order.promised_ship_date,
+                  Order.id.desc())
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    return rows, total, page, pages
+    return rows, total, page, pages, urgent
 
 
 def counts_by_status() -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
+from ..board.views import RISK_WORDS
 from ..catalog.models import Category
 from ..errors import DomainError
 from ..extensions import db
@@ -58,8 +59,9 @@ def orders():
         channel=filters["channel"] if filters["channel"] in CHANNEL else None, q=filters["q"] or None,
         promised_from=_date(filters["promised_from"]), promised_to=_date(filters["promised_to"]),
         held=bool(filters["held"]))
-    rows, total, page, pages = queries.order_page(criteria, request.args.get("page", 1, type=int))
-    return render_template("orders/desk/list.html", rows=rows, filters=filters, total=total, page=page,
+    rows, total, page, pages, urgent = queries.order_page(criteria, request.args.get("page", 1, type=int))
+    return render_template("orders/desk/list.html", rows=rows, urgent=urgent, risk_words=RISK_WORDS,
+                           filters=filters, total=total, page=page,
                            pages=pages, statuses=STATUS, channels=CHANNEL, counts=queries.counts_by_status())
 
 

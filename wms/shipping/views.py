@@ -5,8 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import clock
 from ..access import blueprint_role
 from ..auth.models import Role
+from ..board import queries as board_queries
+from ..board.views import RISK_WORDS
 from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..orders.channels import codes as channel_codes
@@ -30,12 +33,17 @@ def _flash_error(error: DomainError) -> None:
 @bp.get("/")
 def board():
     """Orders ready to pack (by promised date and carrier) and orders packed, waiting for their pickup."""
-    ready = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.PICKED.value)
-                                    .order_by(Order.promised_ship_date.is_(None), Order.promised_ship_date,
-                                              Order.carrier, Order.id).limit(300)))
-    packed = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.PACKED.value)
-                                     .order_by(Order.id).limit(300)))
-    return render_template("shipping/desk/board.html", ready=ready, packed=packed,
+    today = clock.today()
+    waiting_pack = select(Order).where(Order.status == OrderStatus.PICKED.value)
+    waiting_pickup = select(Order).where(Order.status == OrderStatus.PACKED.value)
+    urgent = {**board_queries.urgent_orders(waiting_pack, today), **board_queries.urgent_orders(waiting_pickup, today)}
+    ready = list(db.session.scalars(waiting_pack.order_by(
+        board_queries.urgent_first(urgent), Order.promised_ship_date.is_(None), Order.promised_ship_date,
+        Order.carrier, Order.id).limit(300)))
+    packed = list(db.session.scalars(waiting_pickup.order_by(board_queries.urgent_first(urgent), Order.id)
+                                     .limit(300)))
+    return render_template("shipping/desk/board.html", ready=ready, packed=packed, urgent=urgent,
+                           risk_words=RISK_WORDS,
                            running_out=carriers.ranges_running_out(),
                            shipments={s.order_id: s for s in db.session.scalars(
                                select(Shipment).where(Shipment.order_id.in_([o.id for o in ready + packed])))})
