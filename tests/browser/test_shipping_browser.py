@@ -97,10 +97,13 @@ def test_pack_two_boxes_hand_them_off_and_close_the_manifest(app, handheld, desk
     expect(page.locator("#screen p.error")).to_contain_text("goes by jadlog")
     step(codes[1])
     expect(page.locator("#screen p.ok")).to_contain_text("(2 of 2)")
+    # htmx has swapped the screen in; let it finish settling (and wire the new form) before typing into it
+    wait_until(page, "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     page.fill("input[name=driver_name]", "João da Silva")
     page.fill("input[name=vehicle_plate]", "ABC1D23")
-    page.click("text=Record driver")
-    expect(page.locator("#screen p.ok")).to_contain_text("Driver and plate recorded")
+    with page.expect_response(lambda r: "/dock/" in r.url and r.request.method == "POST"):
+        page.click("text=Record driver")
+    expect(page.locator("#screen p.ok")).to_contain_text("Driver and plate recorded", timeout=10_000)
 
     desk.goto(f"/login?next=/shipping/manifests/{manifest_id}")
     desk.fill("input[name=username]", "supervisor")
