@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
 
 
 def test_handheld_login_badge_then_pin_with_a_wrong_pin(handheld, users):
@@ -46,9 +46,12 @@ def test_desk_login_at_desktop_size(desk, users):
 def test_session_expiry_on_a_handheld_sends_the_worker_to_login(handheld, users):
     page = handheld
     hh_login(page)
+    # the menu is in and htmx has wired it (a scan typed before that would go nowhere)
+    wait_until(page, "document.querySelector('input.scan-input') && window.htmx"
+                     " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     page.context.clear_cookies()  # the session is gone (expired, server restarted with a new key...)
     scan(page, "1")
-    page.wait_for_url("**/hh/login")
+    page.wait_for_url("**/hh/login", timeout=15_000)
     expect(page.locator("h1")).to_contain_text("Scan your badge")
     assert page.locator("#screen #screen").count() == 0  # no login page swapped inside a fragment
 
