@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--batch", type=int, default=0,
                         help="allocate in batches of this many orders (batch_allocation) instead of order by order")
+    parser.add_argument("--lock-all-candidates", action="store_true",
+                        help="with --batch on PostgreSQL: lock every candidate item (the earlier way) instead of "
+                             "only the chosen ones")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -159,6 +162,7 @@ def main() -> None:
         from wms.orders.models import Order
         from wms.picking import batch_allocation
 
+        batch_allocation.LOCK_CHOSEN_ONLY = not args.lock_all_candidates
         with app.app_context():
             db.session.execute(text("UPDATE orders SET status = 'released', payment_status = 'paid'"))
             db.session.commit()

@@ -5,16 +5,23 @@
     python bench/load.py --database wms_scale --clients 1,4 --seconds 5 --workers 4
 
 Each simulated handheld is a thread with its own keep-alive HTTP connection and its own worker login (the real
-badge + PIN screens, with the CSRF token the page carries). It scans "What's here?" (a bin, a product GTIN or a
-GS1 DataMatrix of a lot, in turn) as fast as the server answers, for `--seconds` or `--max-scans` at each level of
-concurrency, whichever comes first; only 127.0.0.1 is ever contacted.
+badge + PIN screens, with the CSRF token the page carries). It works as fast as the server answers, for `--seconds`
+or `--max-scans` at each level of concurrency, whichever comes first; only 127.0.0.1 is ever contacted. The mix,
+in turn: three "What's here?" scans (a bin, a product GTIN, a GS1 DataMatrix of a lot), then one move of a unit
+on the Move screen — four scans (from bin, the lot's DataMatrix, "1", to bin) each carrying the screen's hidden
+fields as htmx does, the last one with a scan id; the unit goes to a reserve bin and comes back the next time
+that move comes round, so the stock stays where it was. Every scan is a request and counts as one.
 
 The raw floor: the SQL statements the same scans run (captured once in-process with SQLAlchemy's
-`before_cursor_execute`), replayed by plain psycopg in as many threads, one connection each, for as long. The
-ratio HTTP / raw says how much of the throughput the Python around the SQL keeps.
+`before_cursor_execute`), replayed by plain psycopg in as many threads, one connection each, for as long; a
+move's four requests are replayed and then rolled back (its writes cost their statements but no commit, so the
+floor is if anything flattered). The ratio HTTP / raw says how much of the throughput the Python around the SQL
+keeps.
 """
 import argparse
+import html
 import http.client
+import itertools
 import os
 import random
 import re
@@ -83,6 +90,32 @@ class Handheld:
             self.csrf = found.group(1)
         return response.status, text
 
+    def move(self, source: str, what: str, target: str, scan_id: str, latencies: list[float]) -> int:
+        """One unit from `source` to `target` on the Move screen; returns how many scans were refused."""
+        errors, fields = 0, {}
+        for scan in (source, what, "1", target):
+            form = {**fields, "scan": scan}
+            if scan is target:
+                form["scan_id"] = scan_id
+            t = time.perf_counter()
+            status, text = self.send("POST", "/hh/stock/move", form)
+            latencies.append((time.perf_counter() - t) * 1000)
+            if status != 200:
+                return errors + 1
+            fields = hidden_fields(text)
+        return errors
+
+
+def hidden_fields(fragment: str) -> dict[str, str]:
+    """The hidden inputs of the screen's scan form (what htmx would post with the next scan)."""
+    form = re.search(r"<form[^>]*>(.*?)</form>", fragment, re.S)
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", form.group(1) if form else ""):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and name.group(1) not in ("csrf_token", "scan_id"):
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return fields
+
     def login(self, n: int) -> None:
         self.send("GET", "/hh/login")
         self.send("POST", "/hh/login", {"scan": f"BADGE-{n}"})
@@ -111,8 +144,54 @@ def scans_from(database: str, n: int) -> list[str]:
     return scans
 
 
-def capture_sql(database: str, scans: list[str]) -> list[list[tuple[str, object]]]:
-    """The statements each scan runs in the app (the same code the server runs), to replay them raw."""
+def moves_from(database: str, n: int) -> list[tuple[str, str, str]]:
+    """n moves of one unit: (from bin, the lot's GS1 DataMatrix, a reserve bin to put it in), from released,
+    unexpired lots in unblocked bins holding at least 2 units."""
+    import psycopg
+
+    from wms import gs1
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
+        rows = conn.execute(
+            "SELECT l.code, b.code, lots.code, lots.expires_on FROM stock_items s "
+            "JOIN locations l ON l.id = s.location_id AND NOT l.blocked AND l.kind IN ('pick_face', 'reserve') "
+            "JOIN product_barcodes b ON b.product_id = s.product_id AND b.kind = 'gtin' "
+            "JOIN lots ON lots.id = s.lot_id AND lots.status = 'released' AND lots.expires_on > current_date + 30 "
+            "WHERE s.quantity - s.reserved >= 2 AND s.id %% 97 = 5 ORDER BY s.id LIMIT %s", (n,)).fetchall()
+        targets = [code for (code,) in conn.execute(
+            "SELECT code FROM locations WHERE kind = 'reserve' AND NOT blocked AND active AND id %% 89 = 3 "
+            "ORDER BY id LIMIT %s", (n,))]
+    return [(bin_code, "]d2" + gs1.element_string(gtin=gtin, expires_on=expires, lot=lot, separator="|"), target)
+            for (bin_code, gtin, lot, expires), target in zip(rows, targets, strict=False)]
+
+
+class Work:
+    """The mix every handheld walks through: three What's here? scans, then a move (there and, the next time
+    round, back)."""
+
+    def __init__(self, scans: list[str], moves: list[tuple[str, str, str]]):
+        self.scans, self.moves = scans, moves
+        self.trips = [0] * len(moves)
+        self.lock = threading.Lock()
+        self.ids = itertools.count()
+
+    def operation(self, k: int):
+        if k % 4 == 3 and self.moves:
+            i = (k // 4) % len(self.moves)
+            with self.lock:
+                there = self.trips[i] % 2 == 0
+                self.trips[i] += 1
+            source, what, target = self.moves[i]
+            return ("move", source, what, target) if there else ("move", target, what, source)
+        return ("here", self.scans[k % len(self.scans)])
+
+    def scan_id(self) -> str:
+        return f"load-{os.getpid()}-{time.time_ns()}-{next(self.ids)}"
+
+
+def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple[str, object]]]]:
+    """The statements each of the first n operations of the mix runs in the app (the same code the server runs),
+    to replay them raw: ("here" or "move", statements)."""
     import tempfile
 
     from sqlalchemy import event
@@ -124,22 +203,37 @@ def capture_sql(database: str, scans: list[str]) -> list[list[tuple[str, object]
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.post("/hh/login", data={"badge": "BADGE-63", "pin": "1234"}, headers={"HX-Request": "true"})
-    client.post("/hh/stock/here", data={"scan": scans[0]}, headers={"HX-Request": "true"})  # warm the caches
+    client.post("/hh/stock/here", data={"scan": work.scans[0]}, headers={"HX-Request": "true"})  # warm the caches
     with app.app_context():
         engine = db.engine
-    captured: list[list[tuple[str, object]]] = []
+    captured: list[tuple[str, list[tuple[str, object]]]] = []
     current: list[tuple[str, object]] = []
 
     def keep(_conn, _cursor, statement, parameters, _context, _many):
         current.append((statement, parameters))
 
+    def post(path: str, form: dict) -> str:
+        response = client.post(path, data=form, headers={"HX-Request": "true"})
+        assert response.status_code == 200, (form, response.status_code, response.text[:300])
+        return response.text
+
     event.listen(engine, "before_cursor_execute", keep)
-    for scan in scans:
+    for k in range(n):
         current = []
-        response = client.post("/hh/stock/here", data={"scan": scan}, headers={"HX-Request": "true"})
-        assert response.status_code == 200, (scan, response.status_code)
-        captured.append(current)
+        operation = work.operation(k)
+        if operation[0] == "here":
+            post("/hh/stock/here", {"scan": operation[1]})
+        else:
+            _kind, source, what, target = operation
+            fields: dict = {}
+            for scan in (source, what, "1", target):
+                extra = {"scan_id": work.scan_id()} if scan is target else {}
+                fields = hidden_fields(post("/hh/stock/move", {**fields, "scan": scan, **extra}))
+        captured.append((operation[0], current))
     event.remove(engine, "before_cursor_execute", keep)
+    for k in range(n):  # the captured moves went there: bring them back (the mix's next turn does the same)
+        if k % 4 == 3:
+            work.operation(k)
     return captured
 
 
@@ -148,11 +242,11 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), samples[max(int(len(samples) * 0.99) - 1, 0)]
 
 
-def http_level(port: int, clients: int, scans: list[str], seconds: float, max_scans: int):
+def http_level(port: int, clients: int, work: Work, seconds: float, max_scans: int):
     handhelds = [Handheld(port) for _ in range(clients)]
     for n, handheld in enumerate(handhelds):
         handheld.login(n)
-    latencies: list[list[float]] = [[] for _ in range(clients)]
+    latencies = {kind: [[] for _ in range(clients)] for kind in ("here", "move")}
     errors = [0] * clients
     stop_at = [0.0]
     budget = threading.Semaphore(max_scans)
@@ -162,10 +256,14 @@ def http_level(port: int, clients: int, scans: list[str], seconds: float, max_sc
         handheld, k = handhelds[i], i * 7
         barrier.wait()
         while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
-            t = time.perf_counter()
-            status, _text = handheld.send("POST", "/hh/stock/here", {"scan": scans[k % len(scans)]})
-            latencies[i].append((time.perf_counter() - t) * 1000)
-            errors[i] += status != 200
+            operation = work.operation(k)
+            if operation[0] == "here":
+                t = time.perf_counter()
+                status, _text = handheld.send("POST", "/hh/stock/here", {"scan": operation[1]})
+                latencies["here"][i].append((time.perf_counter() - t) * 1000)
+                errors[i] += status != 200
+            else:
+                errors[i] += handheld.move(*operation[1:], work.scan_id(), latencies["move"][i])
             k += 1
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
@@ -177,11 +275,15 @@ def http_level(port: int, clients: int, scans: list[str], seconds: float, max_sc
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    every = [x for per in latencies for x in per]
-    return len(every) / elapsed, *summary(every), sum(errors)
+    here = [x for per in latencies["here"] for x in per]
+    move = [x for per in latencies["move"] for x in per]
+    return (len(here) + len(move)) / elapsed, *summary(here + move), *summary(here), *summary(move or [0.0]), \
+        sum(errors)
 
 
 def raw_level(database: str, clients: int, captured, seconds: float, max_scans: int) -> float:
+    """Scans per second of the captured statements replayed by psycopg (a move's requests count as 4 scans and
+    are rolled back)."""
     import psycopg
 
     connections = [psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") for _ in range(clients)]
@@ -194,13 +296,18 @@ def raw_level(database: str, clients: int, captured, seconds: float, max_scans: 
         conn, k = connections[i], i * 7
         barrier.wait()
         while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
+            kind, statements = captured[k % len(captured)]
             with conn.cursor() as cur:
-                for statement, parameters in captured[k % len(captured)]:
+                for statement, parameters in statements:
                     cur.execute(statement, parameters or None)
                     if cur.description:
                         cur.fetchall()
-            conn.commit()
-            done[i] += 1
+            if kind == "move":
+                conn.rollback()
+                done[i] += 4
+            else:
+                conn.commit()
+                done[i] += 1
             k += 1
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
@@ -228,21 +335,25 @@ def main() -> None:
     levels = [int(c) for c in args.clients.split(",")]
     if max(levels) > 64:
         raise SystemExit("at most 64 clients (the users w0..w63 of bench/scale.py)")
-    scans = scans_from(args.database, 300)
-    captured = capture_sql(args.database, scans)
-    statements = statistics.mean(len(c) for c in captured)
+    work = Work(scans_from(args.database, 300), moves_from(args.database, 200))
+    captured = capture_sql(args.database, work, 40)
+    here = [len(c) for kind, c in captured if kind == "here"]
+    move = [len(c) / 4 for kind, c in captured if kind == "move"]
     port = free_port()
     server = start_server(args.database, port, args.workers)
     try:
-        print(f"What's here? through HTTP, gunicorn with {args.workers} workers on 127.0.0.1, PostgreSQL "
-              f"{args.database}; {statements:.1f} SQL statements per scan; load before: {os.getloadavg()[0]:.1f}")
-        print("| clients | scans/s | p50 ms | p99 ms | errors | raw floor scans/s | HTTP / raw |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"What's here? ×3 + a move (4 scans) through HTTP, gunicorn with {args.workers} workers on 127.0.0.1, "
+              f"PostgreSQL {args.database}; SQL statements per scan: What's here? {statistics.mean(here):.1f}, "
+              f"move {statistics.mean(move):.1f}; load before: {os.getloadavg()[0]:.1f}")
+        print("| clients | scans/s | p50 ms | p99 ms | What's here? p50 / p99 | move scans p50 / p99 | errors "
+              "| raw floor scans/s | HTTP / raw |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for clients in levels:
-            rate, p50, p99, errors = http_level(port, clients, scans, args.seconds, args.max_scans)
+            rate, p50, p99, h50, h99, m50, m99, errors = http_level(port, clients, work, args.seconds,
+                                                                     args.max_scans)
             raw = raw_level(args.database, clients, captured, args.seconds, args.max_scans)
-            print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {raw:.0f} | {rate / raw:.0%} |",
-                  flush=True)
+            print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {h50:.1f} / {h99:.1f} | {m50:.1f} / {m99:.1f} "
+                  f"| {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
         print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         server.terminate()

@@ -9,10 +9,15 @@ from contextlib import contextmanager
 
 import pytest
 from flask_babel import force_locale
+from hypothesis import settings
 from sqlalchemy import text
 
 from wms import create_app
 from wms.extensions import db
+
+# Property tests check behaviour, never time: no per-example deadline (a loaded CI machine is not a failure).
+settings.register_profile("wms", deadline=None)
+settings.load_profile("wms")
 
 PG_URL = os.environ.get("WMS_TEST_DATABASE_URL", "")
 

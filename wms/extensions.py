@@ -33,13 +33,15 @@ htmx = HTMX()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
-    """SQLite: foreign keys on, wait for the writer instead of failing, and manage BEGIN ourselves."""
+    """SQLite: foreign keys on, wait for the writer instead of failing, a 64 MB page cache per connection (the
+    default 2 MB rereads a 100,000-item warehouse's pages on every allocation), and manage BEGIN ourselves."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
 

@@ -128,3 +128,35 @@ def test_two_batches_racing_for_the_same_stock_never_reserve_more_than_there_is(
         assert reserved == db.session.scalar(select(func.sum(OrderLine.allocated)))
         assert reserved == outcomes[0]["units"] + outcomes[1]["units"] <= on_hand
         assert books_are_right()
+
+
+def test_items_taken_between_the_unlocked_read_and_the_lock_are_chosen_again(ctx, is_postgres, monkeypatch):
+    """PostgreSQL reads the candidates without locks, then locks only the chosen items: when another transaction
+    took them in between, the batch chooses again over locked candidates and never reserves units that are gone."""
+    if not is_postgres:
+        pytest.skip("SQLite reads the candidates under its one write lock: there is no unlocked read")
+    stocked_world()
+    ids = _mixed_orders(6)
+    db.session.remove()
+    original = batch_allocation._still_free
+    stolen: dict[int, int] = {}
+
+    def someone_takes_one_first(product_ids, wanted):
+        with db.engine.begin() as other:  # another connection, committed before the lock
+            for item_id in sorted(wanted)[:1]:
+                stolen[item_id] = other.execute(
+                    update(StockItem).where(StockItem.id == item_id)
+                    .values(reserved=StockItem.quantity).returning(StockItem.quantity - StockItem.reserved)
+                ).scalar_one()
+        return original(product_ids, wanted)
+
+    monkeypatch.setattr(batch_allocation, "_still_free", someone_takes_one_first)
+    result = batch_allocation.allocate_orders(ids)
+    db.session.remove()
+    assert stolen, "the optimistic path ran"
+    taken = db.session.scalar(select(func.count()).select_from(Reservation)
+                              .where(Reservation.stock_item_id.in_(list(stolen))))
+    assert taken == 0  # nothing reserved on the items that were gone
+    assert all(0 <= i.reserved <= i.quantity for i in db.session.scalars(select(StockItem)))
+    booked = db.session.scalar(select(func.sum(OrderLine.allocated)).where(OrderLine.order_id.in_(ids)))
+    assert result["units"] == booked > 0  # the rest of the stock was chosen instead

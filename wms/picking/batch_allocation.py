@@ -18,6 +18,7 @@ then stock items by id), so a batch and single allocations never wait on each ot
 """
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, bindparam, or_, select, text
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,13 +35,15 @@ from ..orders.models import ChannelRule, Order, OrderLine, OrderStatus
 from ..uow import use_case
 from . import allocation, replenishment, rules
 from .models import ACTIVE_WAVE_STATUSES, TOTE, Reservation, Wave, WaveOrder
-from .rules import Candidate
 
 BATCH = 250
 ALLOCATABLE = (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderStatus.PARTIALLY_ALLOCATED,
                OrderStatus.BACKORDERED, OrderStatus.PICKING)
 # Rows per `UPDATE … FROM (VALUES …)` statement (SQLite allows 32,766 bound values; 3 per row here).
 VALUES_ROWS = 5000
+# On PostgreSQL, read the candidates without locks and lock only the items chosen (then re-check them); False locks
+# every candidate as SQLite's write lock does (bench/allocate.py --lock-all-candidates compares the two).
+LOCK_CHOSEN_ONLY = True
 
 
 def allocate_orders(order_ids: Sequence[int], *, user_id: int | None = None, batch_size: int = BATCH) -> dict:
@@ -95,10 +98,11 @@ def _in_active_waves(order_ids: list[int]) -> set[int]:
         WaveOrder.order_id.in_(order_ids), Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))))
 
 
-def _candidates(product_ids: list[int]) -> list[tuple]:
-    """Lock every stock item allocation may take for these products (as `allocation._lock_candidates`), in id
+def _candidates(product_ids: list[int], *, lock: bool, item_ids: Iterable[int] | None = None) -> list[tuple]:
+    """The stock items allocation may take for these products (the rule of `allocation._lock_candidates`), in id
     order, as tuples: (item id, product id, lot id, location id, free, kind, aisle, bay, warehouse id, lot
-    status, expiry, product category, product's minimum shelf life)."""
+    status, expiry, product category, product's minimum shelf life). With `lock`, `FOR UPDATE OF stock_items`;
+    with `item_ids`, only those items (the re-check of the chosen ones)."""
     today = clock.today()
     in_doubt = select(CountTask.location_id).where(CountTask.status == CountStatus.OPEN.value,
                                                    CountTask.reason == "short_pick")
@@ -120,31 +124,72 @@ def _candidates(product_ids: list[int]) -> list[tuple]:
             or_(StockItem.lpn_id.is_(None), Lpn.kind != TOTE),
         )
         .order_by(StockItem.id)
-        .with_for_update(of=StockItem)
     )
+    if item_ids is not None:
+        statement = statement.where(StockItem.id.in_(sorted(item_ids)))
+    if lock:
+        statement = statement.with_for_update(of=StockItem)
     return [tuple(row) for row in db.session.execute(statement)]
+
+
+def _still_free(product_ids: list[int], wanted: dict[int, int]) -> bool:
+    """Lock the chosen items only (id order) and check that each is still a candidate with the units taken free:
+    what another allocation, a pick or a recall committed since the unlocked read is seen here (PostgreSQL
+    answers FOR UPDATE with the newest committed row)."""
+    savepoint = db.session.begin_nested()
+    locked = {row[0]: row[4] for row in _candidates(product_ids, lock=True, item_ids=wanted)}
+    if all(locked.get(item_id, 0) >= units for item_id, units in wanted.items()):
+        savepoint.commit()
+        return True
+    savepoint.rollback()  # lets go of the chosen items' locks: the full lock below takes them in id order again
+    return False
 
 
 def _allocate_lines(orders: list[Order], lines: list[OrderLine], user_id: int | None) -> tuple[int, int]:
     if not lines:
         return 0, 0
     db.session.flush()  # what the caller changed is in the database before the set-based writes below
-    rows = _candidates(sorted({line.product_id for line in lines}))
+    product_ids = sorted({line.product_id for line in lines})
+    optimistic = LOCK_CHOSEN_ONLY and db.engine.dialect.name == "postgresql"
+    plan = _plan(orders, lines, _candidates(product_ids, lock=not optimistic))
+    if optimistic and plan.item_delta and not _still_free(product_ids, plan.item_delta):
+        # Someone took or changed a chosen item since the unlocked read: choose again with every candidate locked.
+        plan = _plan(orders, lines, _candidates(product_ids, lock=True))
+    return _write(orders, lines, plan, user_id)
+
+
+@dataclass
+class _Plan:
+    new: dict[tuple[int, int], int]  # (line, item) -> units of a new reservation
+    grown: dict[int, int]  # existing reservation id -> units added
+    item_delta: dict[int, int]
+    line_delta: dict[int, int]
+    taken_by_order: dict[int, int]
+    where: dict[int, tuple[int | None, int]]  # item id -> (lot id, location id)
+
+
+def _plan(orders: list[Order], lines: list[OrderLine], rows: list[tuple]) -> _Plan:
+    """The FEFO rule over the candidate tuples, line after line in the caller's order (pure but for reading the
+    warehouses, the channels' rules and the lines' existing reservations)."""
     warehouses = {w.id: w for w in db.session.scalars(
         select(Warehouse).where(Warehouse.id.in_({row[8] for row in rows})))} if rows else {}
+    metres: dict[tuple, float] = {}  # (warehouse, aisle, bay) -> distance from the depot, once per bay
     by_product: dict[int, list[rules.Candidate]] = defaultdict(list)
+    slot: dict[int, tuple[int, int]] = {}  # item id -> (product id, index in by_product[product id])
     where: dict[int, tuple[int | None, int]] = {}  # item id -> (lot id, location id)
-    free: dict[int, int] = {}
     product_facts: dict[int, tuple[str, int]] = {}  # product id -> (category, own minimum shelf life)
+    pick_face = LocationKind.PICK_FACE.value
     for item_id, product_id, lot_id, location_id, available, kind, aisle, bay, warehouse_id, lot_status, \
             expires_on, category, product_days in rows:
         product_facts[product_id] = (category, product_days)
-        by_product[product_id].append(rules.Candidate(
-            item_id=item_id, free=0, lot_id=lot_id, lot_status=lot_status, expires_on=expires_on,
-            pick_face=kind == LocationKind.PICK_FACE.value,
-            distance=layout.depot_metres(warehouses[warehouse_id], aisle, bay)))
+        distance = metres.get((warehouse_id, aisle, bay))
+        if distance is None:
+            distance = metres[(warehouse_id, aisle, bay)] = layout.depot_metres(warehouses[warehouse_id], aisle, bay)
+        candidates = by_product[product_id]
+        slot[item_id] = (product_id, len(candidates))
+        candidates.append(rules.Candidate(item_id, available, lot_id, lot_status, expires_on, kind == pick_face,
+                                          distance))
         where[item_id] = (lot_id, location_id)
-        free[item_id] = available
     channels = {o.channel for o in orders}
     by_channel: dict[str, dict[str | None, int]] = {c: {} for c in channels}
     for rule in db.session.scalars(select(ChannelRule).where(ChannelRule.channel.in_(channels))):
@@ -162,8 +207,7 @@ def _allocate_lines(orders: list[Order], lines: list[OrderLine], user_id: int | 
     taken_by_order: dict[int, int] = defaultdict(int)
     for line in lines:
         order = orders_by_id[line.order_id]
-        pool = [Candidate(c.item_id, free[c.item_id], c.lot_id, c.lot_status, c.expires_on, c.pick_face, c.distance)
-                for c in by_product.get(line.product_id, ()) if free[c.item_id] > 0]
+        pool = [c for c in by_product.get(line.product_id, ()) if c.free > 0]
         if not pool:
             continue
         category, product_days = product_facts[line.product_id]
@@ -171,7 +215,9 @@ def _allocate_lines(orders: list[Order], lines: list[OrderLine], user_id: int | 
                                           order.min_shelf_life_days)
         takes, _short = rules.allocate(line.outstanding, pool, today, days)
         for take in takes:
-            free[take.item_id] -= take.quantity
+            product_id, index = slot[take.item_id]
+            taken = by_product[product_id][index]
+            by_product[product_id][index] = replace(taken, free=taken.free - take.quantity)
             item_delta[take.item_id] += take.quantity
             line_delta[line.id] = line_delta.get(line.id, 0) + take.quantity
             taken_by_order[order.id] += 1
@@ -180,6 +226,14 @@ def _allocate_lines(orders: list[Order], lines: list[OrderLine], user_id: int | 
                 grown[existing[0]] += take.quantity
             else:
                 new[(line.id, take.item_id)] = new.get((line.id, take.item_id), 0) + take.quantity
+    return _Plan(new, grown, item_delta, line_delta, taken_by_order, where)
+
+
+def _write(orders: list[Order], lines: list[OrderLine], plan: _Plan, user_id: int | None) -> tuple[int, int]:
+    """The set-based writes of a plan: one INSERT of reservations, `UPDATE … FROM (VALUES …)` of items, lines
+    and grown reservations, the faces' refills and one INSERT of the audit lines."""
+    new, grown, item_delta, line_delta, taken_by_order, where = (
+        plan.new, plan.grown, plan.item_delta, plan.line_delta, plan.taken_by_order, plan.where)
     if not item_delta:
         return 0, 0
     now = utcnow()
