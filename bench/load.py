@@ -106,6 +106,15 @@ class Handheld:
         return errors
 
 
+    def login(self, n: int) -> None:
+        self.send("GET", "/hh/login")
+        self.send("POST", "/hh/login", {"scan": f"BADGE-{n}"})
+        status, _text = self.send("POST", "/hh/login", {"badge": f"BADGE-{n}", "pin": "1234"})
+        status, text = self.send("GET", "/hh/stock/here")
+        if status != 200 or 'hx-post="/hh/stock/here"' not in text:
+            raise SystemExit(f"login of BADGE-{n} failed: {status}")
+
+
 def hidden_fields(fragment: str) -> dict[str, str]:
     """The hidden inputs of the screen's scan form (what htmx would post with the next scan)."""
     form = re.search(r"<form[^>]*>(.*?)</form>", fragment, re.S)
@@ -115,14 +124,6 @@ def hidden_fields(fragment: str) -> dict[str, str]:
         if name and name.group(1) not in ("csrf_token", "scan_id"):
             fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     return fields
-
-    def login(self, n: int) -> None:
-        self.send("GET", "/hh/login")
-        self.send("POST", "/hh/login", {"scan": f"BADGE-{n}"})
-        status, _text = self.send("POST", "/hh/login", {"badge": f"BADGE-{n}", "pin": "1234"})
-        status, text = self.send("GET", "/hh/stock/here")
-        if status != 200 or 'hx-post="/hh/stock/here"' not in text:
-            raise SystemExit(f"login of BADGE-{n} failed: {status}")
 
 
 def scans_from(database: str, n: int) -> list[str]:
@@ -186,10 +187,26 @@ class Work:
         return ("here", self.scans[k % len(self.scans)])
 
     def scan_id(self) -> str:
-        return f"load-{os.getpid()}-{time.time_ns()}-{next(self.ids)}"
+        return f"{SCAN_ID_PREFIX}{os.getpid()}-{time.time_ns()}-{next(self.ids)}"
 
 
-def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple[str, object]]]]:
+SCAN_ID_PREFIX = "load-"
+
+
+def fresh_scan_ids(parameters, fresh: str):
+    """The captured parameters with the move's scan id replaced (a replayed move must not repeat a committed
+    scan receipt's key)."""
+    def swap(value):
+        return fresh if isinstance(value, str) and value.startswith(SCAN_ID_PREFIX) else value
+
+    if isinstance(parameters, dict):
+        return {key: swap(value) for key, value in parameters.items()}
+    if isinstance(parameters, (list, tuple)):
+        return type(parameters)(swap(value) for value in parameters)
+    return parameters
+
+
+def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple[str, object, bool]]]]:
     """The statements each of the first n operations of the mix runs in the app (the same code the server runs),
     to replay them raw: ("here" or "move", statements)."""
     import tempfile
@@ -206,11 +223,11 @@ def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple
     client.post("/hh/stock/here", data={"scan": work.scans[0]}, headers={"HX-Request": "true"})  # warm the caches
     with app.app_context():
         engine = db.engine
-    captured: list[tuple[str, list[tuple[str, object]]]] = []
-    current: list[tuple[str, object]] = []
+    captured: list[tuple[str, list[tuple[str, object, bool]]]] = []
+    current: list[tuple[str, object, bool]] = []
 
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        current.append((statement, parameters))
+    def keep(_conn, _cursor, statement, parameters, _context, many):
+        current.append((statement, parameters, many))
 
     def post(path: str, form: dict) -> str:
         response = client.post(path, data=form, headers={"HX-Request": "true"})
@@ -231,10 +248,7 @@ def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple
                 fields = hidden_fields(post("/hh/stock/move", {**fields, "scan": scan, **extra}))
         captured.append((operation[0], current))
     event.remove(engine, "before_cursor_execute", keep)
-    for k in range(n):  # the captured moves went there: bring them back (the mix's next turn does the same)
-        if k % 4 == 3:
-            work.operation(k)
-    return captured
+    return captured  # the captured moves went there: the mix's next turn of each brings its unit back
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -298,7 +312,12 @@ def raw_level(database: str, clients: int, captured, seconds: float, max_scans: 
         while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
             kind, statements = captured[k % len(captured)]
             with conn.cursor() as cur:
-                for statement, parameters in statements:
+                fresh = f"{SCAN_ID_PREFIX}raw-{i}-{k}-{time.time_ns()}"
+                for statement, captured_parameters, many in statements:
+                    parameters = captured_parameters if kind == "here" else fresh_scan_ids(captured_parameters, fresh)
+                    if many:
+                        cur.executemany(statement, parameters)
+                        continue
                     cur.execute(statement, parameters or None)
                     if cur.description:
                         cur.fetchall()

@@ -82,7 +82,7 @@ def loose_items(location: Location, product: Product) -> list[StockItem]:
 # --- 1. What's here? ---------------------------------------------------------------------------------------
 
 
-SHOWN = 30  # stock rows a handheld screen lists; the rest is counted
+SHOWN = 12  # stock rows a 5" handheld screen lists (about three screens of cards, FEFO first); the rest is counted
 
 
 @dataclass
