@@ -82,6 +82,28 @@ def wait_feedback(page, count: int) -> str:
     return last_feedback(page)
 
 
+def scan_answer(page, code: str) -> str:
+    """Scan one code and wait for the handheld's answer to it: "ok", "attention" or "bad"."""
+    before = page.evaluate("window.wmsFeedback.length")
+    scan(page, code)
+    return wait_feedback(page, before + 1)
+
+
+class Scanner:
+    """Scans and waits for the handheld's sound each time (good or bad), like a worker listening: before each
+    scan, the answer's fresh, empty input has the focus, so the scanner may type."""
+
+    def __init__(self, page):
+        self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
+
+    def __call__(self, code: str, expect_result: str = "ok") -> None:
+        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
+                              " && document.activeElement.value === ''")
+        scan(self.page, code)
+        self.count += 1
+        assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
+
+
 def hh_login(page, badge="BADGE-W1", pin="1111") -> None:
     page.goto("/hh/login")
     scan(page, badge)

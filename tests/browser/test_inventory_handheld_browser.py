@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, scan_answer, wait_feedback
 from tests.factories import BOTTLE_GTIN, MEDICINE_ANVISA, MEDICINE_GTIN
 from tests.web.test_inventory_handheld import books, on_hand, wh  # noqa: F401  (wh: the warehouse fixture)
 from wms import gs1
@@ -34,9 +34,9 @@ def answered(page, count_before: int) -> str:
 
 def step(page, code: str) -> str:
     """Scan one code; the good or bad feedback it got."""
-    before = page.evaluate("window.wmsFeedback.length")
-    scan(page, code)
-    return answered(page, before)
+    result = scan_answer(page, code)
+    settled(page)
+    return result
 
 
 def tap(page, button) -> str:

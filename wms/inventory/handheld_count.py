@@ -11,10 +11,10 @@ from .. import numbers
 from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
-from ..views_common import StaleScreen, answer, form_number, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
 from .counts import open_count, submit_count
-from .handheld import MAX_UNITS, bp, load, plate
+from .handheld import MAX_UNITS, bp, plate
 from .models import CountStatus, CountTask, Lpn
 
 # --- 3. Blind count ----------------------------------------------------------------------------------------
@@ -116,8 +116,8 @@ def _count_state(form) -> CountState:
             (mode == "quantity" and last is None):
         raise StaleScreen()
     return CountState(
-        task=load(CountTask, form, "task_id"), tally=tally, last=last, lpn=load(Lpn, form, "lpn_id"),
-        wanted=load(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
+        task=form_row(CountTask, form, "task_id"), tally=tally, last=last, lpn=form_row(Lpn, form, "lpn_id"),
+        wanted=form_row(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
     )
 
 
