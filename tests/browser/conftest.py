@@ -4,12 +4,14 @@ import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import live_server, make_app
 
 CHROMIUM = os.environ.get("WMS_CHROMIUM", "/usr/bin/chromium")
 HANDHELD = {"width": 360, "height": 640}
 DESK = {"width": 1280, "height": 800}
+RED = "rgb(193, 18, 31)"  # the handheld's error colour
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +89,14 @@ def scan_answer(page, code: str) -> str:
     before = page.evaluate("window.wmsFeedback.length")
     scan(page, code)
     return wait_feedback(page, before + 1)
+
+
+def refused_in_red(page, message: str) -> None:
+    """The last answer was the error: its sound, and the message in red on the screen."""
+    assert page.evaluate("document.body.dataset.feedback") == "bad"
+    error = page.locator("#screen .error")
+    expect(error).to_contain_text(message)
+    assert error.evaluate("e => getComputedStyle(e).backgroundColor") == RED
 
 
 class Scanner:
