@@ -49,6 +49,18 @@ def form_number(form, name: str) -> int | None:
     return value
 
 
+def form_row(model, form, name: str):
+    """The row a hidden field names by id, None when the field is empty; a row that is gone (or an id that is
+    not a number) means the screen is stale."""
+    row_id = form_number(form, name)
+    if row_id is None:
+        return None
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise StaleScreen()
+    return row
+
+
 def typed_quantity(text: str | None, *, most: int, unit=None, least: int = 1) -> int:
     """A quantity a worker typed: a whole number from `least` to `most`, else a DomainError saying the
     range in the unit being counted ("units" unless told, e.g. "cases of 12")."""

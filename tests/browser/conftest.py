@@ -4,12 +4,14 @@ import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import live_server, make_app
 
 CHROMIUM = os.environ.get("WMS_CHROMIUM", "/usr/bin/chromium")
 HANDHELD = {"width": 360, "height": 640}
 DESK = {"width": 1280, "height": 800}
+RED = "rgb(193, 18, 31)"  # the handheld's error colour
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +82,36 @@ def wait_until(page, expression: str, timeout: float = 8.0) -> None:
 def wait_feedback(page, count: int) -> str:
     wait_until(page, f"window.wmsFeedback && window.wmsFeedback.length >= {count}")
     return last_feedback(page)
+
+
+def scan_answer(page, code: str) -> str:
+    """Scan one code and wait for the handheld's answer to it: "ok", "attention" or "bad"."""
+    before = page.evaluate("window.wmsFeedback.length")
+    scan(page, code)
+    return wait_feedback(page, before + 1)
+
+
+def refused_in_red(page, message: str) -> None:
+    """The last answer was the error: its sound, and the message in red on the screen."""
+    assert page.evaluate("document.body.dataset.feedback") == "bad"
+    error = page.locator("#screen .error")
+    expect(error).to_contain_text(message)
+    assert error.evaluate("e => getComputedStyle(e).backgroundColor") == RED
+
+
+class Scanner:
+    """Scans and waits for the handheld's sound each time (good or bad), like a worker listening: before each
+    scan, the answer's fresh, empty input has the focus, so the scanner may type."""
+
+    def __init__(self, page):
+        self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
+
+    def __call__(self, code: str, expect_result: str = "ok") -> None:
+        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
+                              " && document.activeElement.value === ''")
+        scan(self.page, code)
+        self.count += 1
+        assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
 
 
 def hh_login(page, badge="BADGE-W1", pin="1111") -> None:

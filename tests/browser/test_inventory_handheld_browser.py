@@ -10,15 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import RED, hh_login, refused_in_red, scan, scan_answer, wait_feedback
 from tests.factories import BOTTLE_GTIN, MEDICINE_ANVISA, MEDICINE_GTIN
 from tests.web.test_inventory_handheld import books, on_hand, wh  # noqa: F401  (wh: the warehouse fixture)
 from wms import gs1
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import CountTask, Move
-
-RED = "rgb(193, 18, 31)"
 
 
 def settled(page) -> None:
@@ -34,9 +32,9 @@ def answered(page, count_before: int) -> str:
 
 def step(page, code: str) -> str:
     """Scan one code; the good or bad feedback it got."""
-    before = page.evaluate("window.wmsFeedback.length")
-    scan(page, code)
-    return answered(page, before)
+    result = scan_answer(page, code)
+    settled(page)
+    return result
 
 
 def tap(page, button) -> str:
@@ -57,13 +55,6 @@ def open_from_menu(page, label: str, path: str) -> None:
     scan(page, entry.locator(".key").inner_text())
     page.wait_for_url("**" + path)
     settled(page)
-
-
-def refused_in_red(page, message: str) -> None:
-    assert page.evaluate("document.body.dataset.feedback") == "bad"
-    error = page.locator("#screen .error")
-    expect(error).to_contain_text(message)
-    assert error.evaluate("e => getComputedStyle(e).backgroundColor") == RED
 
 
 def books_are_right(app) -> None:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
+from tests.browser.conftest import Scanner, hh_login, wait_feedback
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
 from tests.picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
@@ -34,20 +34,6 @@ def wave(app, users):
 def gs1_med(wave, lot):
     return gs1.element_string(gtin=MEDICINE_GTIN, expires_on=wave.lots[lot][1], lot=lot)
 
-
-class Scanner:
-    """Scans and waits for the handheld's sound each time (good or bad), like a worker listening."""
-
-    def __init__(self, page):
-        self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
-
-    def __call__(self, code: str, expect_result: str = "ok") -> None:
-        # the answer's fresh, empty input has the focus: the scanner may type
-        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
-                                    " && document.activeElement.value === ''")
-        scan(self.page, code)
-        self.count += 1
-        assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
 
 
 def next_task(app, wave_id):

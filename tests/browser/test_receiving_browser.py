@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import hh_login, scan, wait_feedback
+from tests.browser.conftest import hh_login, scan, scan_answer, wait_feedback
 from tests.factories import MEDICINE_ANVISA, MEDICINE_GTIN, build_world, gtin13, gtin14
 from wms import clock, gs1
 from wms.catalog import services as catalog
@@ -57,9 +57,7 @@ def settled(page) -> None:
 
 def step(page, code: str, *, settle: bool = True) -> str:
     """Scan one code; the good or bad feedback it got. The next screen has the scan input focused."""
-    before = page.evaluate("window.wmsFeedback.length")
-    scan(page, code)
-    result = wait_feedback(page, before + 1)
+    result = scan_answer(page, code)
     if settle:
         settled(page)
     return result

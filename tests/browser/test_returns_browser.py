@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
+from tests.browser.conftest import Scanner, hh_login
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
 from tests.picking_helpers import books_are_right, stocked_world
 from tests.returns_helpers import shipped_order
@@ -35,17 +35,6 @@ def returned(app, users):
 def med(returned, lot):
     return gs1.element_string(gtin=MEDICINE_GTIN, expires_on=returned.lots[lot], lot=lot)
 
-
-class Scanner:
-    def __init__(self, page):
-        self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
-
-    def __call__(self, code: str, expect_result: str = "ok") -> None:
-        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
-                                    " && document.activeElement.value === ''")
-        scan(self.page, code)
-        self.count += 1
-        assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
 
 
 def test_a_return_with_a_restocked_a_damaged_and_an_unexpected_unit(app, handheld, desk, returned):

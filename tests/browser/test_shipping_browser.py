@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
+from tests.browser.conftest import Scanner, hh_login, scan, wait_until
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, gtin13
 from tests.shipping_helpers import jobs, moves, picked_order, shipping_world
 from wms.catalog import services as catalog
@@ -34,19 +34,6 @@ def orders(app, users, tmp_path):
         db.session.remove()
     return ids
 
-
-class Scanner:
-    """Scans and waits for the handheld's sound each time, like a worker listening."""
-
-    def __init__(self, page):
-        self.page, self.count = page, page.evaluate("window.wmsFeedback.length")
-
-    def __call__(self, code: str, expect_result: str = "ok") -> None:
-        wait_until(self.page, "document.activeElement && document.activeElement.matches('input.scan-input')"
-                              " && document.activeElement.value === ''")
-        scan(self.page, code)
-        self.count += 1
-        assert wait_feedback(self.page, self.count) == expect_result, self.page.inner_text("#screen")
 
 
 def med(lot: str) -> str:

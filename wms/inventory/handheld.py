@@ -21,7 +21,7 @@ from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
 from ..locations.models import Location
-from ..views_common import StaleScreen, answer, form_number, refused
+from ..views_common import answer, refused
 from . import lookup
 from .models import Lpn, StockItem
 
@@ -29,17 +29,6 @@ bp = blueprint_role(Blueprint("inventory_hh", __name__, url_prefix="/hh/stock"),
 # The move and count screens (handheld_move, handheld_count) are routes of this blueprint too.
 
 MAX_UNITS = 1_000_000
-
-
-def load(model, form, name: str):
-    """The row a hidden field names, or None when the field is empty."""
-    row_id = form_number(form, name)
-    if row_id is None:
-        return None
-    row = db.session.get(model, row_id)
-    if row is None:
-        raise StaleScreen()
-    return row
 
 
 def plate(found: lookup.Identified) -> lookup.Identified:

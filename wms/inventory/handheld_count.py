@@ -11,10 +11,10 @@ from .. import numbers
 from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
-from ..views_common import StaleScreen, answer, form_number, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
 from .counts import open_count, submit_count
-from .handheld import MAX_UNITS, bp, load, plate
+from .handheld import MAX_UNITS, bp, plate
 from .models import CountStatus, CountTask, Lpn
 
 # --- 3. Blind count ----------------------------------------------------------------------------------------
@@ -116,8 +116,8 @@ def _count_state(form) -> CountState:
             (mode == "quantity" and last is None):
         raise StaleScreen()
     return CountState(
-        task=load(CountTask, form, "task_id"), tally=tally, last=last, lpn=load(Lpn, form, "lpn_id"),
-        wanted=load(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
+        task=form_row(CountTask, form, "task_id"), tally=tally, last=last, lpn=form_row(Lpn, form, "lpn_id"),
+        wanted=form_row(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
     )
 
 
@@ -138,6 +138,16 @@ def _count_open(raw: str, task_id: int | None) -> CountState:
     return CountState(task=open_count(found.location.id, user_id=current_user.id))
 
 
+def _first_task(raw: str) -> int | None:
+    """Enter alone takes the first count of the list."""
+    if raw.strip():
+        return None
+    tasks = _open_tasks()
+    if not tasks:
+        raise DomainError(_l("No count is waiting: scan the location to count."))
+    return tasks[0].id
+
+
 def _count_product(state: CountState, found: lookup.Identified) -> CountState:
     product = found.product
     if not product.lot_tracked:
@@ -150,8 +160,27 @@ def _count_product(state: CountState, found: lookup.Identified) -> CountState:
     return state.added((product.id, found.lot.id, state.lpn.id if state.lpn else None), found.quantity)
 
 
+FINISH = "FINISH"  # the command card's code; scanning the counted location again does the same
+
+
+def _finishes(state: CountState, raw: str) -> bool:
+    """A scan that ends the count: FINISH, or the location being counted scanned again."""
+    code = raw.strip().upper()
+    return state.step == "scan" and code in (FINISH, state.task.location.code)
+
+
 def _count_scan(state: CountState, raw: str) -> CountState:
-    found = lookup.expect(plate(lookup.identify(raw)), "product", "lpn")
+    if not raw.strip():
+        raise DomainError(_l("Scan the next item, or scan %(code)s again (or FINISH) to finish the count.",
+                             code=state.task.location.code))
+    try:
+        found = lookup.identify(raw)
+    except lookup.UnknownScan:
+        # a number typed that is no barcode: how many of the last item there are in all
+        if state.last is None or numbers.whole(raw, most=MAX_UNITS) is None:
+            raise
+        return _count_quantity(state, raw)
+    found = lookup.expect(plate(found), "product", "lpn")
     if found.kind == "lpn":
         return replace(state, lpn=found.lpn, mode="scan")
     return _count_product(state, found)
@@ -181,6 +210,8 @@ def _count_lot(state: CountState, raw: str) -> CountState:
 
 
 def _count_quantity(state: CountState, raw: str) -> CountState:
+    if not raw.strip():  # Enter alone: back to scanning, the count as it was
+        return replace(state, mode="scan")
     quantity = typed_quantity(raw, most=MAX_UNITS, least=0)
     tally = dict(state.tally)
     if quantity:
@@ -212,7 +243,7 @@ def count_scan():
         return refused("inventory/hh/count.html", exc, lambda: _count_screen(CountState()))
     raw = form.get("scan", "")
     try:
-        if action == "finish" and state.task is not None:
+        if state.task is not None and (action == "finish" or action == "scan" and _finishes(state, raw)):
             # Before any check of the task: a resent Finish must get its first answer back.
             done = submit_count(state.task.id, dict(state.tally), user_id=current_user.id,
                                          scan_id=form.get("scan_id") or None)
@@ -224,7 +255,7 @@ def count_scan():
         elif action == "back":
             new = replace(state, mode="scan", wanted=None, wanted_units=0)
         elif state.step == "start":
-            new = _count_open(raw, form_number(form, "take_task"))
+            new = _count_open(raw, form_number(form, "take_task") or _first_task(raw))
         elif state.step == "lot":
             new = _count_lot(state, raw)
         elif state.step == "quantity":

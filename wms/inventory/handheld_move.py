@@ -10,9 +10,9 @@ from .. import clock
 from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..locations.models import Location
-from ..views_common import StaleScreen, answer, form_number, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
-from .handheld import MAX_UNITS, bp, load, loose_items, plate, stock_items
+from .handheld import MAX_UNITS, bp, loose_items, plate, stock_items
 from .ledger import move_stock
 from .lpns import move_lpn
 from .models import Lpn, StockItem
@@ -73,8 +73,8 @@ class MoveState:
 
 def _move_state(form) -> MoveState:
     return MoveState(
-        source=load(Location, form, "from_id"), lpn=load(Lpn, form, "lpn_id"),
-        product=load(Product, form, "product_id"), lot=load(Lot, form, "lot_id"),
+        source=form_row(Location, form, "from_id"), lpn=form_row(Lpn, form, "lpn_id"),
+        product=form_row(Product, form, "product_id"), lot=form_row(Lot, form, "lot_id"),
         quantity=form_number(form, "quantity"), suggested=form_number(form, "suggested"),
     )
 

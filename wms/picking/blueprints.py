@@ -7,6 +7,7 @@ from ..handheld import add_menu_item
 
 
 def register(app) -> None:
+    from . import handheld_replenish  # noqa: F401  (the replenishment routes of the handheld blueprint)
     from .handheld import bp as handheld_bp
     from .views import bp as desk_bp
 

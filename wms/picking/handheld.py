@@ -1,6 +1,7 @@
 """Picking on the handheld: choose a wave, bind a tote to each order, walk the tasks in route order (scan the
 location, the product with its lot, confirm the quantity, scan the tote), skip and come back, short picks, leave
-the totes in staging; and replenishment of pick faces (scan from, scan to).
+the totes in staging. Replenishment of pick faces (scan from, scan to) is in `handheld_replenish`, on the same
+blueprint.
 
 As in the stock screens, each step is a pure function of (state in hidden fields, scan): a refused scan answers
 the same step with the message, status 422 and the bad sound, and nothing changes. Only the last scan of a
@@ -21,15 +22,13 @@ from ..errors import DomainError
 from ..extensions import db
 from ..inventory import lookup
 from ..inventory.models import Lpn, StockItem
-from ..views_common import StaleScreen, answer, feedback, form_number, refused, typed_quantity
-from . import picks, queries, replenishment
+from ..views_common import StaleScreen, answer, feedback, form_number, form_row, refused, typed_quantity
+from . import picks, queries
 from . import waves as picking_waves
 from .models import (
     TOTE,
     PickTask,
     PickTaskStatus,
-    ReplenishmentStatus,
-    ReplenishmentTask,
     Wave,
     WaveStatus,
 )
@@ -37,7 +36,7 @@ from .models import (
 bp = blueprint_role(Blueprint("picking_hh", __name__, url_prefix="/hh/pick"), Role.WORKER)
 
 
-def _typed_or_all(text: str, most: int, *, least: int) -> int | None:
+def typed_or_all(text: str, most: int, *, least: int) -> int | None:
     """Enter alone is None (the whole task); otherwise a whole number from `least` to `most`."""
     if not (text or "").strip():
         return None
@@ -117,17 +116,15 @@ class PickState:
 
 
 def _state(form, wave: Wave) -> PickState:
-    task_id = form_number(form, "task_id")
-    if task_id is None:
+    task = form_row(PickTask, form, "task_id")
+    if task is None:
         return PickState(task=picking_waves.next_task(wave.id))
-    task = db.session.get(PickTask, task_id)
-    if task is None or task.wave_id != wave.id:
+    if task.wave_id != wave.id:
         raise StaleScreen()
     if task.status != PickTaskStatus.OPEN:
         raise StaleScreen(_l("That task was done meanwhile: here is the next one."))
-    lot_id = form_number(form, "lot_id")
-    lot = db.session.get(Lot, lot_id) if lot_id else None
-    if lot_id and (lot is None or lot.product_id != task.product_id):
+    lot = form_row(Lot, form, "lot_id")
+    if lot is not None and lot.product_id != task.product_id:
         raise StaleScreen()
     quantity = form_number(form, "quantity")
     scanned = form_number(form, "scanned") or 0
@@ -281,7 +278,7 @@ def wave_scan(wave_id: int):
                 new = new.one_more()  # the product scanned is the first unit
         elif step == "quantity":
             if _typed(raw):
-                quantity = _typed_or_all(raw, state.task.quantity, least=0)
+                quantity = typed_or_all(raw, state.task.quantity, least=0)
             else:  # another unit scanned
                 again = _product(replace(state, product_ok=False), raw)
                 if again.lot is not None and state.lot is not None and again.lot.id != state.lot.id:
@@ -339,129 +336,3 @@ def skip(wave_id: int):
     except DomainError as exc:
         return refused(template, exc, lambda: _wave_screen(wave))
     return answer(template, **_wave_screen(wave, skipped=done))
-
-
-# --------------------------------------------------------------------------------------------- replenishment
-
-
-@dataclass(frozen=True)
-class ReplenishState:
-    task: ReplenishmentTask | None = None
-    at_source: bool = False
-    product_ok: bool = False
-    quantity: int | None = None
-
-    @property
-    def step(self) -> str:
-        if self.task is None:
-            return "choose"
-        if not self.at_source:
-            return "from"
-        if not self.product_ok:
-            return "product"
-        if self.quantity is None:
-            return "quantity"
-        return "to"
-
-    def hidden(self) -> dict:
-        return {"task_id": self.task.id if self.task else "", "at_source": "1" if self.at_source else "",
-                "product_ok": "1" if self.product_ok else "",
-                "quantity": "" if self.quantity is None else self.quantity}
-
-
-def _replenish_state(form) -> ReplenishState:
-    task_id = form_number(form, "task_id") or form_number(form, "take")
-    if task_id is None:
-        return ReplenishState()
-    task = db.session.get(ReplenishmentTask, task_id)
-    if task is None:
-        raise StaleScreen()
-    if task.status != ReplenishmentStatus.OPEN:
-        raise StaleScreen(_l("That replenishment was done meanwhile."))
-    quantity = form_number(form, "quantity")
-    if quantity is not None and not 1 <= quantity <= task.quantity:
-        raise StaleScreen()
-    return ReplenishState(task=task, at_source=bool(form.get("at_source")), product_ok=bool(form.get("product_ok")),
-                          quantity=quantity)
-
-
-def _replenish_screen(state: ReplenishState | None = None, **context) -> dict:
-    return dict(state=state or ReplenishState(), tasks=queries.open_replenishments(), today=clock.today(),
-                **context)
-
-
-def _replenish_product(state: ReplenishState, raw: str) -> ReplenishState:
-    task = state.task
-    found = lookup.expect(lookup.identify(raw), "product")
-    if found.product.id != task.product_id:
-        raise DomainError(_l("Wrong product: that is %(got)s. Take %(wanted)s.", got=found.product.sku,
-                             wanted=task.product.sku))
-    if task.lot is not None and found.lot_code and found.lot_code != task.lot.code:
-        raise DomainError(_l("Wrong lot: that is %(got)s. Take lot %(wanted)s.", got=found.lot_code,
-                             wanted=task.lot.code))
-    return replace(state, product_ok=True)
-
-
-def _choose_replenishment(raw: str) -> ReplenishState:
-    """Enter takes the first job of the list; scanning the FROM location of a job takes that job, already there."""
-    tasks = queries.open_replenishments()
-    if not tasks:
-        raise DomainError(_l("No replenishment is waiting."))
-    if not raw.strip():
-        return ReplenishState(task=tasks[0][0])
-    found = lookup.expect(lookup.identify(raw), "location")
-    for task, _wave in tasks:
-        if task.from_location_id == found.location.id:
-            return ReplenishState(task=task, at_source=True)
-    raise DomainError(_l("No replenishment starts at %(code)s: scan the FROM location of a job, or press Enter "
-                         "for the first one.", code=found.location.code))
-
-
-@bp.get("/replenish")
-def replenish():
-    return render_template("picking/hh/replenish.html", **_replenish_screen())
-
-
-@bp.post("/replenish")
-def replenish_scan():
-    form = request.form
-    raw = form.get("scan", "")
-    template = "picking/hh/replenish.html"
-    earlier = idempotency.replay(form.get("scan_id") or None, "replenish.done")
-    if earlier is not None:
-        return answer(template, **_replenish_screen(done=earlier))
-    try:
-        state = _replenish_state(form)
-    except StaleScreen as exc:
-        return refused(template, exc, _replenish_screen)
-    if form.get("take") and not form.get("task_id"):
-        # a tapped job: its first step, with nothing scanned yet
-        return answer(template, **_replenish_screen(state))
-    try:
-        step = state.step
-        if step == "choose":
-            new = _choose_replenishment(raw)
-        elif step == "from":
-            found = lookup.expect(lookup.identify(raw), "location")
-            if found.location.id != state.task.from_location_id:
-                raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
-                                     wanted=state.task.from_location.code))
-            new = replace(state, at_source=True)
-        elif step == "product":
-            new = _replenish_product(state, raw)
-        elif step == "quantity":
-            quantity = _typed_or_all(raw, state.task.quantity, least=1)
-            new = replace(state, quantity=state.task.quantity if quantity is None else quantity)
-        else:
-            found = lookup.expect(lookup.identify(raw), "location")
-            if found.location.id != state.task.to_location_id:
-                raise DomainError(_l("Wrong location: that is %(got)s. Go to %(wanted)s.", got=found.location.code,
-                                     wanted=state.task.to_location.code))
-            done = replenishment.complete_replenishment(state.task.id, quantity=state.quantity,
-                                                        user_id=current_user.id, scan_id=form.get("scan_id") or None)
-            return answer(template, **_replenish_screen(done=done))
-    except StaleScreen as exc:
-        return refused(template, exc, _replenish_screen)
-    except DomainError as exc:
-        return refused(template, exc, lambda: _replenish_screen(state))
-    return answer(template, **_replenish_screen(new))

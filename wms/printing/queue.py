@@ -133,10 +133,11 @@ def print_record(kind: str, ref: str, *, station: str | None = None, printer_nam
 @use_case
 @idempotency.by_scan_id("print.label")
 def print_scanned(kind: str, ref: str, *, station: str | None = None, printer_name: str | None = None,
-                  user_id: int | None = None) -> dict:
-    """A handheld's print tap: {"job_id": ...}. A resent tap (same scan_id) gets the first job back instead
-    of a second label."""
-    return {"job_id": print_record(kind, ref, station=station, printer_name=printer_name, user_id=user_id)}
+                  user_id: int | None = None, copies: int = 1) -> dict:
+    """A handheld's print tap or last scan: {"job_id": ...}. A resent one (same scan_id) gets the first job
+    back instead of a second label."""
+    return {"job_id": print_record(kind, ref, station=station, printer_name=printer_name, user_id=user_id,
+                                   copies=copies)}
 
 
 @use_case

@@ -226,6 +226,8 @@ def receipt_scan(receipt_id: int):
         return answer(template, **_receive_screen(receipt, ReceiveState(damaged=True)))
     raw = form.get("scan", "")
     scan_id = form.get("scan_id") or None
+    if not state.need and _closes(receipt, raw):
+        return _close_screen(receipt)
     try:
         pin = None
         if not state.need:
@@ -295,6 +297,21 @@ def receipt_plate(receipt_id: int):
                                                                  plates=done))
 
 
+CLOSE = "CLOSE"  # the command card's code
+
+
+def _closes(receipt: Receipt, raw: str) -> bool:
+    """A scan that asks to close the receipt: CLOSE, or the ASN's (or the blind receipt's) reference again."""
+    code = raw.strip().upper()
+    return bool(code) and code in (CLOSE, (_reference(receipt) or "").strip().upper())
+
+
+def _close_screen(receipt: Receipt):
+    response = answer("receiving/hh/close.html", receipt=receipt, lines=_progress(receipt))
+    response.headers["HX-Push-Url"] = url_for("receiving_hh.receipt_close_check", receipt_id=receipt.id)
+    return response
+
+
 @bp.get("/receive/<int:receipt_id>/close")
 def receipt_close_check(receipt_id: int):
     receipt = receipts.get_receipt(receipt_id)
@@ -303,6 +320,23 @@ def receipt_close_check(receipt_id: int):
 
 @bp.post("/receive/<int:receipt_id>/close")
 def receipt_close(receipt_id: int):
+    """Close on the button, or on a second scan of CLOSE or the reference; Enter alone goes back to receiving."""
+    form = request.form
+    if "scan" in form and not form.get("confirm"):
+        receipt = receipts.get_receipt(receipt_id)
+        if not form["scan"].strip():
+            response = answer("receiving/hh/receive.html", **_receive_screen(receipt, ReceiveState()))
+            response.headers["HX-Push-Url"] = url_for("receiving_hh.receipt", receipt_id=receipt.id)
+            return response
+        if not _closes(receipt, form["scan"]):
+            code, reference = form["scan"].strip()[:40], _reference(receipt)
+            error = DomainError(
+                _l("%(code)s does not close this receipt: scan CLOSE or %(reference)s again, or press Enter to "
+                   "go back to receiving.", code=code, reference=reference) if reference else
+                _l("%(code)s does not close this receipt: scan CLOSE again, or press Enter to go back to "
+                   "receiving.", code=code))
+            return refused("receiving/hh/close.html", error, lambda: dict(
+                receipt=receipts.get_receipt(receipt_id), lines=_progress(receipts.get_receipt(receipt_id))))
     try:
         done = receipts.close_receipt(receipt_id, user_id=current_user.id,
                                       scan_id=request.form.get("scan_id") or None)
@@ -312,6 +346,11 @@ def receipt_close(receipt_id: int):
     db.session.expire_all()
     receipt = receipts.get_receipt(receipt_id)
     return answer("receiving/hh/closed.html", receipt=receipt, lines=_progress(receipt), done=done)
+
+
+def _reference(receipt: Receipt) -> str | None:
+    """What names the receipt on the delivery note: the ASN's reference, or the blind receipt's own."""
+    return receipt.asn.reference if receipt.asn else receipt.reference
 
 
 @bp.context_processor

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inventory import lookup
 from ..inventory.models import Lpn, StockItem
 from ..locations.models import Location
-from ..views_common import StaleScreen, answer, form_number, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import queries
 from .handheld import MAX_UNITS, bp
 from .putaway import OVERRIDE_REASONS, PutawayPlan, inbound_items, plan_for_item, plan_for_lpn, put_away
@@ -51,21 +51,10 @@ class PutawayState:
         return [item for item in (db.session.get(StockItem, i) for i in self.choices) if item is not None]
 
 
-def _load(model, form, name: str):
-    """The row a hidden field names, None when the field is empty; a row that is gone means a stale screen."""
-    row_id = form_number(form, name)
-    if row_id is None:
-        return None
-    row = db.session.get(model, row_id)
-    if row is None:
-        raise StaleScreen()
-    return row
-
-
 def _putaway_state(form) -> PutawayState:
     choices = (numbers.whole(c) for c in (form.get("choices") or "").split(","))
-    return PutawayState(lpn=_load(Lpn, form, "lpn_id"), item=_load(StockItem, form, "item_id"),
-                        quantity=form_number(form, "quantity"), target=_load(Location, form, "target_id"),
+    return PutawayState(lpn=form_row(Lpn, form, "lpn_id"), item=form_row(StockItem, form, "item_id"),
+                        quantity=form_number(form, "quantity"), target=form_row(Location, form, "target_id"),
                         choices=tuple(c for c in choices if c is not None))
 
 
@@ -117,10 +106,10 @@ def putaway_scan():
     try:
         step = state.step
         if numbers.whole(form.get("pick_lpn")) is not None:
-            state = PutawayState(lpn=_load(Lpn, form, "pick_lpn"))
+            state = PutawayState(lpn=form_row(Lpn, form, "pick_lpn"))
             state.plan()
         elif step == "choose" or form.get("pick_item"):
-            item = _load(StockItem, form, "pick_item")
+            item = form_row(StockItem, form, "pick_item")
             if item is None or item.id not in state.choices:
                 raise StaleScreen()
             state = PutawayState(item=item)
