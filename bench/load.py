@@ -7,10 +7,13 @@
 Each simulated handheld is a thread with its own keep-alive HTTP connection and its own worker login (the real
 badge + PIN screens, with the CSRF token the page carries). It works as fast as the server answers, for `--seconds`
 or `--max-scans` at each level of concurrency, whichever comes first; only 127.0.0.1 is ever contacted. The mix,
-in turn: three "What's here?" scans (a bin, a product GTIN, a GS1 DataMatrix of a lot), then one move of a unit
-on the Move screen — four scans (from bin, the lot's DataMatrix, "1", to bin) each carrying the screen's hidden
-fields as htmx does, the last one with a scan id; the unit goes to a reserve bin and comes back the next time
-that move comes round, so the stock stays where it was. Every scan is a request and counts as one.
+in turn: three "What's here?" scans (a bin, a product GTIN, a GS1 DataMatrix of a lot), then either one move of a
+unit on the Move screen — four scans (from bin, the lot's DataMatrix, "1", to bin) each carrying the screen's
+hidden fields as htmx does; the unit goes to a reserve bin and comes back the next time that move comes round —
+or four scans of picking: each handheld walks a wave of its own (prepared before the run: orders of one or two
+units, allocated FEFO and waved four orders a wave), reading the screen as a picker does: a tote for each order,
+the location shown, the lot's DataMatrix (the first unit), the order's tote, and the staging location at the end.
+Every post carries a scan id (as scan.js adds one). Every scan is a request and counts as one.
 
 The raw floor: the SQL statements the same scans run (captured once in-process with SQLAlchemy's
 `before_cursor_execute`), replayed by plain psycopg in as many threads, one connection each, for as long; a
@@ -23,6 +26,7 @@ import html
 import http.client
 import itertools
 import os
+import queue
 import random
 import re
 import socket
@@ -36,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def free_port() -> int:
@@ -115,6 +120,109 @@ class Handheld:
             raise SystemExit(f"login of BADGE-{n} failed: {status}")
 
 
+class Picker:
+    """One handheld's walk through its waves: the last screen, and which wave it is on."""
+
+    def __init__(self, waves: "queue.SimpleQueue[int]", codes: dict[str, str], client: int):
+        self.waves, self.codes, self.client = waves, codes, client
+        self.wave_id: int | None = None
+        self.screen = ""
+        self.totes = itertools.count(1)
+
+    def next_scan(self) -> str | None:
+        """What a picker enters on the screen shown: None when there is no wave left."""
+        step = re.search(r'data-step="([a-z_]+)"', self.screen)
+        step = step.group(1) if step else ""
+        if step == "bind":
+            return f"TOTE-{os.getpid()}-{self.client}-{next(self.totes)}"
+        if step == "finish":
+            return "STAGE"
+        if step == "location":
+            return re.search(r'id="task-location">([^<]+)<', self.screen).group(1)
+        if step in ("product", "lot", "quantity"):
+            card = self.screen[self.screen.index('id="task"'):]
+            sku = re.search(r"<strong>([^<]+)</strong>", card).group(1)
+            lot = re.search(r"Lot <strong>([^<]+)</strong>", card)
+            return self.codes[f"{sku}|{lot.group(1) if lot else ''}"]
+        if step == "tote":
+            return re.search(r"Tote (\S+) · slot", self.screen).group(1)
+        return None
+
+    def scan(self, handheld: "Handheld", scan_id: str, latencies: list[float]) -> int:
+        """One pick scan (opening the next wave first when there is none or it is done); refused scans count."""
+        for _ in range(3):
+            scan = self.next_scan() if self.wave_id is not None else None
+            if scan is not None:
+                break
+            try:
+                self.wave_id = self.waves.get_nowait()
+            except queue.Empty:
+                self.wave_id = None
+                return 0
+            t = time.perf_counter()
+            status, self.screen = handheld.send("GET", f"/hh/pick/waves/{self.wave_id}")
+            latencies.append((time.perf_counter() - t) * 1000)
+            if status != 200:
+                return 1
+        else:
+            return 0
+        t = time.perf_counter()
+        status, screen = handheld.send("POST", f"/hh/pick/waves/{self.wave_id}",
+                                       {**hidden_fields(self.screen), "scan": scan, "scan_id": scan_id})
+        latencies.append((time.perf_counter() - t) * 1000)
+        if status == 200:
+            self.screen = screen
+        return int(status != 200)
+
+
+def prepare_waves(database: str, count: int, per_wave: int = 4) -> tuple[list[int], dict[str, str]]:
+    """`count` waves of `per_wave` orders of one line (1 or 2 units of a product in a pick face), released,
+    allocated and waved through the services; and the scan of every (SKU, lot) they pick (its DataMatrix)."""
+    import tempfile
+
+    from scale import gtin_for
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+    from wms import gs1
+    from wms.extensions import db
+    from wms.orders import services as orders
+    from wms.picking import batch_allocation, waves
+
+    app = make_app(f"postgresql+psycopg://postgres@127.0.0.1/{database}", tempfile.mkdtemp())
+    rng = random.Random(time.time_ns())
+    address = {"street": "Av. Paulista", "number": "1000", "city": "São Paulo", "state": "SP", "cep": "01310-100"}
+    with app.app_context():
+        skus = list(db.session.execute(text(
+            "SELECT DISTINCT p.sku FROM stock_items s JOIN locations l ON l.id = s.location_id "
+            "AND l.kind = 'pick_face' AND NOT l.blocked JOIN products p ON p.id = s.product_id "
+            "JOIN lots ON lots.id = s.lot_id AND lots.status = 'released' AND lots.expires_on > current_date + 120 "
+            "WHERE s.quantity - s.reserved >= 10 LIMIT 2000")).scalars())
+        ids = []
+        for n in range(count * per_wave):
+            data = {"channel": "site", "channel_order_id": f"LOAD-{time.time_ns()}-{n}", "payment_status": "paid",
+                    "customer": {"name": f"Cliente {n}"}, "ship_to": address, "carrier": "correios",
+                    "lines": [{"sku": rng.choice(skus), "quantity": rng.randint(1, 2), "unit_price_cents": 990}]}
+            ids.append(orders.take_order(data)[0].id)
+        db.session.commit()
+        batch_allocation.allocate_orders(ids)
+        db.session.commit()
+        wave_ids = []
+        for start in range(0, len(ids), per_wave):
+            wave = waves.build_wave(order_ids=ids[start:start + per_wave], max_orders=per_wave, user_id=None)
+            wave_ids.append(wave.id)
+        db.session.commit()
+        codes = {}
+        for sku, lot, expires in db.session.execute(text(
+                "SELECT DISTINCT p.sku, coalesce(lots.code, ''), lots.expires_on FROM pick_tasks t "
+                "JOIN products p ON p.id = t.product_id LEFT JOIN lots ON lots.id = t.lot_id "
+                "WHERE t.wave_id = ANY(:ids)"), {"ids": wave_ids}):
+            gtin = gtin_for(int(sku[3:]))
+            codes[f"{sku}|{lot}"] = "]d2" + gs1.element_string(gtin=gtin, expires_on=expires, lot=lot or None,
+                                                              separator="|")
+    return wave_ids, codes
+
+
 def hidden_fields(fragment: str) -> dict[str, str]:
     """The hidden inputs of the screen's scan form (what htmx would post with the next scan)."""
     form = re.search(r"<form[^>]*>(.*?)</form>", fragment, re.S)
@@ -177,6 +285,8 @@ class Work:
         self.ids = itertools.count()
 
     def operation(self, k: int):
+        if k % 8 == 7:
+            return ("pick",)
         if k % 4 == 3 and self.moves:
             i = (k // 4) % len(self.moves)
             with self.lock:
@@ -234,12 +344,26 @@ def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple
         assert response.status_code == 200, (form, response.status_code, response.text[:300])
         return response.text
 
+    class InProcess:  # the test client with a Handheld's send()
+        def send(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+            response = client.open(path, method=method, data=form, headers={"HX-Request": "true"})
+            return response.status_code, response.text
+
+    wave_ids, codes = prepare_waves(database, 3)
+    waves: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for wave_id in wave_ids:
+        waves.put(wave_id)
+    picker, in_process, ignored = Picker(waves, codes, 99), InProcess(), []
+
     event.listen(engine, "before_cursor_execute", keep)
     for k in range(n):
         current = []
         operation = work.operation(k)
         if operation[0] == "here":
             post("/hh/stock/here", {"scan": operation[1]})
+        elif operation[0] == "pick":
+            for _ in range(4):
+                assert picker.scan(in_process, work.scan_id(), ignored) == 0, picker.screen[:500]
         else:
             _kind, source, what, target = operation
             fields: dict = {}
@@ -256,11 +380,16 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), samples[max(int(len(samples) * 0.99) - 1, 0)]
 
 
-def http_level(port: int, clients: int, work: Work, seconds: float, max_scans: int):
+def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dict[str, str], seconds: float,
+               max_scans: int):
     handhelds = [Handheld(port) for _ in range(clients)]
+    queued: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for wave_id in waves:
+        queued.put(wave_id)
+    pickers = [Picker(queued, codes, i) for i in range(clients)]
     for n, handheld in enumerate(handhelds):
         handheld.login(n)
-    latencies = {kind: [[] for _ in range(clients)] for kind in ("here", "move")}
+    latencies = {kind: [[] for _ in range(clients)] for kind in ("here", "move", "pick")}
     errors = [0] * clients
     stop_at = [0.0]
     budget = threading.Semaphore(max_scans)
@@ -276,6 +405,9 @@ def http_level(port: int, clients: int, work: Work, seconds: float, max_scans: i
                 status, _text = handheld.send("POST", "/hh/stock/here", {"scan": operation[1]})
                 latencies["here"][i].append((time.perf_counter() - t) * 1000)
                 errors[i] += status != 200
+            elif operation[0] == "pick":
+                for _ in range(4):
+                    errors[i] += pickers[i].scan(handheld, work.scan_id(), latencies["pick"][i])
             else:
                 errors[i] += handheld.move(*operation[1:], work.scan_id(), latencies["move"][i])
             k += 1
@@ -289,15 +421,14 @@ def http_level(port: int, clients: int, work: Work, seconds: float, max_scans: i
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    here = [x for per in latencies["here"] for x in per]
-    move = [x for per in latencies["move"] for x in per]
-    return (len(here) + len(move)) / elapsed, *summary(here + move), *summary(here), *summary(move or [0.0]), \
-        sum(errors)
+    here, move, pick = ([x for per in latencies[kind] for x in per] for kind in ("here", "move", "pick"))
+    return ((len(here) + len(move) + len(pick)) / elapsed, *summary(here + move + pick), *summary(here),
+            *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors))
 
 
 def raw_level(database: str, clients: int, captured, seconds: float, max_scans: int) -> float:
-    """Scans per second of the captured statements replayed by psycopg (a move's requests count as 4 scans and
-    are rolled back)."""
+    """Scans per second of the captured statements replayed by psycopg (a move's or picking's four requests
+    count as 4 scans and are rolled back)."""
     import psycopg
 
     connections = [psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") for _ in range(clients)]
@@ -314,14 +445,14 @@ def raw_level(database: str, clients: int, captured, seconds: float, max_scans: 
             with conn.cursor() as cur:
                 fresh = f"{SCAN_ID_PREFIX}raw-{i}-{k}-{time.time_ns()}"
                 for statement, captured_parameters, many in statements:
-                    parameters = captured_parameters if kind == "here" else fresh_scan_ids(captured_parameters, fresh)
+                    parameters = fresh_scan_ids(captured_parameters, fresh)
                     if many:
                         cur.executemany(statement, parameters)
                         continue
                     cur.execute(statement, parameters or None)
                     if cur.description:
                         cur.fetchall()
-            if kind == "move":
+            if kind in ("move", "pick"):
                 conn.rollback()
                 done[i] += 4
             else:
@@ -355,24 +486,31 @@ def main() -> None:
     if max(levels) > 64:
         raise SystemExit("at most 64 clients (the users w0..w63 of bench/scale.py)")
     work = Work(scans_from(args.database, 300), moves_from(args.database, 200))
-    captured = capture_sql(args.database, work, 40)
+    captured = capture_sql(args.database, work, 24)
     here = [len(c) for kind, c in captured if kind == "here"]
     move = [len(c) / 4 for kind, c in captured if kind == "move"]
+    pick = [len(c) / 4 for kind, c in captured if kind == "pick"]
+    # Enough waves that no handheld runs out: a pick turn every 8 operations of about 1 scan each.
+    wave_ids, codes = prepare_waves(args.database, sum(min(args.max_scans, 250 * args.seconds) // 8 // 6 + 2
+                                                       for _ in levels))
+    waves_per_level = len(wave_ids) // len(levels)
     port = free_port()
     server = start_server(args.database, port, args.workers)
     try:
-        print(f"What's here? ×3 + a move (4 scans) through HTTP, gunicorn with {args.workers} workers on 127.0.0.1, "
-              f"PostgreSQL {args.database}; SQL statements per scan: What's here? {statistics.mean(here):.1f}, "
-              f"move {statistics.mean(move):.1f}; load before: {os.getloadavg()[0]:.1f}")
-        print("| clients | scans/s | p50 ms | p99 ms | What's here? p50 / p99 | move scans p50 / p99 | errors "
-              "| raw floor scans/s | HTTP / raw |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for clients in levels:
-            rate, p50, p99, h50, h99, m50, m99, errors = http_level(port, clients, work, args.seconds,
-                                                                     args.max_scans)
+        print(f"What's here? ×3 + a move or picking (4 scans) through HTTP, gunicorn with {args.workers} workers on "
+              f"127.0.0.1, PostgreSQL {args.database}; SQL statements per scan: What's here? "
+              f"{statistics.mean(here):.1f}, move {statistics.mean(move):.1f}, picking {statistics.mean(pick):.1f}; "
+              f"{len(wave_ids)} waves of 4 orders; load before: {os.getloadavg()[0]:.1f}")
+        print("| clients | scans/s | p50 ms | p99 ms | What's here? p50 / p99 | move p50 / p99 | picking p50 / p99 "
+              "| pick scans | errors | raw floor scans/s | HTTP / raw |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n, clients in enumerate(levels):
+            waves = wave_ids[n * waves_per_level:(n + 1) * waves_per_level]
+            rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors = http_level(
+                port, clients, work, waves, codes, args.seconds, args.max_scans)
             raw = raw_level(args.database, clients, captured, args.seconds, args.max_scans)
             print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {h50:.1f} / {h99:.1f} | {m50:.1f} / {m99:.1f} "
-                  f"| {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
+                  f"| {k50:.1f} / {k99:.1f} | {picked} | {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
         print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         server.terminate()
