@@ -4,9 +4,8 @@ from collections.abc import Callable
 from flask import make_response, render_template
 from flask_babel import lazy_gettext as _l
 
-from . import numbers
+from . import numbers, uow
 from .errors import DomainError
-from .extensions import db
 
 GOOD, ATTENTION, BAD = "ok", "attention", "bad"
 
@@ -34,7 +33,7 @@ def answer(template: str, *, attention: bool = False, **context):
 def refused(template: str, error: DomainError, context: Callable[[], dict]):
     """The same handheld step again with the message and the bad sound. The transaction is rolled back before
     the screen is built, so nothing the refused scan touched is kept or read back."""
-    db.session.rollback()  # the request's unit of work rolls back anyway (4xx); this keeps the screen honest
+    uow.abandon()  # the request's unit of work rolls back anyway (4xx); this keeps the screen honest
     return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
 
 
