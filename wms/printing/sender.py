@@ -22,7 +22,7 @@ Who sends
   timeout to a request. The screen then shows the job's state (queue.job_state) until it is settled.
 - Outside a request (a CLI command, a script, the worker) nobody waits on a screen: the job is sent right
   after the commit, in the same thread, so `wms label` can say how it went.
-- `wms print-worker` drains what is left (the printer was off, the process stopped before sending).
+- `wms worker` drains what is left (the printer was off, the process stopped before sending).
 """
 from __future__ import annotations
 
