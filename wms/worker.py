@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from . import handler_failures, uow
 from .auth import throttle
 from .extensions import db
-from .integration import leased, mail, outbox, webhooks
+from .integration import mail, outbox, webhooks
 from .inventory import stock_sync
 from .printing import sender
+from .tally import Tally
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 class Pass:
     published: int = 0
     stock_changes: int = 0
-    webhooks: leased.Tally = field(default_factory=leased.Tally)
-    mails: leased.Tally = field(default_factory=leased.Tally)
-    labels: sender.DrainResult = field(default_factory=sender.DrainResult)
+    webhooks: Tally = field(default_factory=Tally)
+    mails: Tally = field(default_factory=Tally)
+    labels: Tally = field(default_factory=Tally)
     stale_labels: int = 0
     handlers: int = 0
     errors: list[str] = field(default_factory=list)
@@ -78,10 +79,10 @@ def run_once() -> Pass:
     result = Pass()
     result.stock_changes = _step(result, "stock sync", stock_sync.emit_due) or 0
     result.published = _step(result, "publish", _publish_all) or 0
-    result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or leased.Tally()
-    result.mails = _step(result, "mail", mail.send_due) or leased.Tally()
+    result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or Tally()
+    result.mails = _step(result, "mail", mail.send_due) or Tally()
     result.stale_labels = _step(result, "print recovery", sender.recover_stale) or 0
-    result.labels = _step(result, "print", sender.drain) or sender.DrainResult()
+    result.labels = _step(result, "print", sender.drain) or Tally()
     result.handlers = _step(result, "handlers", handler_failures.retry_due) or 0
     _step(result, "login throttle", _prune_throttle)
     db.session.remove()

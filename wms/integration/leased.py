@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -17,24 +16,12 @@ from sqlalchemy import and_, or_, update
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..tally import Tally
 from ..uow import unit_of_work
 from .models import SendStatus
 
 T = TypeVar("T")
 TRIES = 20  # another worker took the row between our read and our write: look again, this many times
-
-
-@dataclass
-class Tally:
-    """How a pass over a queue went: the ids sent, due again later, and given up."""
-
-    sent: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
 
 
 def claimable(model, now: datetime, lease: timedelta):

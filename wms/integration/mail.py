@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..tally import Tally
 from ..uow import unit_of_work
 from . import leased, rules
 from .models import MailMessage, SendStatus
@@ -165,9 +166,9 @@ def smtp_settings() -> rules.SmtpSettings | None:
     return rules.parse_smtp_url(str(url))
 
 
-def send_due(limit: int = 200) -> leased.Tally:
+def send_due(limit: int = 200) -> Tally:
     """Send the e-mails that are due. Without WMS_SMTP_URL they wait (nothing is lost)."""
     settings = smtp_settings()
     if settings is None:
-        return leased.Tally()
+        return Tally()
     return leased.drain(lambda: send_one(settings), limit)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..tally import Tally
 from ..uow import unit_of_work
 from . import leased, rules, sealing
 from .models import OPEN, SendStatus, WebhookDelivery, WebhookEndpoint
@@ -164,6 +165,6 @@ def deliver_one(delivery_id: int | None = None) -> tuple[int, str] | None:
     return claim.delivery_id, state
 
 
-def deliver_due(limit: int = 500) -> leased.Tally:
+def deliver_due(limit: int = 500) -> Tally:
     """Deliver everything due now, endpoint queues in order."""
     return leased.drain(deliver_one, limit)

@@ -32,7 +32,7 @@ import queue as queues
 import threading
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, has_request_context
@@ -47,6 +47,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..messages import LabelQueued
+from ..tally import Tally
 from . import rules
 from .models import JobStatus, Printer, PrintJob
 
@@ -298,20 +299,9 @@ def _record_failure(claim: _Claim, exc: Exception) -> Outcome:
 # --- the print worker's passes ------------------------------------------------------------------------
 
 
-@dataclass
-class DrainResult:
-    sent: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
-
-
-def drain(limit: int | None = None) -> DrainResult:
+def drain(limit: int | None = None) -> Tally:
     """Send every job that is due now, oldest first. A printer that fails is left for the next pass."""
-    result = DrainResult()
+    result = Tally()
     skip: set[int] = set()
     while limit is None or result.count < limit:
         outcome = send_job(skip_printers=skip)
