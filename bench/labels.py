@@ -6,7 +6,7 @@
 1. Rendering: `printers.zpl.render_label("shipping_correios", ...)` in a loop (and the desk's SVG preview of it).
 2. Print to printer: `wms.printing.services.queue_label` + `db.session.commit()` (the commit sends the job at
    once, outside the transaction) until the fake printer on 127.0.0.1 has the last byte of the job; and the
-   same through the queue: jobs committed with the immediate send off, then `drain()` as `wms print-worker`
+   same through the queue: jobs committed with the immediate send off, then `drain()` as `wms worker`
    does it, timed from the commit to each job's arrival.
 """
 from __future__ import annotations

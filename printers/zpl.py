@@ -20,6 +20,7 @@ import jinja2
 
 from printers import kinds
 from printers.barcodes import Code128, Ean13
+from printers.label_fields import LabelDataError
 
 __all__ = ["DPIS", "SIZES", "LabelDataError", "available_sizes", "environment", "render_label", "zpl_escape"]
 
@@ -38,9 +39,6 @@ _EAN_QUIET_MODULES = 18
 
 # Printable ASCII except ^ _ ~ passes through; everything else becomes _XX.
 _NEEDS_ESCAPE = re.compile(r"[^\x20-\x5d\x60-\x7d]+")
-
-LabelDataError = kinds.LabelDataError
-
 
 # Advance widths of font 0 for a font width of 100 dots, measured on zplkit's
 # captured printer strikes (rounded up). Used to shrink identifiers so they

@@ -101,10 +101,7 @@ def empty_database() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_database(request):
-    """Every test starts from an empty database (migrations stay) and no failed logins counted in memory."""
-    from wms.auth import throttle
-
-    throttle.reset()
+    """Every test starts from an empty database (migrations stay)."""
     yield
     if "app" not in request.fixturenames:
         return

@@ -207,7 +207,7 @@ def _htmx_error(app: Flask, message, status: int):
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        db.session.rollback()
+        uow.abandon()
         if _wants_json():
             return access.api_error(exc.status, str(exc), **exc.details)
         if request.headers.get("HX-Request"):
@@ -255,7 +255,7 @@ def _register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        db.session.rollback()
+        uow.abandon()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         message = _("Something went wrong on our side; nothing was changed. Try again or call your supervisor.")
         if _wants_json():

@@ -114,16 +114,17 @@ def register(app) -> None:
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="One pass over every queue, then exit.")
     @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
-                  help="Seconds to sleep when a pass found nothing to do.")
+                  help="Longest sleep, in seconds, when a pass found nothing to do.")
     @with_appcontext
     def worker(once: bool, interval: float):
         """Deliver webhooks, send customer e-mails, drain the print queue and retry failed handlers, until
-        stopped (Ctrl-C / SIGTERM). Run as many as you like on PostgreSQL."""
+        stopped (Ctrl-C / SIGTERM). The one background process a warehouse runs; on PostgreSQL as many as you
+        like. `wms print-worker` is the same command under its old name."""
         import logging
         import signal
         import threading
 
-        from .integration.worker import run
+        from .worker import run
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         stop = threading.Event()
@@ -131,6 +132,9 @@ def register(app) -> None:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: stop.set())
         run(interval=interval, stop=stop, once=once, echo=click.echo)
+
+    # The old name of the print queue's own worker, for service files that still say it: the same command.
+    app.cli.add_command(worker, "print-worker")
 
     @app.cli.command("run")
     @click.option("--host", default="127.0.0.1", show_default=True)

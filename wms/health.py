@@ -1,6 +1,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from . import uow
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -11,7 +12,7 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # the point of this endpoint is to say so, not to crash
-        db.session.rollback()
+        uow.abandon()
         return jsonify(status="error", database=str(exc.__class__.__name__)), 503
     return jsonify(status="ok", database="ok")
 

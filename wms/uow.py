@@ -22,6 +22,11 @@ Side effects
       A handler that raises is logged and kept in ``handler_failures``; ``wms worker`` retries it later. It
       never undoes the committed change. Nothing runs after a rollback.
 
+Abandoning
+    A view or an error handler that answers a failure and must build its screen from what is committed (not
+    from the refused writes) calls ``abandon()``: the unit is rolled back at once. Nothing else in the package
+    calls ``commit()`` or ``rollback()`` (tests/unit/test_only_uow_commits.py checks it).
+
 Writes that must survive a refusal
     A failed-PIN counter must stick although the request answers 401: ``even_if_rolled_back(fn, ...)`` runs
     ``fn`` in its own unit once the current unit has ended, whichever way. (A second connection cannot be used
@@ -181,6 +186,15 @@ def even_if_rolled_back(fn: Callable[..., Any], *args, **kwargs) -> None:
         _run_alone(fn, args, kwargs)
         return
     unit.afterwards.append((fn, args, kwargs))
+
+
+def abandon() -> None:
+    """The request failed: roll back what the current unit wrote so far, now, so the error screen built next
+    reads none of it. The events it published are dropped with it (they never happened); the writes queued
+    with `even_if_rolled_back` still run when the unit ends. The unit itself ends rolled back as usual."""
+    unit = _unit()
+    unit.events = [[] for _ in unit.events]
+    db.session.rollback()
 
 
 @contextmanager

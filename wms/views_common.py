@@ -1,12 +1,12 @@
 """Small helpers every screen uses."""
 from collections.abc import Callable
+from typing import Any
 
-from flask import make_response, render_template
+from flask import flash, make_response, redirect, render_template
 from flask_babel import lazy_gettext as _l
 
-from . import numbers
+from . import numbers, uow
 from .errors import DomainError
-from .extensions import db
 
 GOOD, ATTENTION, BAD = "ok", "attention", "bad"
 
@@ -34,7 +34,7 @@ def answer(template: str, *, attention: bool = False, **context):
 def refused(template: str, error: DomainError, context: Callable[[], dict]):
     """The same handheld step again with the message and the bad sound. The transaction is rolled back before
     the screen is built, so nothing the refused scan touched is kept or read back."""
-    db.session.rollback()  # the request's unit of work rolls back anyway (4xx); this keeps the screen honest
+    uow.abandon()  # the request's unit of work rolls back anyway (4xx); this keeps the screen honest
     return feedback(render_template(template, error=str(error), **context()), ok=False, status=error.status)
 
 
@@ -69,3 +69,23 @@ def typed_quantity(text: str | None, *, most: int, unit=None, least: int = 1) ->
         raise DomainError(_l("Type a whole number of %(unit)s from %(least)s to %(most)s.",
                              unit=unit or _l("units"), least=least, most=most))
     return value
+
+
+def refusal_text(error: DomainError) -> str:
+    """A refusal's message with the fields it names ("Not saved. code: too long; name: required")."""
+    fields = error.details.get("fields") if error.details else None
+    return f"{error} " + "; ".join(f"{k}: {v}" for k, v in (fields or {}).items()) if fields else str(error)
+
+
+def desk_post(action: Callable[[], Any], done: Any, back: str):
+    """A desk form's Post/Redirect/Get: run the use case `action()`, flash `done` (a text, or a function of
+    the action's result that gives it; None: say nothing) or the refusal's message, and go to the URL `back`
+    either way. A refused use case has undone its own writes (its SAVEPOINT)."""
+    try:
+        result = action()
+    except DomainError as error:
+        flash(refusal_text(error), "error")
+    else:
+        if done is not None:
+            flash(done(result) if callable(done) else done, "success")
+    return redirect(back)

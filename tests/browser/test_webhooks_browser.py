@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from tests.integration.test_webhooks_delivery import Receiver, emit, time_passes
+from wms import worker
 from wms.extensions import db
-from wms.integration import worker
 
 
 def admin_login(page):

@@ -11,9 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from wms import events
+from wms import events, worker
 from wms.extensions import db
-from wms.integration import worker
 from wms.integration.models import MailMessage
 from wms.uow import unit_of_work
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from tests.integration.test_mail_shipped import parts, smtp  # noqa: F401 - the aiosmtpd fixture
 from tests.shipping_helpers import shipped_order, shipping_world
-from wms import events
+from wms import events, worker
 from wms.extensions import db
-from wms.integration import worker
 from wms.integration.models import MailMessage
 from wms.shipping import tracking
 from wms.shipping.models import Shipment

@@ -1,4 +1,4 @@
-"""`wms label` and `wms print-worker` as ops run them."""
+"""`wms label` and `wms worker` (which drains the print queue) as ops run them."""
 import pytest
 from sqlalchemy import select
 
@@ -70,7 +70,8 @@ def test_label_errors_are_one_clear_line(runner, app, world):
     assert result.exit_code != 0 and "--data FILE.json" in result.output
 
 
-def test_print_worker_once_drains_the_queue(runner, app, world, printer, monkeypatch):
+def test_one_worker_pass_drains_the_print_queue(runner, app, world, printer, monkeypatch):
+    """`wms worker --once` sends the labels left in the queue; `wms print-worker`, its old name, is the same."""
     monkeypatch.setitem(app.config, "WMS_PRINT_IMMEDIATE", False)
     with app.app_context():
         services.assign_printer("", "", services.create_printer("ZB-1", printer.url, label_size="100x50").id)
@@ -79,9 +80,15 @@ def test_print_worker_once_drains_the_queue(runner, app, world, printer, monkeyp
         db.session.commit()
         db.session.remove()
     assert printer.jobs == []
-    result = runner.invoke(args=["print-worker", "--once"])
+    result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
-    assert "done: sent 3, waiting to retry 0, failed 0" in result.output
+    assert "labels sent 3 retrying 0 failed 0" in result.output
     assert printer.wait_for(3)
+    with app.app_context():
+        services.queue_label("location", {"code": "A-01-01-1"})
+        db.session.commit()
+        db.session.remove()
     result = runner.invoke(args=["print-worker", "--once"])
-    assert "done: sent 0" in result.output
+    assert result.exit_code == 0 and "labels sent 1 retrying 0 failed 0" in result.output
+    assert printer.wait_for(4)
+    assert runner.invoke(args=["worker", "--once"]).output == ""  # nothing left to do: a quiet pass

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from printers.zpl import LabelDataError, render_label
+from wms import uow
 from wms.dbtypes import utcnow
 from wms.errors import DomainError, NotFound
 from wms.extensions import db
@@ -304,6 +305,29 @@ def test_a_job_left_sending_by_a_dead_sender_is_failed_not_resent(ctx, no_immedi
     row = job(job_id)
     assert row.status == JobStatus.FAILED and "stopped while sending" in row.last_error
     assert drain().count == 0 and printer.jobs == []
+
+
+class SenderDied(BaseException):
+    """The process ends while the bytes are on the wire (nothing in the sender catches it)."""
+
+
+def test_the_claim_is_committed_before_the_printer_is_contacted(ctx, app, monkeypatch, no_immediate_send):
+    add_printer(f"tcp://127.0.0.1:{FakePrinter.free_port()}")
+    job_id = services.queue_label("location", LOCATION, station="dock")
+    db.session.commit()
+    seen = []
+
+    def dies_while_sending(url, payload, timeout):
+        with uow.separately() as other:  # what any other sender would read now
+            seen.append(other.get(PrintJob, job_id).status)
+        raise SenderDied()
+
+    monkeypatch.setattr(sender, "send", dies_while_sending)
+    with pytest.raises(SenderDied):
+        services.send_job(job_id)
+    assert seen == [JobStatus.SENDING]
+    assert job(job_id).status == JobStatus.SENDING  # left for recover_stale, never sent again by itself
+    assert drain().count == 0
 
 
 def test_inactive_printer_keeps_its_jobs_until_it_is_back(ctx, printer):

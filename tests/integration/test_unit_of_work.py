@@ -187,6 +187,18 @@ def test_even_if_rolled_back_runs_after_a_refusal(ctx):
     assert audit_lines() == ["failed attempt counted"]
 
 
+def test_abandon_drops_what_the_unit_wrote_and_published_but_keeps_what_must_stick(ctx, bus):
+    seen = []
+    bus.subscribe(SomethingHappened, lambda event: seen.append(event.note), after_commit=True)
+    with uow.unit_of_work():
+        audit.record("refused work")
+        uow.publish(SomethingHappened("never happened"))
+        uow.even_if_rolled_back(audit.record, "failed attempt counted")
+        uow.abandon()
+        assert audit_lines() == []  # the error screen built now reads none of it
+    assert audit_lines() == ["failed attempt counted"] and seen == []
+
+
 @pytest.fixture
 def edge_app(database_url, tmp_path):
     """An app with two test routes: one that writes and answers 200, one that writes and answers 422."""

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select, update
 from standardwebhooks import Webhook
 
-from wms import events
+from wms import events, worker
 from wms.dbtypes import utcnow
 from wms.extensions import db
-from wms.integration import endpoints, webhooks, worker
+from wms.integration import endpoints, webhooks
 from wms.integration.models import WebhookDelivery, WebhookEndpoint
 from wms.uow import unit_of_work
 
@@ -128,7 +128,7 @@ def test_an_event_reaches_the_receiver_signed_with_its_id(ctx):
         add_endpoint(receiver)
         event_id = emit("order.shipped", order_id=7, channel="site", shipments=[{"tracking_code": "AA123456785BR"}])
         result = worker.run_once()
-        assert len(result.webhooks.delivered) == 1
+        assert len(result.webhooks.sent) == 1
     [request] = receiver.requests
     assert request["id"] == str(event_id)
     assert request["verified"]["type"] == "order.shipped"
@@ -158,7 +158,7 @@ def test_a_receiver_that_fails_twice_gets_each_event_once_with_the_same_id_and_i
         second = emit("order.shipped", order_id=1)
         before = utcnow()
         result = worker.run_once()
-        assert result.webhooks.retrying and not result.webhooks.delivered
+        assert result.webhooks.retrying and not result.webhooks.sent
         # The second event waits behind the first: an endpoint gets its events in order.
         assert receiver.ids() == [str(first)]
         one, two = deliveries()
@@ -173,7 +173,7 @@ def test_a_receiver_that_fails_twice_gets_each_event_once_with_the_same_id_and_i
         assert timedelta(minutes=4) < one.next_attempt_at - utcnow() <= timedelta(minutes=5)
         time_passes(minutes=5)
         result = worker.run_once()
-        assert len(result.webhooks.delivered) == 2
+        assert len(result.webhooks.sent) == 2
     assert receiver.ids() == [str(first), str(first), str(first), str(second)]
     assert receiver.accepted == [str(first), str(second)]
     assert all(isinstance(r["verified"], dict) for r in receiver.requests)
@@ -272,7 +272,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(ctx, database_url):
         assert not worker.run_once().webhooks.count
         time_passes(minutes=2)
         result = worker.run_once()
-        assert len(result.webhooks.delivered) == 3
+        assert len(result.webhooks.sent) == 3
     assert receiver.ids() == [ids[0], ids[0], ids[1], ids[2]]
     assert receiver.accepted == ids
     assert [(d.status, d.attempts) for d in deliveries()] == [("delivered", 2), ("delivered", 1), ("delivered", 1)]

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from printers.kinds import LabelDataError
+from printers.label_fields import LabelDataError
 from printers.zpl import render_label
 from tests.labels import field_data, render_and_decode
 from wms import brazil

@@ -183,3 +183,78 @@ def test_deactivate_user_command(app, auth, client, runner):
     assert client.get("/hh/").status_code == 302
     assert auth.login("worker").status_code == 401
     assert runner.invoke(args=["deactivate-user", "nobody"]).exit_code != 0
+
+
+SECOND_PROCESS = """
+import sys
+from tests.conftest import make_app
+app = make_app(sys.argv[1], sys.argv[2])
+client = app.test_client()
+client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+answer = client.post("/login", data={"username": "nobody-here", "password": "x"})
+print(answer.status_code, b"Too many" in answer.data)
+"""
+
+
+def test_the_throttle_is_shared_by_every_server_process(app, users, database_url, tmp_path):
+    """Review: counted in one process's memory, the throttle was per gunicorn worker (the limits multiplied by
+    their number). Five failures of a name in this process; another process (another create_app on the same
+    database) answers the sixth "too many" too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    client = _client(app)
+    for _ in range(5):
+        answer = client.post("/login", data={"username": "nobody-here", "password": "nope"})
+        assert answer.status_code == 401 and b"Too many" not in answer.data
+    done = subprocess.run([sys.executable, "-c", SECOND_PROCESS, database_url, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["401", "True"]
+
+
+def test_concurrent_wrong_logins_all_count(app, users, is_postgres):
+    """Each failure is one atomic upsert: twelve at once from twelve addresses count twelve."""
+    if not is_postgres:
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+    from wms.auth.models import LoginFailure
+
+    start = threading.Barrier(12)
+
+    def attempt(index):
+        client = _client(app)
+        start.wait()
+        client.post("/login", data={"username": "nobody-here", "password": "x"},
+                    environ_base={"REMOTE_ADDR": f"10.0.1.{index}"})
+
+    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        counted = db.session.scalar(select(LoginFailure.failures).where(LoginFailure.key == "desk:name:nobody-here"))
+    assert counted == 12
+
+
+def test_a_passed_window_starts_again_and_is_pruned(app):
+    from datetime import timedelta
+
+    from wms import uow
+    from wms.auth import throttle
+    from wms.auth.models import LoginFailure
+
+    with app.app_context():
+        for _ in range(throttle.NAME_LIMIT):
+            throttle.failed("desk", "Someone", "10.0.2.1")
+        assert throttle.blocked("desk", "someone", None) == "name"  # names are compared case-folded
+        with uow.unit_of_work():
+            db.session.get(LoginFailure, "desk:name:someone").window_start -= throttle.WINDOW + timedelta(seconds=1)
+        assert throttle.blocked("desk", "someone", None) is None
+        throttle.failed("desk", "someone", None)
+        db.session.rollback()
+        assert db.session.get(LoginFailure, "desk:name:someone").failures == 1  # a new window
+        with uow.unit_of_work():
+            assert throttle.prune(now=throttle.utcnow() + throttle.WINDOW) == 2
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0

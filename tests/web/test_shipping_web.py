@@ -301,3 +301,19 @@ def test_the_packing_board_lists_late_orders_first(app, api, client, auth):
     ready = page[page.index('id="ready"'):page.index("</section>", page.index('id="ready"'))]
     rows = re.findall(r'<tr data-order="([^"]+)"(?: data-risk="(\w+)")?>', ready)
     assert rows == [("LATE-PACK", "late"), ("ON-TRACK-PACK", "")]
+
+
+def test_a_desk_setup_form_says_what_was_saved_or_refused_and_goes_back(app, api, client, auth):
+    auth.login("supervisor")
+    good = {"code": "rapidex", "name": "Rapidex", "kind": "table", "cubic_divisor": "6000"}
+    saved = client.post("/shipping/carriers", data=good, follow_redirects=True)
+    assert saved.request.path == "/shipping/carriers"
+    assert '<p class="flash success" role="status">Carrier saved.</p>' in saved.get_data(as_text=True)
+    refused = client.post("/shipping/carriers", data=dict(good, cubic_divisor="0"), follow_redirects=True)
+    page = refused.get_data(as_text=True)
+    assert refused.request.path == "/shipping/carriers" and '<p class="flash error" role="status">' in page
+    assert "cubic_divisor" in page  # the field at fault is named
+    with app.app_context():
+        from wms.shipping.models import Carrier
+
+        assert db.session.scalar(select(Carrier.cubic_divisor).where(Carrier.code == "rapidex")) == 6000

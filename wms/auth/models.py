@@ -94,3 +94,15 @@ class ApiToken(db.Model):
     @property
     def scope_list(self) -> list[str]:
         return [scope for scope in (self.scopes or "").split(",") if scope]
+
+
+class LoginFailure(db.Model):
+    """Wrong logins of one name or one client address in the current window (wms/auth/throttle.py). In the
+    database so that every server process counts the same attempts."""
+
+    __tablename__ = "login_failures"
+
+    # "desk:name:<name>", "hh:addr:<address>", ... (cut to the column: a longer key is no real name)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    failures: Mapped[int] = mapped_column(default=0)

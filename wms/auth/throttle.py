@@ -1,76 +1,84 @@
-"""Failed logins counted per name and per client address, in memory, over a sliding window.
+"""Failed logins counted per name and per client address, in the database, over a fixed window.
 
-Why in memory and not a table: the WMS is served by one process (`wms run`: waitress, threads), so one
-store sees every attempt; counting needs no write to the database (none to hold SQLite's write lock, none to
-keep when the login is refused and its unit rolled back), and nothing grows on disk under a flood of guesses.
-A restart forgets the counts, which only gives an attacker a few more tries; the lockout of a *known* person
-(`User.locked_until` / `pin_locked_until`) is in the database and survives it. Run several processes and each
-counts on its own (the limits multiply by their number).
+In the database, not in memory, because the WMS may be served by several processes (gunicorn's workers):
+each would count only the attempts it saw, and the limits would multiply by their number. One row per key
+(`LoginFailure`): when the window started and how many failures since; a failure is counted with one
+atomic upsert (INSERT ... ON CONFLICT DO UPDATE), so attempts at the same moment in any process all count.
+The refused login's unit of work is rolled back, so the count is written once it has ended
+(`uow.even_if_rolled_back`). Rows whose window has passed are pruned by `wms worker`.
 
 - per name (a desk username or a handheld badge, known or not): after `NAME_LIMIT` failures in `WINDOW`, the
   same "too many attempts" answer as a locked person gets, so unknown and known names look alike;
 - per client address (behind a proxy, the one WMS_PROXIES lets through): after `ADDRESS_LIMIT` failures in
   `WINDOW`, whatever the names tried.
-Desk and handheld are counted apart ("desk:" and "hh:" keys).
+Desk and handheld are counted apart ("desk:" and "hh:" keys). The lockout of a *known* person
+(`User.locked_until` / `pin_locked_until`) is apart from this, on the user's row.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+from datetime import datetime, timedelta
 
-WINDOW_S = 5 * 60
+from sqlalchemy import case, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import uow
+from ..dbtypes import UTCDateTime, utcnow
+from ..extensions import db
+from .models import LoginFailure
+
+WINDOW = timedelta(minutes=5)
 NAME_LIMIT = 5
 ADDRESS_LIMIT = 30
-MAX_KEYS = 100_000  # a flood of made-up names cannot fill the memory
-
-_lock = threading.Lock()
-_failures: dict[str, deque[float]] = {}
+_KEY_LENGTH = LoginFailure.__table__.c.key.type.length
 
 
-def _recent(key: str, now: float) -> deque[float]:
-    stamps = _failures.get(key)
-    if stamps is None:
-        return deque()
-    while stamps and stamps[0] <= now - WINDOW_S:
-        stamps.popleft()
-    if not stamps:
-        del _failures[key]
-    return stamps
+def _keys(channel: str, name: str, address: str | None) -> tuple[str, str | None]:
+    name_key = f"{channel}:name:{name.casefold()}"[:_KEY_LENGTH]
+    return name_key, (f"{channel}:addr:{address}"[:_KEY_LENGTH] if address else None)
 
 
 def blocked(channel: str, name: str, address: str | None) -> str | None:
     """"name" or "address" when that has failed too often lately on this channel ("desk" or "hh"), else None."""
-    now = time.monotonic()
-    with _lock:
-        if len(_recent(f"{channel}:name:{name.casefold()}", now)) >= NAME_LIMIT:
-            return "name"
-        if address and len(_recent(f"{channel}:addr:{address}", now)) >= ADDRESS_LIMIT:
-            return "address"
-        return None
+    name_key, address_key = _keys(channel, name, address)
+    counts = dict(db.session.execute(
+        select(LoginFailure.key, LoginFailure.failures).where(
+            LoginFailure.key.in_([k for k in (name_key, address_key) if k]),
+            LoginFailure.window_start > utcnow() - WINDOW)).all())
+    if counts.get(name_key, 0) >= NAME_LIMIT:
+        return "name"
+    if address_key and counts.get(address_key, 0) >= ADDRESS_LIMIT:
+        return "address"
+    return None
 
 
 def failed(channel: str, name: str, address: str | None) -> None:
-    now = time.monotonic()
-    with _lock:
-        if len(_failures) >= MAX_KEYS:
-            for key in list(_failures):
-                _recent(key, now)
-            if len(_failures) >= MAX_KEYS:
-                _failures.clear()
-        for key in (f"{channel}:name:{name.casefold()}", f"{channel}:addr:{address}" if address else None):
-            if key:
-                _failures.setdefault(key, deque()).append(now)
+    """Count a failure of this name and address. It must stick although the login is refused: it is written
+    in a unit of its own once the login's unit has ended."""
+    uow.even_if_rolled_back(_count, *(k for k in _keys(channel, name, address) if k))
+
+
+def _count(*keys: str) -> None:
+    now = utcnow()
+    now_value = literal(now, UTCDateTime())
+    expired = LoginFailure.window_start <= literal(now - WINDOW, UTCDateTime())
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for key in sorted(keys):  # in one order, so two attempts never wait on each other's rows
+        statement = insert(LoginFailure).values(key=key, window_start=now, failures=1)
+        db.session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
+            # A window that has passed starts again with this failure.
+            "failures": case((expired, 1), else_=LoginFailure.failures + 1),
+            "window_start": case((expired, now_value), else_=LoginFailure.window_start),
+        }))
 
 
 def forget(channel: str, name: str) -> None:
     """A successful login clears its name's count (not its address's: one person's success does not vouch
-    for the guesses of another at the same address)."""
-    with _lock:
-        _failures.pop(f"{channel}:name:{name.casefold()}", None)
+    for the guesses of another at the same address). In the login's own unit of work."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _keys(channel, name, None)[0]))
 
 
-def reset() -> None:
-    """Forget everything (tests)."""
-    with _lock:
-        _failures.clear()
+def prune(now: datetime | None = None) -> int:
+    """Delete the counts whose window has passed (the worker's pass); how many were deleted."""
+    cutoff = (now or utcnow()) - WINDOW
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.window_start <= cutoff)).rowcount

@@ -9,10 +9,9 @@ due again later; a 5xx refusal gives up and shows the error on the row. A worker
 from __future__ import annotations
 
 import logging
-import secrets
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
@@ -21,28 +20,18 @@ from typing import Any
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..tally import Tally
 from ..uow import unit_of_work
-from . import rules
+from . import leased, rules
 from .models import MailMessage, SendStatus
 from .settings import setting
 
 log = logging.getLogger(__name__)
 DEFAULT_SENDER = "Retaguarda WMS <no-reply@localhost>"
-
-
-@dataclass
-class Mailed:
-    sent: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
 
 
 @dataclass(frozen=True)
@@ -123,36 +112,13 @@ def _lease() -> timedelta:
 
 
 def _claim() -> tuple[int, str] | None:
-    for _attempt in range(20):
-        with unit_of_work():
-            now = utcnow()
-            found = db.session.execute(
-                select(MailMessage.id, MailMessage.status, MailMessage.claim)
-                .where(or_(and_(MailMessage.status == SendStatus.PENDING.value, MailMessage.next_attempt_at <= now),
-                           and_(MailMessage.status == SendStatus.SENDING.value,
-                                MailMessage.claimed_at < now - _lease())))
+    def find(now):
+        return (select(MailMessage.id, MailMessage.status, MailMessage.claim)
+                .where(leased.claimable(MailMessage, now, _lease()))
                 .order_by(MailMessage.next_attempt_at, MailMessage.id).limit(1)
-                .with_for_update(skip_locked=True)).first()
-            if found is None:
-                return None
-            token = secrets.token_hex(16)
-            taken = db.session.execute(
-                update(MailMessage)
-                .where(MailMessage.id == found.id, MailMessage.status == found.status,
-                       (MailMessage.claim == found.claim) if found.claim else MailMessage.claim.is_(None))
-                .values(status=SendStatus.SENDING.value, claim=token, claimed_at=now,
-                        attempts=MailMessage.attempts + 1)
-                .execution_options(synchronize_session=False)).rowcount
-            if taken == 1:
-                return found.id, token
-    return None
+                .with_for_update(skip_locked=True))
 
-
-def _mark(mail_id: int, token: str, **values) -> bool:
-    with unit_of_work():
-        return bool(db.session.execute(
-            update(MailMessage).where(MailMessage.id == mail_id, MailMessage.claim == token)
-            .values(claim=None, **values).execution_options(synchronize_session=False)).rowcount)
+    return leased.claim(MailMessage, find, lambda found_id, token: (found_id, token))
 
 
 def _permanent(exc: Exception) -> bool:
@@ -181,13 +147,13 @@ def send_one(settings: rules.SmtpSettings) -> tuple[int, str] | None:
         error = f"{type(exc).__name__}: {exc}"[:500]
         wait = None if _permanent(exc) else rules.mail_retry_after(attempts)
         if wait is None:
-            _mark(mail_id, token, status=SendStatus.FAILED.value, last_error=error)
+            leased.mark(MailMessage, mail_id, token, status=SendStatus.FAILED.value, last_error=error)
             log.warning("e-mail %s given up: %s", mail_id, error)
             return mail_id, "failed"
-        _mark(mail_id, token, status=SendStatus.PENDING.value, last_error=error, next_attempt_at=utcnow() + wait)
+        leased.mark(MailMessage, mail_id, token, status=SendStatus.PENDING.value, last_error=error, next_attempt_at=utcnow() + wait)
         log.info("e-mail %s not sent (%s); next attempt in %s", mail_id, error, wait)
         return mail_id, "retrying"
-    _mark(mail_id, token, status=SendStatus.DELIVERED.value,
+    leased.mark(MailMessage, mail_id, token, status=SendStatus.DELIVERED.value,
           sent_at=utcnow(), last_error=None)
     log.info("e-mail %s sent", mail_id)
     return mail_id, "sent"
@@ -200,15 +166,9 @@ def smtp_settings() -> rules.SmtpSettings | None:
     return rules.parse_smtp_url(str(url))
 
 
-def send_due(limit: int = 200) -> Mailed:
+def send_due(limit: int = 200) -> Tally:
     """Send the e-mails that are due. Without WMS_SMTP_URL they wait (nothing is lost)."""
-    result = Mailed()
     settings = smtp_settings()
     if settings is None:
-        return result
-    while result.count < limit:
-        done = send_one(settings)
-        if done is None:
-            break
-        getattr(result, done[1]).append(done[0])
-    return result
+        return Tally()
+    return leased.drain(lambda: send_one(settings), limit)

@@ -46,7 +46,18 @@ class WebhookEndpoint(db.Model):
         return f"<WebhookEndpoint {self.id} {self.url}>"
 
 
-class WebhookDelivery(db.Model):
+class Leased:
+    """What a row sent to the outside world at least once is claimed and marked by (wms/integration/leased.py):
+    due at `next_attempt_at`, claimed by the worker holding `claim` since `claimed_at`."""
+
+    status: Mapped[str] = mapped_column(String(10), default=SendStatus.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim: Mapped[str | None] = mapped_column(String(32))
+
+
+class WebhookDelivery(Leased, db.Model):
     """One outbox event for one endpoint. Its `webhook-id` is the event's id, on every attempt."""
 
     __tablename__ = "webhook_deliveries"
@@ -54,11 +65,6 @@ class WebhookDelivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default=SendStatus.PENDING.value, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claim: Mapped[str | None] = mapped_column(String(32))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_response: Mapped[str | None] = mapped_column(String(500))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -71,7 +77,7 @@ class WebhookDelivery(db.Model):
     __table_args__ = (db.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),)
 
 
-class MailMessage(db.Model):
+class MailMessage(Leased, db.Model):
     """A customer e-mail an outbox event asks for: one row per (event, template), so it is never sent twice."""
 
     __tablename__ = "mail_messages"
@@ -81,11 +87,6 @@ class MailMessage(db.Model):
     template: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(8), default="pt_BR")
-    status: Mapped[str] = mapped_column(String(10), default=SendStatus.PENDING.value, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claim: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,20 +14,20 @@ takes it again and sends it with the same webhook-id (at least once).
 from __future__ import annotations
 
 import logging
-import secrets
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..tally import Tally
 from ..uow import unit_of_work
-from . import rules, sealing
+from . import leased, rules, sealing
 from .models import OPEN, SendStatus, WebhookDelivery, WebhookEndpoint
 from .settings import secret_key, setting
 
@@ -48,17 +48,6 @@ class Claim:
     body: str
 
 
-@dataclass
-class Delivered:
-    delivered: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.delivered) + len(self.retrying) + len(self.failed)
-
-
 def lease() -> timedelta:
     return timedelta(seconds=float(setting("WMS_WEBHOOK_LEASE", 60.0)))
 
@@ -73,10 +62,7 @@ def _due_head(now: datetime):
         select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.claim)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookEndpoint.active.is_(True), WebhookDelivery.event_id == head,
-               or_(and_(WebhookDelivery.status == SendStatus.PENDING.value,
-                        WebhookDelivery.next_attempt_at <= now),
-                   and_(WebhookDelivery.status == SendStatus.SENDING.value,
-                        WebhookDelivery.claimed_at < now - lease())))
+               leased.claimable(WebhookDelivery, now, lease()))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(1)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
@@ -85,32 +71,19 @@ def _due_head(now: datetime):
 
 def claim_next(delivery_id: int | None = None) -> Claim | None:
     """Take one due delivery for this worker (committed), or None."""
-    for _ in range(20):
-        with unit_of_work():
-            now = utcnow()
-            query = _due_head(now)
-            if delivery_id is not None:
-                query = query.where(WebhookDelivery.id == delivery_id)
-            found = db.session.execute(query).first()
-            if found is None:
-                return None
-            token = secrets.token_hex(16)
-            taken = db.session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == found.id, WebhookDelivery.status == found.status,
-                       (WebhookDelivery.claim == found.claim) if found.claim else WebhookDelivery.claim.is_(None))
-                .values(status=SendStatus.SENDING.value, claim=token, claimed_at=now,
-                        attempts=WebhookDelivery.attempts + 1)
-                .execution_options(synchronize_session=False)).rowcount
-            if taken == 1:
-                delivery = db.session.get(WebhookDelivery, found.id)
-                db.session.refresh(delivery)
-                event, endpoint = delivery.event, delivery.endpoint
-                return Claim(delivery.id, token, delivery.attempts, endpoint.id, endpoint.url,
-                             endpoint.secret_encrypted, str(event.id),
-                             rules.body(event.kind, event.created_at, event.payload or {}))
-        # someone else took it between our read and our write: look again
-    return None
+
+    def find(now: datetime):
+        query = _due_head(now)
+        return query.where(WebhookDelivery.id == delivery_id) if delivery_id is not None else query
+
+    def read(found_id: int, token: str) -> Claim:
+        delivery = db.session.get(WebhookDelivery, found_id)
+        db.session.refresh(delivery)
+        event, endpoint = delivery.event, delivery.endpoint
+        return Claim(delivery.id, token, delivery.attempts, endpoint.id, endpoint.url, endpoint.secret_encrypted,
+                     str(event.id), rules.body(event.kind, event.created_at, event.payload or {}))
+
+    return leased.claim(WebhookDelivery, find, read)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -149,15 +122,14 @@ def send(claim: Claim) -> tuple[int | None, str]:
 
 
 def mark(claim: Claim, status: int | None, response: str) -> str:
-    """Record the answer (only while this worker still holds the claim). Returns delivered/retrying/failed."""
+    """Record the answer (only while this worker still holds the claim). Returns sent/retrying/failed."""
     now = utcnow()
     result = rules.outcome(status)
     kept = (f"{status} {response}" if status is not None else response).strip()[:RESPONSE_KEPT]
-    values: dict[str, Any] = {"claim": None, "last_status": status, "last_response": kept,
-                              "last_attempt_at": now}
+    values: dict[str, Any] = {"last_status": status, "last_response": kept, "last_attempt_at": now}
     if result == rules.DELIVERED:
         values.update(status=SendStatus.DELIVERED.value, delivered_at=now)
-        state = "delivered"
+        state = "sent"
     elif result == rules.GONE:
         values.update(status=SendStatus.FAILED.value)
         state = "failed"
@@ -170,10 +142,7 @@ def mark(claim: Claim, status: int | None, response: str) -> str:
             values.update(status=SendStatus.PENDING.value, next_attempt_at=now + wait)
             state = "retrying"
     with unit_of_work():
-        marked = db.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == claim.delivery_id, WebhookDelivery.claim == claim.token)
-            .values(**values).execution_options(synchronize_session=False)).rowcount
+        marked = leased.mark(WebhookDelivery, claim.delivery_id, claim.token, **values)
         if marked and result == rules.GONE:
             db.session.execute(
                 update(WebhookEndpoint).where(WebhookEndpoint.id == claim.endpoint_id)
@@ -196,12 +165,6 @@ def deliver_one(delivery_id: int | None = None) -> tuple[int, str] | None:
     return claim.delivery_id, state
 
 
-def deliver_due(limit: int = 500) -> Delivered:
+def deliver_due(limit: int = 500) -> Tally:
     """Deliver everything due now, endpoint queues in order."""
-    result = Delivered()
-    while result.count < limit:
-        done = deliver_one()
-        if done is None:
-            break
-        getattr(result, done[1]).append(done[0])
-    return result
+    return leased.drain(deliver_one, limit)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import audit, numbers, uow
 from ..errors import DomainError, NotFound, get_or_not_found
 from ..extensions import db
+from ..sql import chunks
 from ..uow import use_case
 from . import rules
 from .models import VIRTUAL_KINDS, Location, LocationKind, Mixing, Warehouse, Zone
@@ -180,8 +181,8 @@ def _range_addresses(zone: str, aisles: tuple[int, int], bays: tuple[int, int], 
 
 def _existing_codes(codes: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(codes), 1000):  # stay far below any database's limit on parameters
-        found.update(db.session.scalars(select(Location.code).where(Location.code.in_(codes[start:start + 1000]))))
+    for some in chunks(codes, 1000):  # stay far below any database's limit on parameters
+        found.update(db.session.scalars(select(Location.code).where(Location.code.in_(some))))
     return found
 
 

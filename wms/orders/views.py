@@ -18,6 +18,7 @@ from ..catalog.models import Category
 from ..errors import DomainError
 from ..extensions import db
 from ..picking import allocation, backorders
+from ..views_common import desk_post
 from . import queries, services
 from .models import ChannelRule, OrderStatus
 from .words import CATEGORY, CHANNEL, HISTORY, PAYMENT, STATUS, TASK_STATUS
@@ -74,13 +75,8 @@ def order(order_id: int):
 
 
 def _act(order_id: int, action):
-    try:
-        message = action()
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(message, "success")
-    return redirect(url_for("orders_desk.order", order_id=order_id))
+    """Run `action()`, which answers the message to show, and go back to the order."""
+    return desk_post(action, lambda message: message, url_for("orders_desk.order", order_id=order_id))
 
 
 @bp.post("/<int:order_id>/release")
@@ -164,10 +160,6 @@ def channel_rule_save():
 
 @bp.post("/channel-rules/<int:rule_id>/delete")
 def channel_rule_delete(rule_id: int):
-    try:
-        services.delete_channel_rule(rule_id, user_id=current_user.id)
-        flash(_("Rule deleted."), "success")
-    except DomainError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("orders_desk.channel_rules"))
+    return desk_post(lambda: services.delete_channel_rule(rule_id, user_id=current_user.id), _("Rule deleted."),
+                     url_for("orders_desk.channel_rules"))
 

@@ -32,6 +32,7 @@ from ..locations import layout
 from ..locations.models import Location, LocationKind, Warehouse
 from ..orders import status as order_status
 from ..orders.models import ChannelRule, Order, OrderLine, OrderStatus
+from ..sql import chunks
 from ..uow import use_case
 from . import allocation, replenishment, rules
 from .models import ACTIVE_WAVE_STATUSES, TOTE, Reservation, Wave, WaveOrder
@@ -52,8 +53,8 @@ def allocate_orders(order_ids: Sequence[int], *, user_id: int | None = None, bat
     Returns {"orders": n, "units": units reserved, "reservations": rows written}."""
     total = {"orders": 0, "units": 0, "reservations": 0}
     ids = list(dict.fromkeys(order_ids))
-    for start in range(0, len(ids), batch_size):
-        result = allocate_batch(ids[start:start + batch_size], user_id=user_id)
+    for batch in chunks(ids, batch_size):
+        result = allocate_batch(batch, user_id=user_id)
         for key in total:
             total[key] += result[key]
     return total

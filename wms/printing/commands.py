@@ -1,10 +1,8 @@
-"""`wms print-worker` and `wms label`: the print queue's sender and the operator's test print."""
+"""`wms label`: the operator's test print. (The print queue is drained by `wms worker`, wms/worker.py.)"""
 from __future__ import annotations
 
 import json
 import logging
-import signal
-import threading
 from pathlib import Path
 
 import click
@@ -18,42 +16,6 @@ from ..extensions import db
 
 log = logging.getLogger(__name__)
 LABEL_KINDS = ("location", "product", "lot", "lpn", "shipping_correios", "shipping_generic", "return")
-
-
-@click.command("print-worker")
-@click.option("--once", is_flag=True, help="Send every job that is due now, then exit.")
-@click.option("--interval", default=2.0, show_default=True, type=float,
-              help="Longest sleep between passes, in seconds, when nothing is due.")
-@with_appcontext
-def print_worker(once: bool, interval: float):
-    """Send queued print jobs to their printers, retrying with backoff, until stopped (Ctrl-C / SIGTERM)."""
-    from . import sender
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-    totals = {"sent": 0, "retrying": 0, "failed": 0}
-    while True:
-        stale = sender.recover_stale()
-        if stale:
-            click.echo(f"{stale} job(s) left 'sending' by a stopped sender marked failed", err=True)
-        result = sender.drain()
-        for key in totals:
-            totals[key] += len(getattr(result, key))
-        if result.count:
-            click.echo(f"sent {len(result.sent)}, waiting to retry {len(result.retrying)}, "
-                       f"failed {len(result.failed)}")
-        db.session.remove()
-        if once or stop.is_set():
-            break
-        if not result.count:
-            stop.wait(sender.next_due_in(interval))
-            if stop.is_set():
-                break
-    click.echo(f"{'done' if once else 'stopped'}: sent {totals['sent']}, waiting to retry {totals['retrying']}, "
-               f"failed {totals['failed']}")
 
 
 @click.command("label")
@@ -123,7 +85,7 @@ def label(kind, ref, printer, output, station, data_file, dpi, size, copies):
     if job.status == "sent":
         click.echo(f"{kind} label {ref} sent to {job.printer.name} (job {job.id})")
     elif job.status == "queued":
-        click.echo(f"job {job.id} for {job.printer.name} is queued: {job.last_error or 'the print worker sends it'}")
+        click.echo(f"job {job.id} for {job.printer.name} is queued: {job.last_error or 'wms worker sends it'}")
     else:
         raise click.ClickException(f"job {job.id} for {job.printer.name} {job.status}: {job.last_error}")
 
@@ -136,5 +98,4 @@ def _default_size(kind: str) -> str:
 
 
 def register(app) -> None:
-    app.cli.add_command(print_worker)
     app.cli.add_command(label)

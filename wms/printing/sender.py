@@ -5,8 +5,8 @@ Delivery is at-most-once for a label that may already be on the printer, at-leas
 that certainly is not:
 
 - A job is claimed before it is sent (queued -> sending, one conditional UPDATE, and on PostgreSQL a
-  `FOR UPDATE SKIP LOCKED` pick), and the claim is committed at once, so two senders never send the same
-  job.
+  `FOR UPDATE SKIP LOCKED` pick), and the claim is committed at once (a `uow.separately()` block of its
+  own; the outcome is another), so two senders never send the same job.
 - A failure that happened before any byte could reach the printer (connection refused or not
   answered, unknown host, CUPS refused, folder not writable) puts the job back in the queue with
   exponential backoff: a printer that is off loses nothing.
@@ -22,7 +22,7 @@ Who sends
   timeout to a request. The screen then shows the job's state (queue.job_state) until it is settled.
 - Outside a request (a CLI command, a script, the worker) nobody waits on a screen: the job is sent right
   after the commit, in the same thread, so `wms label` can say how it went.
-- `wms print-worker` drains what is left (the printer was off, the process stopped before sending).
+- `wms worker` drains what is left (the printer was off, the process stopped before sending).
 """
 from __future__ import annotations
 
@@ -32,14 +32,13 @@ import queue as queues
 import threading
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from printers.transports import send
 
@@ -48,6 +47,7 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..messages import LabelQueued
+from ..tally import Tally
 from . import rules
 from .models import JobStatus, Printer, PrintJob
 
@@ -191,56 +191,59 @@ class Outcome:
         return self.status == JobStatus.QUEUED and self.error is not None
 
 
-def _claim(session: Session, job_id: int | None, skip_printers: Iterable[int]) -> tuple[int, int, str, bytes] | None:
-    """Take one due job (this one, or the oldest due) for this sender: queued -> sending, committed.
+@dataclass(frozen=True)
+class _Claim:
+    job_id: int
+    printer_id: int
+    url: str
+    payload: bytes
+    attempts: int
 
-    Returns (job id, printer id, printer url, payload), or None when there is nothing to take.
-    """
-    now = utcnow()
+
+def _claim(job_id: int | None, skip_printers: Iterable[int]) -> _Claim | None:
+    """Take one due job (this one, or the oldest due) for this sender: queued -> sending, committed at once
+    (its own `uow.separately()` block), so that no other sender takes the job while its bytes are on the wire
+    and a sender that dies after this leaves it 'sending' for `recover_stale`. None when there is nothing to
+    take."""
+    skip = list(skip_printers)
     while True:
-        query = (
-            select(PrintJob.id)
-            .join(Printer, Printer.id == PrintJob.printer_id)
-            .where(PrintJob.status == JobStatus.QUEUED.value, PrintJob.next_attempt_at <= now,
-                   Printer.active.is_(True))
-            .order_by(PrintJob.next_attempt_at, PrintJob.id)
-            .limit(1)
-            # PostgreSQL: a job another sender is claiming is skipped, not waited for.
-            .with_for_update(skip_locked=True, of=PrintJob)
-        )
-        if job_id is not None:
-            query = query.where(PrintJob.id == job_id)
-        skip = list(skip_printers)
-        if skip:
-            query = query.where(PrintJob.printer_id.not_in(skip))
-        found = session.scalar(query)
-        if found is None:
-            session.rollback()
-            return None
-        claimed = session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == found, PrintJob.status == JobStatus.QUEUED.value)
-            .values(status=JobStatus.SENDING.value, claimed_at=now, attempts=PrintJob.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:  # someone else took it between our read and our write
-            session.rollback()
+        with uow.separately() as session:
+            now = utcnow()
+            query = (
+                select(PrintJob.id)
+                .join(Printer, Printer.id == PrintJob.printer_id)
+                .where(PrintJob.status == JobStatus.QUEUED.value, PrintJob.next_attempt_at <= now,
+                       Printer.active.is_(True))
+                .order_by(PrintJob.next_attempt_at, PrintJob.id)
+                .limit(1)
+                # PostgreSQL: a job another sender is claiming is skipped, not waited for.
+                .with_for_update(skip_locked=True, of=PrintJob)
+            )
             if job_id is not None:
+                query = query.where(PrintJob.id == job_id)
+            if skip:
+                query = query.where(PrintJob.printer_id.not_in(skip))
+            found = session.scalar(query)
+            if found is None:
                 return None
-            continue
-        job = session.get(PrintJob, found)
-        session.refresh(job)
-        claim = (job.id, job.printer_id, job.printer.url, job.payload)
-        # The one commit outside wms/uow.py, on purpose: the claim must be durable BEFORE the printer is
-        # contacted, so that no other sender takes the job while its bytes are on the wire. This session is
-        # the sender's own (never a request's unit of work), opened by send_job.
-        session.commit()
-        return claim
+            # SQLite has no row locks: the claim is this conditional UPDATE, which only one sender can win.
+            claimed = session.execute(
+                update(PrintJob)
+                .where(PrintJob.id == found, PrintJob.status == JobStatus.QUEUED.value)
+                .values(status=JobStatus.SENDING.value, claimed_at=now, attempts=PrintJob.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed == 1:
+                job = session.get(PrintJob, found)  # a fresh session: read as claimed
+                return _Claim(job.id, job.printer_id, job.printer.url, job.payload, job.attempts)
+        # someone else took it between our read and our write (nothing was written)
+        if job_id is not None:
+            return None
 
 
-def _finish(session: Session, job_id: int, **values) -> None:
-    """Record how a claimed job ended, in the sender's own session (its own unit)."""
-    with session.begin():
+def _finish(job_id: int, **values) -> None:
+    """Record how a claimed job ended, in a short transaction of its own."""
+    with uow.separately() as session:
         session.execute(
             update(PrintJob)
             .where(PrintJob.id == job_id, PrintJob.status == JobStatus.SENDING.value)
@@ -252,47 +255,42 @@ def _finish(session: Session, job_id: int, **values) -> None:
 def send_job(job_id: int | None = None, *, skip_printers: Iterable[int] = ()) -> Outcome | None:
     """Claim one due job (`job_id`, or the oldest due) and send it. None when there was none to claim.
 
-    Runs in a session of its own (the claim and the outcome are two short transactions of the sender,
-    never the caller's), and never raises for a printer problem.
+    Three steps, never in the caller's transaction: the claim (committed), the send (no transaction open),
+    the outcome (committed). Never raises for a printer problem.
     """
     timeout = float(setting("WMS_PRINT_TIMEOUT", 3.0))
-    # An explicit own Session rather than uow.separately(): the claim is committed half-way (see _claim),
-    # and separately() is one transaction for its whole block.
-    with Session(db.engine, expire_on_commit=False) as session:
-        claim = _claim(session, job_id, skip_printers)
-        if claim is None:
-            return None
-        claimed_id, printer_id, url, payload = claim
-        try:
-            send(url, payload, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
-            return _record_failure(session, claimed_id, printer_id, exc)
-        _finish(session, claimed_id, status=JobStatus.SENT.value, sent_at=utcnow(), last_error=None)
-        log.info("print job %s sent", claimed_id)
-        return Outcome(claimed_id, printer_id, JobStatus.SENT.value)
+    claim = _claim(job_id, skip_printers)
+    if claim is None:
+        return None
+    try:
+        send(claim.url, claim.payload, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
+        return _record_failure(claim, exc)
+    _finish(claim.job_id, status=JobStatus.SENT.value, sent_at=utcnow(), last_error=None)
+    log.info("print job %s sent", claim.job_id)
+    return Outcome(claim.job_id, claim.printer_id, JobStatus.SENT.value)
 
 
-def _record_failure(session: Session, job_id: int, printer_id: int, exc: Exception) -> Outcome:
+def _record_failure(claim: _Claim, exc: Exception) -> Outcome:
+    job_id, printer_id, attempts = claim.job_id, claim.printer_id, claim.attempts
     message = str(exc) or type(exc).__name__
     if not isinstance(exc, DomainError):
         log.exception("print job %s: unexpected error while sending", job_id)
-    attempts = session.scalar(select(PrintJob.attempts).where(PrintJob.id == job_id)) or 1
-    session.rollback()  # end the read's transaction; _finish writes in one of its own
     if rules.may_have_printed(exc):
         note = str(_l("The printer may have printed it: check before you retry."))
         error = f"{message} {note}"[:500]
-        _finish(session, job_id, status=JobStatus.FAILED.value, last_error=error)
+        _finish(job_id, status=JobStatus.FAILED.value, last_error=error)
         log.warning("print job %s failed after it was handed over: %s", job_id, message)
         return Outcome(job_id, printer_id, JobStatus.FAILED.value, error)
     most = int(setting("WMS_PRINT_MAX_ATTEMPTS", 50))
     if attempts >= most:
         note = str(_l("Gave up after %(attempts)s attempts.", attempts=attempts))
         error = f"{message} {note}"[:500]
-        _finish(session, job_id, status=JobStatus.FAILED.value, last_error=error)
+        _finish(job_id, status=JobStatus.FAILED.value, last_error=error)
         return Outcome(job_id, printer_id, JobStatus.FAILED.value, error)
     wait = rules.backoff(attempts, float(setting("WMS_PRINT_BACKOFF_FIRST", rules.BACKOFF_FIRST_S)),
                          float(setting("WMS_PRINT_BACKOFF_MAX", rules.BACKOFF_MAX_S)))
-    _finish(session, job_id, status=JobStatus.QUEUED.value, last_error=message[:500],
+    _finish(job_id, status=JobStatus.QUEUED.value, last_error=message[:500],
             next_attempt_at=utcnow() + wait, claimed_at=None)
     log.info("print job %s not delivered (%s); next attempt in %s", job_id, message, wait)
     return Outcome(job_id, printer_id, JobStatus.QUEUED.value, message)
@@ -301,20 +299,9 @@ def _record_failure(session: Session, job_id: int, printer_id: int, exc: Excepti
 # --- the print worker's passes ------------------------------------------------------------------------
 
 
-@dataclass
-class DrainResult:
-    sent: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
-
-
-def drain(limit: int | None = None) -> DrainResult:
+def drain(limit: int | None = None) -> Tally:
     """Send every job that is due now, oldest first. A printer that fails is left for the next pass."""
-    result = DrainResult()
+    result = Tally()
     skip: set[int] = set()
     while limit is None or result.count < limit:
         outcome = send_job(skip_printers=skip)

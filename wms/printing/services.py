@@ -32,7 +32,6 @@ from .queue import (
     send_after_commit,
 )
 from .sender import (
-    DrainResult,
     Outcome,
     drain,
     next_due_in,
@@ -45,7 +44,7 @@ from .sender import (
 )
 
 __all__ = [
-    "DPIS", "KINDS", "MAX_COPIES", "DrainResult", "JobState", "Outcome", "assign_printer", "choose_printer",
+    "DPIS", "KINDS", "MAX_COPIES", "JobState", "Outcome", "assign_printer", "choose_printer",
     "create_printer", "drain", "get_job", "get_printer", "job_message", "job_state", "next_due_in",
     "on_label_queued", "print_record", "print_scanned", "print_test_label", "queue_label", "recover_stale",
     "render_for", "reprint", "retry", "send_after_commit", "send_job", "send_now", "setting",

@@ -19,10 +19,9 @@ from ..orders.models import Order
 from ..receiving.models import Asn, Receipt, ReceiptItem
 from ..returns import shipped
 from ..returns.models import ReturnUnit, Rma
+from ..sql import chunks, id_in
 from .models import Recall
 from .services import shipped_orders
-
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -90,11 +89,11 @@ def recipients(lot_id: int) -> list[Recipient]:
     tracking = shipped.tracking_codes(ids)
     invoices = shipped.invoice_numbers(ids)
     found = []
-    for start in range(0, len(ids), CHUNK):
+    for some in chunks(ids):
         rows = db.session.execute(select(
             Order.id, Order.channel_order_id, Order.customer_name, Order.customer_document, Order.ship_street,
             Order.ship_number, Order.ship_complement, Order.ship_district, Order.ship_city, Order.ship_state,
-            Order.ship_cep).where(shipped.id_in(Order.id, ids[start:start + CHUNK])).order_by(Order.id))
+            Order.ship_cep).where(id_in(Order.id, some)).order_by(Order.id))
         for row in rows:
             units, at = by_order[row[0]]
             found.append(Recipient(order_id=row[0], channel_order_id=row[1], name=row[2], document=row[3],

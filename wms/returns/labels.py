@@ -3,7 +3,7 @@ when the RMA has one (the customer posts the parcel with it), else our own RMA c
 the warehouse (the shipping area's sender address). Queued through the print queue like every label."""
 from flask_babel import lazy_gettext as _l
 
-from printers.kinds import LabelDataError
+from printers.label_fields import LabelDataError
 
 from .. import audit
 from ..errors import DomainError, NotFound

@@ -5,13 +5,14 @@ The one place returns and the recall trace learn about shipments: wire the shipp
 """
 from collections import defaultdict
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..inventory.models import Move
 from ..locations.models import Location, LocationKind
 from ..orders.models import Order
 from ..shipping.models import Invoice, Package, PackageStatus, PackedUnit, Shipment
+from ..sql import chunks, id_in
 
 SHIP_REASON = "ship"
 RETURN_REASON = "return"
@@ -63,13 +64,6 @@ def other_order_shipping(order: Order, product_id: int, lot_id: int | None) -> i
     return order_id_of(found)
 
 
-def id_in(column, ids: list[int]):
-    """`column IN ids`: one array parameter on PostgreSQL (thousands of bound parameters are slow to send)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
-
-
 def packed_any(order_id: int) -> bool:
     """Whether the shipping area recorded the units packed for the order (orders shipped before it did not)."""
     return db.session.scalar(select(PackedUnit.id).join(Package, Package.id == PackedUnit.package_id).where(
@@ -90,15 +84,15 @@ def tracking_codes(order_ids: list[int]) -> dict[int, str]:
     codes: dict[int, list[str]] = defaultdict(list)
     if not order_ids:
         return {}
-    for start in range(0, len(order_ids), 5000):
+    for some in chunks(order_ids):
         rows = db.session.execute(select(Shipment.order_id, Shipment.tracking_code).where(
-            id_in(Shipment.order_id, order_ids[start:start + 5000]), Shipment.tracking_code.is_not(None))
+            id_in(Shipment.order_id, some), Shipment.tracking_code.is_not(None))
             .order_by(Shipment.order_id, Shipment.id))
         for order_id, code in rows:
             codes[order_id].append(code)
-    for start in range(0, len(order_ids), 5000):
+    for some in chunks(order_ids):
         rows = db.session.execute(select(Order.id, Order.tracking_code).where(
-            id_in(Order.id, order_ids[start:start + 5000]), Order.tracking_code.is_not(None)))
+            id_in(Order.id, some), Order.tracking_code.is_not(None)))
         for order_id, code in rows:
             if order_id not in codes:
                 codes[order_id].append(code)
@@ -108,9 +102,8 @@ def tracking_codes(order_ids: list[int]) -> dict[int, str]:
 def invoice_numbers(order_ids: list[int]) -> dict[int, str]:
     """The number of each order's NF-e, as the shipping area recorded it (one invoice per order)."""
     found: dict[int, str] = {}
-    for start in range(0, len(order_ids), 5000):
-        rows = db.session.execute(select(Invoice.order_id, Invoice.number).where(
-            id_in(Invoice.order_id, order_ids[start:start + 5000])))
+    for some in chunks(order_ids):
+        rows = db.session.execute(select(Invoice.order_id, Invoice.number).where(id_in(Invoice.order_id, some)))
         found.update({order_id: number for order_id, number in rows})
     return found
 

@@ -14,6 +14,7 @@ from ..errors import DomainError, get_or_not_found
 from ..extensions import db
 from ..orders.channels import codes as channel_codes
 from ..orders.models import Order, OrderStatus
+from ..views_common import desk_post, refusal_text
 from . import boxes as packed_boxes
 from . import carriers, dispatch, documents, packing, queries, settings, tracking
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
@@ -25,9 +26,9 @@ def _back(endpoint: str, **values):
     return redirect(url_for(endpoint, **values))
 
 
-def _flash_error(error: DomainError) -> None:
-    fields = error.details.get("fields") if error.details else None
-    flash(f"{error} " + "; ".join(f"{k}: {v}" for k, v in (fields or {}).items()), "error")
+def _setup_saved(action, done):
+    """A carriers-page form: run it, say how it went, back to the carriers page."""
+    return desk_post(action, done, url_for("shipping_desk.carriers_page"))
 
 
 @bp.get("/")
@@ -58,32 +59,22 @@ def order(order_id: int):
 
 @bp.post("/packages/<int:package_id>/unpack")
 def unpack(package_id: int):
-    try:
-        result = packed_boxes.unpack(package_id, user_id=current_user.id)
-        flash(_l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return redirect(request.referrer or url_for("shipping_desk.board"))
+    return desk_post(lambda: packed_boxes.unpack(package_id, user_id=current_user.id),
+                     lambda result: _l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result),
+                     request.referrer or url_for("shipping_desk.board"))
 
 
 @bp.post("/packages/<int:package_id>/reprint")
 def reprint(package_id: int):
-    try:
-        documents.reprint(package_id, user_id=current_user.id, station=request.form.get("station") or None)
-        flash(_l("The label is printing again."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return redirect(request.referrer or url_for("shipping_desk.board"))
+    return desk_post(lambda: documents.reprint(package_id, user_id=current_user.id,
+                                               station=request.form.get("station") or None),
+                     _l("The label is printing again."), request.referrer or url_for("shipping_desk.board"))
 
 
 @bp.post("/orders/<int:order_id>/documents")
 def reprint_documents(order_id: int):
-    try:
-        documents.reprint_order_documents(order_id, user_id=current_user.id)
-        flash(_l("The order's documents are printing again."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.order", order_id=order_id)
+    return desk_post(lambda: documents.reprint_order_documents(order_id, user_id=current_user.id),
+                     _l("The order's documents are printing again."), url_for("shipping_desk.order", order_id=order_id))
 
 
 @bp.get("/orders/<int:order_id>/label.pdf")
@@ -159,33 +150,25 @@ def manifest_csv(manifest_id: int):
 
 @bp.post("/manifests/<int:manifest_id>/driver")
 def manifest_driver(manifest_id: int):
-    try:
-        dispatch.set_driver(manifest_id, driver_name=request.form.get("driver_name") or "",
-                            vehicle_plate=request.form.get("vehicle_plate") or "", user_id=current_user.id)
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.manifest", manifest_id=manifest_id)
+    return desk_post(lambda: dispatch.set_driver(manifest_id, driver_name=request.form.get("driver_name") or "",
+                                                 vehicle_plate=request.form.get("vehicle_plate") or "",
+                                                 user_id=current_user.id),
+                     None, url_for("shipping_desk.manifest", manifest_id=manifest_id))
 
 
 @bp.post("/manifests/<int:manifest_id>/close")
 def manifest_close(manifest_id: int):
-    try:
-        result = dispatch.close_manifest(manifest_id, user_id=current_user.id)
-        flash(_l("%(manifest)s closed: %(orders)s orders shipped (%(units)s units).", **result), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.manifest", manifest_id=manifest_id)
+    return desk_post(lambda: dispatch.close_manifest(manifest_id, user_id=current_user.id),
+                     lambda result: _l("%(manifest)s closed: %(orders)s orders shipped (%(units)s units).", **result),
+                     url_for("shipping_desk.manifest", manifest_id=manifest_id))
 
 
 @bp.post("/shipments/<int:shipment_id>/leave-behind")
 def leave_behind(shipment_id: int):
     manifest_id = request.form.get("manifest_id", type=int)
-    try:
-        dispatch.leave_behind(shipment_id, user_id=current_user.id)
-        flash(_l("The shipment is off the manifest."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.manifest", manifest_id=manifest_id) if manifest_id else _back("shipping_desk.board")
+    back = url_for("shipping_desk.manifest", manifest_id=manifest_id) if manifest_id else url_for("shipping_desk.board")
+    return desk_post(lambda: dispatch.leave_behind(shipment_id, user_id=current_user.id),
+                     _l("The shipment is off the manifest."), back)
 
 
 # --------------------------------------------------------------------------------------------- carriers
@@ -203,43 +186,28 @@ def carriers_page():
 @bp.post("/carriers")
 def carrier_save():
     form = request.form
-    try:
-        carriers.save_carrier(code=form.get("code", ""), name=form.get("name", ""), kind=form.get("kind", ""),
-                              contract=form.get("contract", ""), posting_card=form.get("posting_card", ""),
-                              cubic_divisor=form.get("cubic_divisor", ""), insurance_bp=form.get("insurance_bp", "0"),
-                              tracking_pattern=form.get("tracking_pattern", ""),
-                              tracking_url=form.get("tracking_url", ""), active=form.get("active") != "0",
-                              user_id=current_user.id)
-        flash(_l("Carrier saved."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.carriers_page")
+    return _setup_saved(lambda: carriers.save_carrier(
+        code=form.get("code", ""), name=form.get("name", ""), kind=form.get("kind", ""),
+        contract=form.get("contract", ""), posting_card=form.get("posting_card", ""),
+        cubic_divisor=form.get("cubic_divisor", ""), insurance_bp=form.get("insurance_bp", "0"),
+        tracking_pattern=form.get("tracking_pattern", ""), tracking_url=form.get("tracking_url", ""),
+        active=form.get("active") != "0", user_id=current_user.id), _l("Carrier saved."))
 
 
 @bp.post("/carriers/<int:carrier_id>/services")
 def service_save(carrier_id: int):
     form = request.form
-    try:
-        carriers.save_service(carrier_id, code=form.get("code", ""), name=form.get("name", ""),
-                              symbol=form.get("symbol", ""), active=form.get("active") != "0",
-                              user_id=current_user.id)
-        flash(_l("Service saved."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.carriers_page")
+    return _setup_saved(lambda: carriers.save_service(
+        carrier_id, code=form.get("code", ""), name=form.get("name", ""), symbol=form.get("symbol", ""),
+        active=form.get("active") != "0", user_id=current_user.id), _l("Service saved."))
 
 
 @bp.post("/services/<int:service_id>/ranges")
 def range_import(service_id: int):
     form = request.form
-    try:
-        carriers.import_range(service_id, prefix=form.get("prefix", ""), first=form.get("first", ""),
-                              last=form.get("last", ""), warn_below=form.get("warn_below", "100"),
-                              user_id=current_user.id)
-        flash(_l("Range imported."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.carriers_page")
+    return _setup_saved(lambda: carriers.import_range(
+        service_id, prefix=form.get("prefix", ""), first=form.get("first", ""), last=form.get("last", ""),
+        warn_below=form.get("warn_below", "100"), user_id=current_user.id), _l("Range imported."))
 
 
 @bp.post("/services/<int:service_id>/rates")
@@ -257,27 +225,22 @@ def rates_import(service_id: int):
     try:
         report = carriers.import_rates_csv(service_id, text, user_id=current_user.id)
     except DomainError as error:
-        _flash_error(error)
+        flash(refusal_text(error), "error")
         return _back("shipping_desk.carriers_page")
     if report.errors:
         flash("; ".join(str(_l("line %(line)s: %(problem)s", line=line, problem=problem))
                         for line, problem in report.errors[:10]), "error")
     else:
-        flash(_l("%(count)s rates imported.", count=report.created), "ok")
+        flash(_l("%(count)s rates imported.", count=report.created), "success")
     return _back("shipping_desk.carriers_page")
 
 
 @bp.post("/channels/<channel>")
 def channel_save(channel: str):
     service_id = request.form.get("service_id", type=int)
-    try:
-        carriers.save_channel_rule(channel, service_id=service_id or None,
-                                   require_invoice=request.form.get("require_invoice") == "1",
-                                   user_id=current_user.id)
-        flash(_l("Channel rule saved."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.carriers_page")
+    return _setup_saved(lambda: carriers.save_channel_rule(
+        channel, service_id=service_id or None, require_invoice=request.form.get("require_invoice") == "1",
+        user_id=current_user.id), _l("Channel rule saved."))
 
 
 @bp.post("/settings")
@@ -304,7 +267,7 @@ def settings_save():
     if errors:
         flash(_l("Not saved: check %(fields)s.", fields=", ".join(errors)), "error")
     else:
-        flash(_l("Settings saved."), "ok")
+        flash(_l("Settings saved."), "success")
     return _back("shipping_desk.carriers_page")
 
 
@@ -320,13 +283,9 @@ def boxes():
 @bp.post("/boxes")
 def box_save():
     form = request.form
-    try:
-        carriers.save_box_type(code=form.get("code", ""), name=form.get("name", ""),
-                               length_mm=form.get("length_mm", ""), width_mm=form.get("width_mm", ""),
-                               height_mm=form.get("height_mm", ""), tare_g=form.get("tare_g", ""),
-                               max_weight_g=form.get("max_weight_g", ""), carriers=form.get("carriers", ""),
-                               active=form.get("active") != "0", user_id=current_user.id)
-        flash(_l("Box type saved."), "ok")
-    except DomainError as error:
-        _flash_error(error)
-    return _back("shipping_desk.boxes")
+    return desk_post(lambda: carriers.save_box_type(
+        code=form.get("code", ""), name=form.get("name", ""), length_mm=form.get("length_mm", ""),
+        width_mm=form.get("width_mm", ""), height_mm=form.get("height_mm", ""), tare_g=form.get("tare_g", ""),
+        max_weight_g=form.get("max_weight_g", ""), carriers=form.get("carriers", ""),
+        active=form.get("active") != "0", user_id=current_user.id), _l("Box type saved."),
+        url_for("shipping_desk.boxes"))

@@ -1,0 +1,108 @@
+"""`wms worker`: the one background process, for everything that happens after a commit and must not be lost.
+
+Each pass emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events
+(deliveries and e-mails), delivers the webhooks that are due, sends the e-mails that are due, drains the print
+queue (a job left 'sending' by a sender that died is failed first, for a person to check), retries failed
+after-commit handlers and prunes the login throttle's old counts. Any number of workers may run at once on
+PostgreSQL: every job is claimed with FOR UPDATE SKIP LOCKED. A warehouse runs this one process beside the web
+server (`wms print-worker` is the same command under its old name).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from . import handler_failures, uow
+from .auth import throttle
+from .extensions import db
+from .integration import mail, outbox, webhooks
+from .inventory import stock_sync
+from .printing import sender
+from .tally import Tally
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pass:
+    published: int = 0
+    stock_changes: int = 0
+    webhooks: Tally = field(default_factory=Tally)
+    mails: Tally = field(default_factory=Tally)
+    labels: Tally = field(default_factory=Tally)
+    stale_labels: int = 0
+    handlers: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.published or self.stock_changes or self.webhooks.count or self.mails.count
+                    or self.labels.count or self.stale_labels or self.handlers)
+
+    def summary(self) -> str:
+        return (f"stock changes {self.stock_changes}, published {self.published}, "
+                f"webhooks delivered {len(self.webhooks.sent)} retrying {len(self.webhooks.retrying)} "
+                f"failed {len(self.webhooks.failed)}, "
+                f"e-mails sent {len(self.mails.sent)} retrying {len(self.mails.retrying)} "
+                f"failed {len(self.mails.failed)}, "
+                f"labels sent {len(self.labels.sent)} retrying {len(self.labels.retrying)} "
+                f"failed {len(self.labels.failed) + self.stale_labels}, handlers {self.handlers}")
+
+
+def _step(result: Pass, name: str, fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - one broken step must not stop the others
+        log.exception("worker step %s failed", name)
+        result.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        db.session.remove()
+        return None
+
+
+def _publish_all() -> int:
+    total = 0
+    while True:
+        count = outbox.fan_out()
+        total += count
+        if not count:
+            return total
+
+
+def _prune_throttle() -> int:
+    with uow.unit_of_work():
+        return throttle.prune()
+
+
+def run_once() -> Pass:
+    """One pass over every queue (needs an app context)."""
+    result = Pass()
+    result.stock_changes = _step(result, "stock sync", stock_sync.emit_due) or 0
+    result.published = _step(result, "publish", _publish_all) or 0
+    result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or Tally()
+    result.mails = _step(result, "mail", mail.send_due) or Tally()
+    result.stale_labels = _step(result, "print recovery", sender.recover_stale) or 0
+    result.labels = _step(result, "print", sender.drain) or Tally()
+    result.handlers = _step(result, "handlers", handler_failures.retry_due) or 0
+    _step(result, "login throttle", _prune_throttle)
+    db.session.remove()
+    return result
+
+
+def run(*, interval: float = 2.0, stop: threading.Event | None = None, once: bool = False, echo=print) -> None:
+    """Pass after pass until `stop` is set. When a pass found nothing to do it sleeps `interval` seconds, or
+    less when a label waiting to be retried is due sooner."""
+    stop = stop or threading.Event()
+    while True:
+        result = run_once()
+        if result.busy or result.errors:
+            echo(result.summary())
+        for error in result.errors:
+            echo(f"error in {error}")
+        if once or stop.is_set():
+            return
+        if not result.busy:
+            due_in = _step(result, "print schedule", sender.next_due_in, interval)
+            stop.wait(interval if due_in is None else due_in)
+            if stop.is_set():
+                return
