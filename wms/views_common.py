@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import numbers, uow
 from .errors import DomainError
+from .extensions import db
 
 GOOD, ATTENTION, BAD = "ok", "attention", "bad"
 

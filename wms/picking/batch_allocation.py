@@ -137,13 +137,18 @@ def _still_free(product_ids: list[int], wanted: dict[int, int]) -> bool:
     """Lock the chosen items only (id order) and check that each is still a candidate with the units taken free:
     what another allocation, a pick or a recall committed since the unlocked read is seen here (PostgreSQL
     answers FOR UPDATE with the newest committed row)."""
-    savepoint = db.session.begin_nested()
-    locked = {row[0]: row[4] for row in _candidates(product_ids, lock=True, item_ids=wanted)}
-    if all(locked.get(item_id, 0) >= units for item_id, units in wanted.items()):
-        savepoint.commit()
-        return True
-    savepoint.rollback()  # lets go of the chosen items' locks: the full lock below takes them in id order again
-    return False
+    try:
+        with db.session.begin_nested():  # a SAVEPOINT: leaving it by _Taken lets go of the chosen items' locks
+            locked = {row[0]: row[4] for row in _candidates(product_ids, lock=True, item_ids=wanted)}
+            if not all(locked.get(item_id, 0) >= units for item_id, units in wanted.items()):
+                raise _Taken
+    except _Taken:
+        return False  # the full lock that follows takes every candidate in id order again
+    return True
+
+
+class _Taken(Exception):
+    """A chosen item is no longer free (or no longer a candidate)."""
 
 
 def _allocate_lines(orders: list[Order], lines: list[OrderLine], user_id: int | None) -> tuple[int, int]:
