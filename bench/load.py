@@ -106,6 +106,7 @@ class Handheld:
             status, text = self.send("POST", "/hh/stock/move", form)
             latencies.append((time.perf_counter() - t) * 1000)
             if status != 200:
+                refused(status, scan, text)
                 return errors + 1
             fields = hidden_fields(text)
         return errors
@@ -120,6 +121,9 @@ class Handheld:
             raise SystemExit(f"login of BADGE-{n} failed: {status}")
 
 
+TOTES = itertools.count(1)  # tote codes, new for every bind of the run
+
+
 class Picker:
     """One handheld's walk through its waves: the last screen, and which wave it is on."""
 
@@ -127,14 +131,13 @@ class Picker:
         self.waves, self.codes, self.client = waves, codes, client
         self.wave_id: int | None = None
         self.screen = ""
-        self.totes = itertools.count(1)
 
     def next_scan(self) -> str | None:
         """What a picker enters on the screen shown: None when there is no wave left."""
         step = re.search(r'data-step="([a-z_]+)"', self.screen)
         step = step.group(1) if step else ""
         if step == "bind":
-            return f"TOTE-{os.getpid()}-{self.client}-{next(self.totes)}"
+            return f"{SCAN_ID_PREFIX}T{os.getpid()}-{next(TOTES)}"
         if step == "finish":
             return "STAGE"
         if step == "location":
@@ -172,6 +175,8 @@ class Picker:
         latencies.append((time.perf_counter() - t) * 1000)
         if status == 200:
             self.screen = screen
+        else:
+            refused(status, scan, screen)
         return int(status != 200)
 
 
@@ -221,6 +226,17 @@ def prepare_waves(database: str, count: int, per_wave: int = 4) -> tuple[list[in
             codes[f"{sku}|{lot}"] = "]d2" + gs1.element_string(gtin=gtin, expires_on=expires, lot=lot or None,
                                                               separator="|")
     return wave_ids, codes
+
+
+_told = itertools.count()
+
+
+def refused(status: int, scan: str, text: str) -> None:
+    """The first few refusals, on stderr (a bench that hides its errors tells nothing)."""
+    if next(_told) < 5:
+        message = re.search(r'class="(?:error|bad)[^"]*"[^>]*>(.*?)<', text, re.S)
+        print(f"refused {status}: {scan!r}: {message.group(1).strip() if message else text[:200]!r}",
+              file=sys.stderr)
 
 
 def hidden_fields(fragment: str) -> dict[str, str]:
@@ -303,11 +319,13 @@ class Work:
 SCAN_ID_PREFIX = "load-"
 
 
-def fresh_scan_ids(parameters, fresh: str):
-    """The captured parameters with the move's scan id replaced (a replayed move must not repeat a committed
-    scan receipt's key)."""
+def fresh_scan_ids(parameters, fresh: dict[str, str], base: str):
+    """The captured parameters with each scan id and tote code of the bench replaced by a fresh one (the same
+    one for the same value within one replay): a replay must not repeat a committed row's unique key."""
     def swap(value):
-        return fresh if isinstance(value, str) and value.startswith(SCAN_ID_PREFIX) else value
+        if isinstance(value, str) and value.lower().startswith(SCAN_ID_PREFIX):
+            return fresh.setdefault(value.lower(), f"{base}-{len(fresh)}")
+        return value
 
     if isinstance(parameters, dict):
         return {key: swap(value) for key, value in parameters.items()}
@@ -326,6 +344,7 @@ def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple
     from tests.conftest import make_app
     from wms.extensions import db
 
+    wave_ids, codes = prepare_waves(database, 3)  # before this app: make_app resets the process's caches
     app = make_app(f"postgresql+psycopg://postgres@127.0.0.1/{database}", tempfile.mkdtemp())
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -349,7 +368,6 @@ def capture_sql(database: str, work: Work, n: int) -> list[tuple[str, list[tuple
             response = client.open(path, method=method, data=form, headers={"HX-Request": "true"})
             return response.status_code, response.text
 
-    wave_ids, codes = prepare_waves(database, 3)
     waves: queue.SimpleQueue[int] = queue.SimpleQueue()
     for wave_id in wave_ids:
         waves.put(wave_id)
@@ -443,9 +461,9 @@ def raw_level(database: str, clients: int, captured, seconds: float, max_scans: 
         while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
             kind, statements = captured[k % len(captured)]
             with conn.cursor() as cur:
-                fresh = f"{SCAN_ID_PREFIX}raw-{i}-{k}-{time.time_ns()}"
+                fresh, base = {}, f"{SCAN_ID_PREFIX}R{i}-{k}-{time.time_ns()}"
                 for statement, captured_parameters, many in statements:
-                    parameters = fresh_scan_ids(captured_parameters, fresh)
+                    parameters = fresh_scan_ids(captured_parameters, fresh, base)
                     if many:
                         cur.executemany(statement, parameters)
                         continue
@@ -480,6 +498,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4,16,32")
     parser.add_argument("--seconds", type=float, default=10.0, help="per level of concurrency")
     parser.add_argument("--max-scans", type=int, default=20_000, help="per level: a bound on the requests sent")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of untimed work first (all workers)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn processes")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
@@ -490,9 +509,11 @@ def main() -> None:
     here = [len(c) for kind, c in captured if kind == "here"]
     move = [len(c) / 4 for kind, c in captured if kind == "move"]
     pick = [len(c) / 4 for kind, c in captured if kind == "pick"]
-    # Enough waves that no handheld runs out: a pick turn every 8 operations of about 1 scan each.
-    wave_ids, codes = prepare_waves(args.database, sum(min(args.max_scans, 250 * args.seconds) // 8 // 6 + 2
-                                                       for _ in levels))
+    # Enough waves that no handheld runs out: about 3 in 10 scans are picking, about 15 scans a wave, up to
+    # 500 scans/s.
+    per_level = int(min(args.max_scans, 500 * args.seconds) * 0.3 / 15) + 2
+    wave_ids, codes = prepare_waves(args.database, per_level * len(levels) + 2 * args.workers)
+    warm_waves, wave_ids = wave_ids[:2 * args.workers], wave_ids[2 * args.workers:]
     waves_per_level = len(wave_ids) // len(levels)
     port = free_port()
     server = start_server(args.database, port, args.workers)
@@ -504,6 +525,9 @@ def main() -> None:
         print("| clients | scans/s | p50 ms | p99 ms | What's here? p50 / p99 | move p50 / p99 | picking p50 / p99 "
               "| pick scans | errors | raw floor scans/s | HTTP / raw |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        # Every worker process compiles its templates and loads its translations on first use: warm them all up
+        # with the same mix before anything is timed.
+        http_level(port, 2 * args.workers, work, warm_waves, codes, args.warmup, args.max_scans)
         for n, clients in enumerate(levels):
             waves = wave_ids[n * waves_per_level:(n + 1) * waves_per_level]
             rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors = http_level(

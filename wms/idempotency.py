@@ -9,7 +9,7 @@ printable ASCII characters (wms/guard.py refuses others at the edge; here anythi
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .dbtypes import UTCDateTime, utcnow
@@ -44,6 +44,16 @@ def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
         return None
     receipt = db.session.get(ScanReceipt, (scan_id, action))
     return None if receipt is None else dict(receipt.result)
+
+
+def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The earlier submission of any of these actions with this id, as (action, stored result), in one
+    statement (a screen whose scan may have been one of several actions)."""
+    if not _usable(scan_id):
+        return None
+    receipt = db.session.scalar(select(ScanReceipt).where(ScanReceipt.scan_id == scan_id,
+                                                          ScanReceipt.action.in_(actions)).limit(1))
+    return None if receipt is None else (receipt.action, dict(receipt.result))
 
 
 def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:

@@ -13,6 +13,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, idempotency
 from ..access import blueprint_role
@@ -30,6 +32,7 @@ from .models import (
     PickTask,
     PickTaskStatus,
     Wave,
+    WaveOrder,
     WaveStatus,
 )
 
@@ -215,6 +218,10 @@ def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: st
 
 def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
     wave = db.session.get(Wave, wave.id)
+    # The wave's orders with their totes in one statement (the screen lists every slot's tote).
+    set_committed_value(wave, "orders", list(db.session.scalars(
+        select(WaveOrder).where(WaveOrder.wave_id == wave.id).options(joinedload(WaveOrder.tote))
+        .order_by(WaveOrder.slot))))
     waiting = [wo for wo in wave.orders if wo.tote_lpn_id is None]
     if state is None or state.task is None or state.task.status != PickTaskStatus.OPEN:
         state = PickState(task=picking_waves.next_task(wave.id))
@@ -247,10 +254,11 @@ def wave_scan(wave_id: int):
     template = "picking/hh/wave.html"
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
-    for action, shown in (("pick.confirm", "picked"), ("pick.bind_tote", "bound"), ("pick.finish", "finished")):
-        earlier = idempotency.replay(scan_id, action)
-        if earlier is not None:
-            return answer(template, **_wave_screen(wave, **{shown: earlier}))
+    shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
+    earlier = idempotency.replay_any(scan_id, list(shown_as))
+    if earlier is not None:
+        action, result = earlier
+        return answer(template, **_wave_screen(wave, **{shown_as[action]: result}))
     try:
         state = _state(form, wave)
     except StaleScreen as exc:

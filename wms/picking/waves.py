@@ -192,6 +192,8 @@ def next_task(wave_id: int) -> PickTask | None:
     """The next open task in walking order; skipped tasks come back after the others."""
     return db.session.scalar(select(PickTask).where(PickTask.wave_id == wave_id,
                                                     PickTask.status == PickTaskStatus.OPEN.value)
+                             .options(joinedload(PickTask.location), joinedload(PickTask.product),
+                                      joinedload(PickTask.lot), joinedload(PickTask.wave_order).joinedload(WaveOrder.tote))
                              .order_by(PickTask.skips, PickTask.sequence, PickTask.id).limit(1))
 
 

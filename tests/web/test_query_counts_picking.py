@@ -1,0 +1,31 @@
+"""No N+1 on the picking handheld: the wave screen lists every slot's tote, and its statements do not grow with
+the number of orders in the wave (on SQLite and PostgreSQL)."""
+from tests.picking_helpers import stocked_world, take
+from tests.web.test_query_counts import HX, statements
+from wms.extensions import db
+from wms.picking import picks, waves
+
+
+def _wave_with_totes(app, orders: int) -> int:
+    """A wave of `orders` one-unit orders, every order but the last with its tote (the screen still asks for a
+    tote, and lists the slots with theirs)."""
+    with app.app_context():
+        ids = [take([("BOTTLE", 1)]) for _ in range(orders)]
+        wave = waves.build_wave(order_ids=ids, max_orders=orders, user_id=None)
+        db.session.commit()
+        for n in range(orders - 1):
+            picks.bind_tote(wave.id, f"TQ-{wave.id}-{n}", user_id=None)
+        db.session.commit()
+        return wave.id
+
+
+def test_the_wave_screen_takes_as_many_statements_for_eight_orders_as_for_two(app, client, users):
+    with app.app_context():
+        stocked_world()
+        db.session.commit()
+    small, large = _wave_with_totes(app, 2), _wave_with_totes(app, 8)
+    client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
+    statements(client, "GET", f"/hh/pick/waves/{small}", headers=HX)  # warm
+    few = statements(client, "GET", f"/hh/pick/waves/{small}", headers=HX)
+    many = statements(client, "GET", f"/hh/pick/waves/{large}", headers=HX)
+    assert many == few, (few, many)
