@@ -109,3 +109,16 @@ def sellable_units(today: date | None = None):
 def available_sum(today: date | None = None):
     return func.coalesce(func.sum(sellable_units(today)), 0)
 
+
+
+def summary_sellable(kind, open_, today: date | None = None):
+    """`sellable_units`' rule for the stock summary's rows (wms.inventory.summary: units by product, lot,
+    location kind and open = active, not blocked, not on a tote), with Lot joined on the row's lot: the units on
+    hand less reserved of a row in a pickable kind, open, of a released unexpired lot (or none). Sum it."""
+    today = today or clock.today()
+    sellable = and_(
+        kind.in_([k.value for k in PICKABLE_KINDS]), open_.is_(True),
+        or_(Lot.id.is_(None), Lot.status.is_(None), Lot.status == LotStatus.RELEASED.value),
+        or_(Lot.id.is_(None), Lot.expires_on.is_(None), Lot.expires_on >= today),
+    )
+    return sellable

@@ -3,14 +3,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import availability, ledger
+from . import availability, ledger, summary
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -108,6 +108,11 @@ class StockFilter:
         if self.available:
             values["available"] = "1"
         return values
+
+    @property
+    def by_summary(self) -> bool:
+        """Whether the stock summary can answer these filters (it knows no zone, location code or item)."""
+        return not (self.location or self.zone or self.available)
 
     def criteria(self) -> list:
         where = [StockItem.quantity > 0]
@@ -210,6 +215,7 @@ class StockPage:
     rows: list
     on_hand: int
     reserved: int
+    available: int = 0
 
 
 def _row(mapping, **more):
@@ -218,27 +224,89 @@ def _row(mapping, **more):
     return SimpleNamespace(**{k: v for k, v in mapping.items() if not k.startswith("all_")}, **more)
 
 
+def _summary_where(filters: StockFilter, now) -> list:
+    """The filters on the summary's rows (Lot joined on the row's lot, Product when searching)."""
+    where = []
+    if filters.q:
+        where.append(or_(Product.sku.icontains(filters.q, autoescape=True),
+                         Product.name.icontains(filters.q, autoescape=True)))
+    if filters.lot:
+        where.append(Lot.code.icontains(filters.lot, autoescape=True))
+    if filters.status:
+        where.append(Lot.status == filters.status)
+    if filters.kind:
+        where.append(now.c.kind == filters.kind)
+    return where
+
+
+def _from_summary(filters: StockFilter, columns):
+    """Columns over the stock summary (wms.inventory.summary) under the filters it can answer, Lot joined."""
+    now = summary.current()
+    query = select(*columns(now)).select_from(now).outerjoin(Lot, Lot.id == now.c.lot_key)
+    if filters.q:
+        query = query.join(Product, Product.id == now.c.product_id)
+    return now, query.where(*_summary_where(filters, now))
+
+
+def _summary_figures(now):
+    available = availability.summary_sellable(now.c.kind, now.c.open)
+    return [func.coalesce(func.sum(now.c.on_hand), 0).label("on_hand"),
+            func.coalesce(func.sum(now.c.reserved), 0).label("reserved"),
+            func.coalesce(func.sum(case((available, now.c.on_hand - now.c.reserved), else_=0)), 0).label("available")]
+
+
+def _groups(view: str, filters: StockFilter):
+    """Per product (and lot): on hand, reserved and available under the filters, as a subquery. From the summary
+    (a few hundred thousand rows at a million items) unless a filter needs the items' places (zone, location
+    prefix, available only)."""
+    if filters.by_summary:
+        def columns(now):
+            keys = [now.c.product_id.label("product_id")]
+            if view == "lot":
+                keys.append(func.nullif(now.c.lot_key, 0).label("lot_id"))
+            return keys + _summary_figures(now)
+
+        now, query = _from_summary(filters, columns)
+        keys = [now.c.product_id] + ([func.nullif(now.c.lot_key, 0)] if view == "lot" else [])
+        return query.group_by(*keys).having(func.sum(now.c["items"]) > 0).subquery("groups")
+    keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+    return (filtered_items(filters, *keys, ON_HAND, RESERVED, _available(), for_availability=True)
+            .group_by(*keys).subquery("groups"))
+
+
+def location_rows(filters: StockFilter, limit: int, offset: int) -> list:
+    """A page of the by-location view (a row per item). Location, then product, lot and plate codes: the
+    locations are walked in code order (index) and only their items sorted, not the million joined rows."""
+    return db.session.execute(stock_query("location", filters).limit(limit).offset(offset)).all()
+
+
 def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
     """One page of a stock screen with the count and totals over everything the filters match.
 
-    By product and by lot: ONE aggregate over the stock items (no joins unless a filter needs them), with the
-    number of groups and the unit totals taken by window functions in the same pass, then the page's places and
-    lots for its 50 rows only. By location (a row per item): one pass for count and totals, one for the page."""
+    By product and by lot: ONE aggregate over the stock summary (or, with a place filter, the stock items), with
+    the number of groups and the unit totals taken by window functions in the same pass, then the page's places
+    and lots for its 50 rows only. By location (a row per item): the count and totals from the summary (or the
+    items), one query for the page."""
+    summary.compact_if_piled_up()
     wanted = max(wanted_page or 1, 1)
     if view == "location":
-        total, on_hand, reserved = db.session.execute(filtered_items(
-            filters, func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
-            func.coalesce(func.sum(StockItem.reserved), 0))).one()
-        page = Page.of(total, wanted)
-        rows = db.session.execute(stock_query("location", filters).limit(page.per_page).offset(page.offset)).all()
-        return StockPage(page, rows, int(on_hand), int(reserved))
-    keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
-    groups = (filtered_items(filters, *keys, ON_HAND, RESERVED, _available(), for_availability=True)
-              .group_by(*keys).subquery("groups"))
+        if filters.by_summary:
+            figures = _from_summary(filters, lambda now: [func.coalesce(func.sum(now.c["items"]), 0)]
+                                    + _summary_figures(now))[1]
+        else:
+            figures = filtered_items(filters, func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
+                                     func.coalesce(func.sum(StockItem.reserved), 0), availability.available_sum(),
+                                     for_availability=True)
+        total, on_hand, reserved, available = db.session.execute(figures).one()
+        page = Page.of(int(total), wanted)
+        rows = location_rows(filters, page.per_page, page.offset)
+        return StockPage(page, rows, int(on_hand), int(reserved), int(available))
+    groups = _groups(view, filters)
     columns = [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, groups.c.on_hand,
                groups.c.reserved, groups.c.available, func.count().over().label("all_count"),
                func.sum(groups.c.on_hand).over().label("all_on_hand"),
-               func.sum(groups.c.reserved).over().label("all_reserved")]
+               func.sum(groups.c.reserved).over().label("all_reserved"),
+               func.sum(groups.c.available).over().label("all_available")]
     query = select(*columns).select_from(groups).join(Product, Product.id == groups.c.product_id)
     if view == "lot":
         query = (query.add_columns(groups.c.lot_id, Lot.code.label("lot_code"), Lot.expires_on, Lot.status)
@@ -266,7 +334,8 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
         key = (row.product_id, row.lot_id) if view == "lot" else (row.product_id,)
         n_places, n_lots = places.get(key, (0, 0))
         rows.append(_row(row._mapping, places=n_places, lots=n_lots))
-    return StockPage(page, rows, int(first.get("all_on_hand") or 0), int(first.get("all_reserved") or 0))
+    return StockPage(page, rows, int(first.get("all_on_hand") or 0), int(first.get("all_reserved") or 0),
+                     int(first.get("all_available") or 0))
 
 
 def zone_codes() -> list[str]:
