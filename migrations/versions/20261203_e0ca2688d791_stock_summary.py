@@ -25,10 +25,27 @@ def upgrade():
     sa.Column('lot_key', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('open', sa.Boolean(), nullable=False),
-    sa.Column('on_hand', sa.Integer(), nullable=False),
-    sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('on_hand', sa.BigInteger(), nullable=False),
+    sa.Column('reserved', sa.BigInteger(), nullable=False),
     sa.Column('items', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('product_id', 'lot_key', 'kind', 'open', name=op.f('pk_stock_summary'))
+    )
+    op.create_table('stock_summary_lots',
+    sa.Column('lot_key', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('on_hand', sa.BigInteger(), nullable=False),
+    sa.Column('reserved', sa.BigInteger(), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('sellable', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('lot_key', 'product_id', name=op.f('pk_stock_summary_lots'))
+    )
+    op.create_table('stock_summary_products',
+    sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('on_hand', sa.BigInteger(), nullable=False),
+    sa.Column('reserved', sa.BigInteger(), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('sellable', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('product_id', name=op.f('pk_stock_summary_products'))
     )
     op.create_table('stock_summary_deltas',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -49,7 +66,8 @@ def upgrade():
     bind = op.get_bind()
     for statement in (POSTGRESQL if bind.dialect.name == "postgresql" else SQLITE):
         op.execute(statement)
-    op.execute(BACKFILL)
+    for statement in BACKFILL:
+        op.execute(statement)
 
 
 def downgrade():
@@ -68,20 +86,31 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stock_summary_deltas_location_id'))
 
     op.drop_table('stock_summary_deltas')
+    op.drop_table('stock_summary_products')
+    op.drop_table('stock_summary_lots')
     op.drop_table('stock_summary')
     # ### end Alembic commands ###
 
 
-# What the summary should hold, from the items: (product, lot or 0, location kind, open = active, not blocked,
-# not on a tote), units on hand, reserved, items with units.
-BACKFILL = """
+# What the summary should hold, from the items: the finest level (product, lot or 0, location kind, open =
+# active, not blocked, not on a tote) from the items, the lot and product levels from it; `sellable`: units on hand
+# less reserved in open pickable places. (A frozen copy of wms.inventory.summary.REBUILD as of this revision.)
+_OPEN = "l.active AND NOT l.blocked AND NOT COALESCE(p.kind = 'tote', FALSE)"
+_SELLABLE = "CASE WHEN kind IN ('pick_face', 'reserve') AND open THEN on_hand - reserved ELSE 0 END"
+BACKFILL = [
+    f"""
 INSERT INTO stock_summary (product_id, lot_key, kind, open, on_hand, reserved, items)
-SELECT i.product_id, COALESCE(i.lot_id, 0), l.kind, l.active AND NOT l.blocked AND NOT COALESCE(p.kind = 'tote', FALSE),
+SELECT i.product_id, COALESCE(i.lot_id, 0), l.kind, {_OPEN},
        SUM(i.quantity), SUM(i.reserved), SUM(CASE WHEN i.quantity > 0 THEN 1 ELSE 0 END)
 FROM stock_items i JOIN locations l ON l.id = i.location_id LEFT JOIN lpns p ON p.id = i.lpn_id
-GROUP BY i.product_id, COALESCE(i.lot_id, 0), l.kind,
-         l.active AND NOT l.blocked AND NOT COALESCE(p.kind = 'tote', FALSE)
-"""
+GROUP BY i.product_id, COALESCE(i.lot_id, 0), l.kind, {_OPEN}""",
+    "INSERT INTO stock_summary_lots (product_id, lot_key, on_hand, reserved, items, sellable) "
+    f"SELECT product_id, lot_key, SUM(on_hand), SUM(reserved), SUM(items), SUM({_SELLABLE}) FROM stock_summary "
+    "GROUP BY product_id, lot_key",
+    "INSERT INTO stock_summary_products (product_id, on_hand, reserved, items, sellable) "
+    "SELECT product_id, SUM(on_hand), SUM(reserved), SUM(items), SUM(sellable) FROM stock_summary_lots "
+    "GROUP BY product_id",
+]
 
 # PostgreSQL. Items: one statement-level trigger per event, with transition tables: a set-based UPDATE of
 # thousands of items writes one delta per (product, lot, location, plate kind), and never touches a shared row.

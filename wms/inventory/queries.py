@@ -3,14 +3,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import availability, ledger, summary
+from . import availability, ledger, summary, summary_queries
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -224,51 +224,12 @@ def _row(mapping, **more):
     return SimpleNamespace(**{k: v for k, v in mapping.items() if not k.startswith("all_")}, **more)
 
 
-def _summary_where(filters: StockFilter, now) -> list:
-    """The filters on the summary's rows (Lot joined on the row's lot, Product when searching)."""
-    where = []
-    if filters.q:
-        where.append(or_(Product.sku.icontains(filters.q, autoescape=True),
-                         Product.name.icontains(filters.q, autoescape=True)))
-    if filters.lot:
-        where.append(Lot.code.icontains(filters.lot, autoescape=True))
-    if filters.status:
-        where.append(Lot.status == filters.status)
-    if filters.kind:
-        where.append(now.c.kind == filters.kind)
-    return where
-
-
-def _from_summary(filters: StockFilter, columns):
-    """Columns over the stock summary (wms.inventory.summary) under the filters it can answer, Lot joined."""
-    now = summary.current()
-    query = select(*columns(now)).select_from(now).outerjoin(Lot, Lot.id == now.c.lot_key)
-    if filters.q:
-        query = query.join(Product, Product.id == now.c.product_id)
-    return now, query.where(*_summary_where(filters, now))
-
-
-def _summary_figures(now):
-    available = availability.summary_sellable(now.c.kind, now.c.open)
-    return [func.coalesce(func.sum(now.c.on_hand), 0).label("on_hand"),
-            func.coalesce(func.sum(now.c.reserved), 0).label("reserved"),
-            func.coalesce(func.sum(case((available, now.c.on_hand - now.c.reserved), else_=0)), 0).label("available")]
-
-
 def _groups(view: str, filters: StockFilter):
-    """Per product (and lot): on hand, reserved and available under the filters, as a subquery. From the summary
-    (a few hundred thousand rows at a million items) unless a filter needs the items' places (zone, location
-    prefix, available only)."""
+    """Per product (and lot): on hand, reserved and available under the filters, as a subquery: from the stock
+    summary (wms.inventory.summary_queries) unless a filter needs the items' places (zone, location code,
+    available only)."""
     if filters.by_summary:
-        def columns(now):
-            keys = [now.c.product_id.label("product_id")]
-            if view == "lot":
-                keys.append(func.nullif(now.c.lot_key, 0).label("lot_id"))
-            return keys + _summary_figures(now)
-
-        now, query = _from_summary(filters, columns)
-        keys = [now.c.product_id] + ([func.nullif(now.c.lot_key, 0)] if view == "lot" else [])
-        return query.group_by(*keys).having(func.sum(now.c["items"]) > 0).subquery("groups")
+        return summary_queries.groups(view, filters)
     keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
     return (filtered_items(filters, *keys, ON_HAND, RESERVED, _available(), for_availability=True)
             .group_by(*keys).subquery("groups"))
@@ -283,16 +244,30 @@ def location_rows(filters: StockFilter, limit: int, offset: int) -> list:
 def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
     """One page of a stock screen with the count and totals over everything the filters match.
 
-    By product and by lot: ONE aggregate over the stock summary (or, with a place filter, the stock items), with
-    the number of groups and the unit totals taken by window functions in the same pass, then the page's places
-    and lots for its 50 rows only. By location (a row per item): the count and totals from the summary (or the
-    items), one query for the page."""
-    summary.compact_if_piled_up()
+    The stock summary (wms.inventory.summary) is settled first. Unfiltered: one statement for the count and the
+    totals over the folded tables, one (two by lot) for the page, walking products by SKU or lots by expiry in
+    index order. Filtered (or when another transaction is folding the summary): by product and by lot, ONE
+    aggregate over the summary's rows (or, with a place filter, the stock items) with the number of groups and the
+    unit totals taken by window functions in the same pass; by location, the count and totals from the summary
+    (or the items), then the page. Then the places and lots of the page's rows only."""
+    settled = summary.settle()
     wanted = max(wanted_page or 1, 1)
+    if settled and not filters.args():
+        total, undated, on_hand, reserved, available = db.session.execute(
+            summary_queries.settled_totals(view)).one()
+        page = Page.of(int(total), wanted)
+        if view == "location":
+            return StockPage(page, location_rows(filters, page.per_page, page.offset), int(on_hand),
+                             int(reserved), int(available))
+        if view == "product":
+            found = db.session.execute(summary_queries.settled_products(page.per_page, page.offset)).all()
+        else:
+            found = [row for query in summary_queries.settled_lots(page.per_page, page.offset, int(total - undated))
+                     for row in db.session.execute(query).all()]
+        return StockPage(page, _with_places(view, filters, found), int(on_hand), int(reserved), int(available))
     if view == "location":
         if filters.by_summary:
-            figures = _from_summary(filters, lambda now: [func.coalesce(func.sum(now.c["items"]), 0)]
-                                    + _summary_figures(now))[1]
+            figures = summary_queries.totals(filters)
         else:
             figures = filtered_items(filters, func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
                                      func.coalesce(func.sum(StockItem.reserved), 0), availability.available_sum(),
@@ -320,6 +295,12 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
         return stock_page(view, filters, Page.of(total, wanted).page) if total else stock_page(view, filters, 1)
     first = found[0]._mapping if found else {}
     page = Page(page=wanted, total=first.get("all_count", 0))
+    return StockPage(page, _with_places(view, filters, found), int(first.get("all_on_hand") or 0),
+                     int(first.get("all_reserved") or 0), int(first.get("all_available") or 0))
+
+
+def _with_places(view: str, filters: StockFilter, found: list) -> list:
+    """The page's rows with how many places (and lots) hold each, read from the items of its products only."""
     product_ids = {row.product_id for row in found}
     places: dict[tuple, tuple[int, int]] = {}
     if product_ids:
@@ -334,8 +315,7 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
         key = (row.product_id, row.lot_id) if view == "lot" else (row.product_id,)
         n_places, n_lots = places.get(key, (0, 0))
         rows.append(_row(row._mapping, places=n_places, lots=n_lots))
-    return StockPage(page, rows, int(first.get("all_on_hand") or 0), int(first.get("all_reserved") or 0),
-                     int(first.get("all_available") or 0))
+    return rows
 
 
 def zone_codes() -> list[str]:
