@@ -1,6 +1,6 @@
 """`wms worker`: one process for everything that happens after a commit and must not be lost.
 
-Each pass emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events (deliveries and e-mails), delivers the webhooks that are due, sends the
+Each pass folds the stock summary's pending deltas (wms.inventory.summary), emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events (deliveries and e-mails), delivers the webhooks that are due, sends the
 e-mails that are due, drains the print queue and retries failed after-commit handlers. Any number of workers
 may run at once on PostgreSQL: every job is claimed with FOR UPDATE SKIP LOCKED.
 """
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 class Pass:
     published: int = 0
     stock_changes: int = 0
+    summary_folded: int = 0
     webhooks: webhooks.Delivered = field(default_factory=webhooks.Delivered)
     mails: mail.Mailed = field(default_factory=mail.Mailed)
     printed: int = 0
@@ -71,6 +72,9 @@ def run_once() -> Pass:
     stock_changes = _optional("wms.inventory.stock_sync", "emit_due")  # debounced stock.changed per SKU
     if stock_changes is not None:
         result.stock_changes = _step(result, "stock sync", stock_changes) or 0
+    fold = _optional("wms.inventory.summary", "fold_pending")  # the desk's stock summary
+    if fold is not None:
+        result.summary_folded = _step(result, "stock summary", fold) or 0
     result.published = _step(result, "publish", _publish_all) or 0
     result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or webhooks.Delivered()
     result.mails = _step(result, "mail", mail.send_due) or mail.Mailed()

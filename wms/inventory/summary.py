@@ -141,6 +141,16 @@ def compact() -> bool:
     return True
 
 
+def fold_pending() -> int:
+    """`wms worker`'s step: fold the pending deltas in its own unit of work; returns how many there were (0 when
+    none, or when another transaction was folding them)."""
+    from ..uow import unit_of_work
+
+    with unit_of_work():
+        waiting = db.session.scalar(select(func.count()).select_from(StockSummaryDelta))
+        return waiting if waiting and compact() else 0
+
+
 def settle() -> bool:
     """Fold whatever is pending before a stock page reads (cheap: the worker keeps few deltas waiting). True when
     nothing waits now but what other transactions commit from here on, which a reader may then ignore (the page
@@ -151,6 +161,17 @@ def settle() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- reading
+
+def lot_in_stock(lot_id):
+    """EXISTS: the lot (a column) has units somewhere. Read by key from the settled summary (lot level, the lot
+    first in its key), or from the items (index on lot_id) when another transaction is folding the summary."""
+    if settle():
+        lots = StockSummaryLot.__table__
+        return select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
+    from .models import StockItem
+
+    return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
+
 
 def _placed_deltas():
     d = StockSummaryDelta.__table__.alias("d")
