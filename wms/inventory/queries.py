@@ -194,7 +194,9 @@ def available_total(filters: StockFilter) -> int:
 def filtered_items(filters: StockFilter, *columns, for_availability: bool = False):
     """Stock items under the filters, joined only to the tables a filter needs (none without filters): the
     aggregates of the stock screens read 1,000,000 narrow rows instead of five joined tables. With
-    `for_availability`, the place, lot and plate are joined too (available to promise reads them)."""
+    `for_availability` (or the "available only" filter), the place, lot and plate are joined too (available to
+    promise reads them)."""
+    for_availability = for_availability or filters.available
     query = select(*columns).select_from(StockItem)
     if for_availability or filters.location or filters.kind or filters.zone:
         query = query.join(Location, StockItem.location_id == Location.id)
