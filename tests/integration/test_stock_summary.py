@@ -211,3 +211,75 @@ def test_the_pages_show_what_the_items_add_up_to(ctx, monkeypatch, settled):
         _, totals = from_items("product", filters)
         items = db.session.scalar(queries.filtered_items(filters, func.count(), for_availability=True))
         assert shown("location", filters)[1:] == (totals, items), args
+
+
+# ---------------------------------------------------------------------------------------------- concurrency
+
+def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(app, is_postgres):
+    """Moves of the same lot from sellable to not (S→N) and back (N→S) at once, over two pairs of bins whose items
+    are written in id order S1, N1 and N2, S2 — the summary's keys in opposite orders, which would deadlock if
+    each change updated its summary row —, a folder and a supervisor blocking and unblocking a fifth bin of the
+    lot: no deadlock, no error, and the summary right."""
+    if not is_postgres:
+        pytest.skip("row locks and concurrent transactions: PostgreSQL (SQLite runs one writer at a time)")
+    import threading
+
+    from wms.uow import unit_of_work
+
+    with app.app_context():
+        world = build_world()
+        for code in ("A-01-01-1", "STAGE", "PACK", "A-01-02-1", "A-02-01-1"):  # item ids in this order
+            receive(world, "MED", code, 500, "L-LATE")
+        ids = dict(product_id=world.products["MED"].id, lot_id=world.lots["L-LATE"].id)
+        s1, n1, n2, s2, other = (world.loc[c].id for c in ("A-01-01-1", "STAGE", "PACK", "A-01-02-1", "A-02-01-1"))
+        db.session.remove()
+    errors, rounds, stop = [], 25, threading.Event()
+    barrier = threading.Barrier(6)
+
+    def mover(source, target):
+        with app.app_context():
+            barrier.wait()
+            try:
+                for _ in range(rounds):
+                    inventory.move_stock(**ids, source_id=source, target_id=target, quantity=3, user_id=None)
+            except Exception as exc:  # noqa: BLE001 - any error fails the test
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    def background(work):
+        with app.app_context():
+            barrier.wait()
+            try:
+                while not stop.is_set():
+                    work()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    def fold():
+        with unit_of_work():
+            summary.compact()
+
+    flips = iter(range(10**9))
+
+    def block():
+        locations.set_blocked(other, next(flips) % 2 == 0, reason="inspection")
+
+    movers = [threading.Thread(target=mover, args=pair) for pair in ((s1, n1), (n2, s2), (n1, s1), (s2, n2))]
+    helpers = [threading.Thread(target=background, args=(work,)) for work in (fold, block)]
+    for t in movers + helpers:
+        t.start()
+    for t in movers:
+        t.join(timeout=120)
+    stop.set()
+    for t in helpers:
+        t.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        assert summary.drift() == [] and inventory.stock_mismatches() == []
+        summary.compact()
+        db.session.commit()
+        assert summary.drift() == []
+        assert db.session.get(StockSummaryProduct, ids["product_id"]).on_hand == 2500
