@@ -283,3 +283,28 @@ def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(a
         db.session.commit()
         assert summary.drift() == []
         assert db.session.get(StockSummaryProduct, ids["product_id"]).on_hand == 2500
+
+
+def test_settled_pages_walk_in_the_same_order_as_the_aggregate(ctx, monkeypatch):
+    """By lot: dated lots by expiry, then the undated rows (a lot with no expiry, stock with no lot) by SKU — a page
+    may hold both; by product: by SKU. Small pages over every offset give the aggregate's order."""
+    from wms.inventory import summary_queries
+
+    seeded_world()
+    summary.settle()
+    expected = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(summary, "settle", lambda: False)
+        for view in ("product", "lot"):
+            expected[view] = [(r.product_id, getattr(r, "lot_id", None), r.on_hand, r.available)
+                              for r in queries.stock_page(view, queries.StockFilter(), 1).rows]
+    total, undated = db.session.execute(summary_queries.settled_totals("lot")).one()[:2]
+    assert total == len(expected["lot"]) and 0 < undated < total
+    walked = []
+    for offset in range(0, total, 3):
+        for query in summary_queries.settled_lots(3, offset, total - undated):
+            walked += [(r.product_id, r.lot_id, r.on_hand, r.available) for r in db.session.execute(query)]
+    assert walked == expected["lot"]
+    walked = [(r.product_id, None, r.on_hand, r.available) for offset in range(0, len(expected["product"]), 2)
+              for r in db.session.execute(summary_queries.settled_products(2, offset))]
+    assert walked == expected["product"]
