@@ -39,6 +39,8 @@ def upgrade():
     sa.Column('sellable', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('lot_key', 'product_id', name=op.f('pk_stock_summary_lots'))
     )
+    op.create_index('ix_stock_summary_lots_in_stock', 'stock_summary_lots', ['lot_key'], unique=False,
+                    postgresql_where=sa.text('items > 0'), sqlite_where=sa.text('items > 0'))
     op.create_table('stock_summary_products',
     sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('on_hand', sa.BigInteger(), nullable=False),
@@ -87,6 +89,7 @@ def downgrade():
 
     op.drop_table('stock_summary_deltas')
     op.drop_table('stock_summary_products')
+    op.drop_index('ix_stock_summary_lots_in_stock', table_name='stock_summary_lots')
     op.drop_table('stock_summary_lots')
     op.drop_table('stock_summary')
     # ### end Alembic commands ###

@@ -26,7 +26,7 @@ How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VAL
 Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
 `wms check` compares every level with the stock items (`drift()`).
 """
-from sqlalchemy import BigInteger, Boolean, Integer, String, case, column, func, select, table, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, case, column, func, select, table, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -61,6 +61,10 @@ class StockSummaryLot(db.Model):
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     items: Mapped[int] = mapped_column(default=0)
     sellable: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    # "Has this lot stock?" (the desk's tiles, the expiry page) by an index-only probe per lot.
+    __table_args__ = (Index("ix_stock_summary_lots_in_stock", "lot_key", postgresql_where=text("items > 0"),
+                            sqlite_where=text("items > 0")),)
 
 
 class StockSummaryProduct(db.Model):
