@@ -188,9 +188,6 @@ def stock_totals(filters: StockFilter) -> tuple[int, int]:
     )).one())
 
 
-def available_total(filters: StockFilter) -> int:
-    """Units available to promise under the filters (the desk's "Available" total)."""
-    return db.session.scalar(stock_select(filters, availability.available_sum())) or 0
 def filtered_items(filters: StockFilter, *columns, for_availability: bool = False):
     """Stock items under the filters, joined only to the tables a filter needs (none without filters): the
     aggregates of the stock screens read 1,000,000 narrow rows instead of five joined tables. With
