@@ -139,6 +139,11 @@ def build(database: str) -> None:
         for table in ("locations", "products", "product_barcodes", "lots", "stock_items", "moves"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
+    with app.app_context():  # the COPY of the items left its deltas: fold them as `wms worker` would
+        from wms.inventory import summary
+
+        summary.compact()
+        db.session.commit()
     with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"built {database}: {len(location_ids):,} bins, {PRODUCTS:,} products, {ITEMS:,} stock items and "

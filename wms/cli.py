@@ -172,9 +172,11 @@ def register(app) -> None:
     @app.cli.command("check")
     @with_appcontext
     def check():
-        """Prove the books: every stock item equals its ledger sum, every reservation sum its cached figure.
-        Exits 1 on any mismatch (run it from cron and alert on failure)."""
+        """Prove the books: every stock item equals its ledger sum, every reservation sum its cached figure, and
+        the desk's stock summary equals the stock items. Exits 1 on any mismatch (run it from cron and alert on
+        failure)."""
         from .inventory.services import iter_stock_mismatches
+        from .inventory.summary import drift
         from .picking.reservations import reservation_mismatches
 
         stock = 0
@@ -184,9 +186,28 @@ def register(app) -> None:
         reservations = reservation_mismatches()
         for row in reservations:
             click.echo(f"reservations: {row}")
-        if stock or reservations:
-            raise click.ClickException(f"{stock} stock and {len(reservations)} reservation mismatches")
-        click.echo("Every stock item equals its ledger; every reservation total equals its cached figure.")
+        summary = drift()
+        for row in summary:
+            click.echo(f"stock summary {row['level']} product {row['product_id']} lot {row['lot_key']} "
+                       f"kind {row['kind']} open {row['open']}: items (on hand, reserved, items, sellable) "
+                       f"{row['items']}, summary {row['summary']}")
+        if stock or reservations or summary:
+            raise click.ClickException(f"{stock} stock, {len(reservations)} reservation and {len(summary)} stock "
+                                       "summary mismatches" + (" (repair the summary: wms rebuild-summary)"
+                                                               if summary else ""))
+        click.echo("Every stock item equals its ledger; every reservation total equals its cached figure; the "
+                   "stock summary equals the stock items.")
+
+    @app.cli.command("rebuild-summary")
+    @with_appcontext
+    def rebuild_summary():
+        """Recompute the desk's stock summary from the stock items (after `wms check` found it wrong)."""
+        from .inventory.summary import rebuild
+        from .uow import unit_of_work
+
+        with unit_of_work():
+            rebuild()
+        click.echo("The stock summary was recomputed from the stock items.")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -1,6 +1,6 @@
 """`wms worker`: the one background process, for everything that happens after a commit and must not be lost.
 
-Each pass emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events
+Each pass folds the stock summary's pending deltas (wms.inventory.summary), emits the debounced `stock.changed` events (wms.inventory.stock_sync), publishes new outbox events
 (deliveries and e-mails), delivers the webhooks that are due, sends the e-mails that are due, drains the print
 queue (a job left 'sending' by a sender that died is failed first, for a person to check), retries failed
 after-commit handlers and prunes the login throttle's old counts. Any number of workers may run at once on
@@ -17,7 +17,7 @@ from . import handler_failures, uow
 from .auth import throttle
 from .extensions import db
 from .integration import mail, outbox, webhooks
-from .inventory import stock_sync
+from .inventory import stock_sync, summary
 from .printing import sender
 from .tally import Tally
 
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 class Pass:
     published: int = 0
     stock_changes: int = 0
+    summary_folded: int = 0
     webhooks: Tally = field(default_factory=Tally)
     mails: Tally = field(default_factory=Tally)
     labels: Tally = field(default_factory=Tally)
@@ -77,6 +78,7 @@ def _prune_throttle() -> int:
 def run_once() -> Pass:
     """One pass over every queue (needs an app context)."""
     result = Pass()
+    result.summary_folded = _step(result, "stock summary", summary.fold_pending) or 0
     result.stock_changes = _step(result, "stock sync", stock_sync.emit_due) or 0
     result.published = _step(result, "publish", _publish_all) or 0
     result.webhooks = _step(result, "webhooks", webhooks.deliver_due) or Tally()

@@ -4,7 +4,8 @@ the raw tables (not by the service's own check):
   (supplier, customer, adjustment, scrap) is zero: every unit that came in is somewhere;
 - every stock item equals the ledger balance of its (location, product, lot, LPN), and no ledger key of a
   physical place lacks its stock item;
-- no physical quantity is negative and no reservation exceeds its quantity.
+- no physical quantity is negative and no reservation exceeds its quantity;
+- the desk's stock summary equals the stock items (supervisors block places; the summary is folded now and then).
 The run counts its operations: at least 30 % of them must succeed, or the laws were only checked on refusals.
 `test_the_laws_catch_a_unit_that_appears_without_a_move` shows the checks can fail."""
 from collections import defaultdict
@@ -20,7 +21,9 @@ from tests.factories import build_world, receive
 from wms.errors import DomainError
 from wms.extensions import db
 from wms.inventory import services as inventory
+from wms.inventory import summary
 from wms.inventory.models import Adjustment, Move, StockItem
+from wms.locations import services as locations
 from wms.locations.models import VIRTUAL_KINDS, Location
 
 BINS = ["DOCK", "A-01-01-1", "A-01-01-2", "A-02-03-2", "Q-01"]
@@ -61,6 +64,8 @@ def check_the_laws() -> None:
     assert {good: units for good, units in total.items() if units} == {}
     # the service's own check agrees
     assert inventory.stock_mismatches() == []
+    # the desk's stock summary equals the items, deltas pending or folded (wms.inventory.summary)
+    assert summary.drift() == []
 
 
 @pytest.fixture
@@ -140,6 +145,18 @@ class InventoryMachine(RuleBasedStateMachine):
             counted[(product_id, lot_id, None)] = qty
         self._try(inventory.submit_count, task_id=task.id, counted=counted, user_id=self.worker)
 
+    @rule(where=st.sampled_from(BINS), blocked=st.booleans())
+    def block(self, where, blocked):
+        """A supervisor blocks or unblocks a place (its units change side in the stock summary)."""
+        self._try(locations.set_blocked, location_id=self.world.loc[where].id, blocked=blocked, reason="inspection")
+
+    @rule()
+    def fold_the_summary(self):
+        type(self).tried += 1
+        summary.compact()
+        db.session.commit()
+        type(self).succeeded += 1
+
     @rule(approve=st.booleans())
     def decide_everything_pending(self, approve):
         for adjustment_id in list(db.session.scalars(select(Adjustment.id).where(Adjustment.status == "pending"))):
@@ -164,7 +181,7 @@ def test_stock_model_laws_hold_under_random_operations():
         f"only {InventoryMachine.succeeded} of {InventoryMachine.tried} operations succeeded")
 
 
-@pytest.mark.parametrize("corrupt", ["item_without_move", "move_without_item"])
+@pytest.mark.parametrize("corrupt", ["item_without_move", "move_without_item", "summary_without_item"])
 def test_the_laws_catch_a_unit_that_appears_without_a_move(ctx, corrupt):
     world = build_world()
     receive(world, "MED", "A-01-01-1", 10, "L-LATE")
@@ -172,6 +189,9 @@ def test_the_laws_catch_a_unit_that_appears_without_a_move(ctx, corrupt):
     item = db.session.scalar(select(StockItem))
     if corrupt == "item_without_move":
         db.session.execute(update(StockItem).where(StockItem.id == item.id).values(quantity=11))
+    elif corrupt == "summary_without_item":
+        summary.compact()
+        db.session.execute(update(summary.StockSummaryLot).values(on_hand=11))
     else:
         db.session.add(Move(product_id=item.product_id, lot_id=item.lot_id, from_location_id=item.location_id,
                             to_location_id=world.loc["A-01-01-2"].id, quantity=3, reason="move"))

@@ -13,7 +13,8 @@ from sqlalchemy import Select, case, func, literal, select, union
 from ..auth.models import User
 from ..catalog.models import Lot
 from ..extensions import db
-from ..inventory.models import CountLine, CountTask, StockItem
+from ..inventory import summary
+from ..inventory.models import CountLine, CountTask
 from ..orders.models import Order, OrderLine, OrderStatus
 from ..picking.models import ACTIVE_WAVE_STATUSES, PickTask, PickTaskStatus, Wave
 from ..receiving.models import Asn, AsnStatus, Hold, HoldStatus, Receipt
@@ -250,8 +251,8 @@ def expiring_per_month(today: date, months: int = 12) -> list[tuple[str, int]]:
     """Lots with stock that expire in each of the next `months` calendar months (this one first)."""
     first = today.replace(day=1)
     end = _add_months(first, months)
-    # The lots of the window (index on expires_on) that still have stock somewhere (index on lot_id).
-    with_stock = select(StockItem.id).where(StockItem.lot_id == Lot.id, StockItem.quantity > 0).exists()
+    # The lots of the window (index on expires_on) that still have stock somewhere (the stock summary, by key).
+    with_stock = summary.lot_in_stock(Lot.id)
     rows = db.session.execute(
         select(Lot.expires_on, func.count(Lot.id))
         .where(Lot.expires_on >= today, Lot.expires_on < end, with_stock)

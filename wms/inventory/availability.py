@@ -109,3 +109,25 @@ def sellable_units(today: date | None = None):
 def available_sum(today: date | None = None):
     return func.coalesce(func.sum(sellable_units(today)), 0)
 
+
+
+def lot_is_sellable(today: date | None = None, *, lot_id=Lot.id, status=Lot.status, expires_on=Lot.expires_on):
+    """The lot's part of the rule (Lot outer-joined, or its columns given; no lot passes): released and not
+    expired."""
+    today = today or clock.today()
+    return and_(or_(lot_id.is_(None), status.is_(None), status == LotStatus.RELEASED.value),
+                or_(lot_id.is_(None), expires_on.is_(None), expires_on >= today))
+
+
+def lot_is_held(today: date | None = None):
+    """A lot (joined) whose stock is not available: not released, or expired. The complement of
+    `lot_is_sellable` for a lot, written so that the indexes on status and expiry find them."""
+    today = today or clock.today()
+    return or_(Lot.status.in_([s.value for s in LotStatus if s != LotStatus.RELEASED]), Lot.expires_on < today)
+
+
+def summary_sellable(kind, open_, today: date | None = None):
+    """`sellable_units`' rule for a row of the stock summary (wms.inventory.summary: units by product, lot,
+    location kind and open = active, not blocked, not on a tote), Lot outer-joined on the row's lot: true when its
+    units on hand less reserved are available (pickable kind, open, released unexpired lot or none)."""
+    return and_(kind.in_([k.value for k in PICKABLE_KINDS]), open_.is_(True), lot_is_sellable(today))

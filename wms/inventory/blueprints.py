@@ -25,7 +25,8 @@ def _tiles() -> None:
     from ..catalog.models import Lot, LotStatus
     from ..desk import add_tile
     from ..extensions import db
-    from .models import Adjustment, CountTask, StockItem
+    from . import summary
+    from .models import Adjustment, CountTask
 
     def count(stmt) -> int:
         return db.session.scalar(stmt) or 0
@@ -36,11 +37,12 @@ def _tiles() -> None:
     add_tile(11, _l("counts to review"), lambda: count(
         select(func.count()).select_from(CountTask).where(CountTask.status == "counted")),
         "inventory_desk.counts")
+    # The few lots concerned by index (expiry, status), each probed by key in the stock summary.
     add_tile(12, _l("lots with stock expiring within 30 days"), lambda: count(
-        select(func.count(func.distinct(Lot.id))).join(StockItem, StockItem.lot_id == Lot.id)
-        .where(StockItem.quantity > 0, Lot.expires_on <= clock.today() + timedelta(days=30))),
+        select(func.count()).select_from(Lot)
+        .where(Lot.expires_on <= clock.today() + timedelta(days=30), summary.lot_in_stock(Lot.id))),
         "inventory_desk.expiry")
     add_tile(13, _l("lots held (quarantine, blocked, recalled) with stock"), lambda: count(
-        select(func.count(func.distinct(Lot.id))).join(StockItem, StockItem.lot_id == Lot.id)
-        .where(StockItem.quantity > 0, Lot.status != LotStatus.RELEASED.value)),
+        select(func.count()).select_from(Lot)
+        .where(Lot.status.in_([s.value for s in LotStatus if s != LotStatus.RELEASED]), summary.lot_in_stock(Lot.id))),
         "inventory_desk.stock", view="lot")

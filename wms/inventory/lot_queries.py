@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..catalog.models import Lot, Product
 from ..extensions import db
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
+from . import summary
 from .models import Move, StockItem
 from .queries import PER_PAGE, Page, count
 
@@ -56,9 +57,8 @@ class ExpiringLot:
 
 def _expiring_criteria(today: date, days: int) -> list:
     """Lots that expired or expire within `days` and have stock (an EXISTS probe per lot: the lots' expiry
-    index picks the few lots, the stock items' lot index answers for each)."""
-    in_stock = select(StockItem.id).where(StockItem.lot_id == Lot.id, StockItem.quantity > 0).exists()
-    return [Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days), in_stock]
+    index picks the few lots, the stock summary's key answers for each)."""
+    return [Lot.expires_on.is_not(None), Lot.expires_on <= today + timedelta(days=days), summary.lot_in_stock(Lot.id)]
 
 
 def expiring_counts(today: date, days: int) -> tuple[int, int]:

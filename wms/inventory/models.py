@@ -169,3 +169,4 @@ class CountLine(db.Model):
 
 
 from .stock_sync import StockSyncMark, StockSyncState  # noqa: E402,F401  stock.changed marks (wms.inventory.stock_sync)
+from .summary import StockSummary, StockSummaryDelta  # noqa: E402,F401  the desk's stock summary (wms.inventory.summary)

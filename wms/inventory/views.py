@@ -101,7 +101,7 @@ def stock():
     kinds = [k.value for k in LocationKind if k not in VIRTUAL_KINDS]
     return render_template(
         "inventory/desk/stock.html", view=view, views=VIEWS, filters=filters, rows=rows, page=page,
-        totals={"on_hand": on_hand, "reserved": reserved, "available": queries.available_total(filters)},
+        totals={"on_hand": on_hand, "reserved": reserved, "available": found.available},
         zones=queries.zone_codes(), kinds=kinds, statuses=[s.value for s in LotStatus],
     )
 

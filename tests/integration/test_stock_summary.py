@@ -1,0 +1,310 @@
+"""The stock summary (wms.inventory.summary) equals the stock items after every kind of change, whatever path
+wrote them (ORM, set-based UPDATE, raw DELETE), before and after its deltas are folded in; location changes move
+its units; lot status and expiry are applied when reading; `wms check` catches a wrong summary; the stock pages
+show the same figures from the summary as an aggregate over the items."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.factories import build_world, receive
+from tests.picking_helpers import stocked_world, take
+from tests.returns_helpers import pick, ship
+from wms import clock
+from wms.catalog import services as catalog
+from wms.extensions import db
+from wms.inventory import availability, lots, queries, summary
+from wms.inventory import services as inventory
+from wms.inventory.models import StockItem
+from wms.inventory.summary import StockSummaryDelta, StockSummaryLot, StockSummaryProduct
+from wms.locations import services as locations
+from wms.orders.models import Order
+from wms.picking import batch_allocation
+
+
+def pending() -> int:
+    return db.session.scalar(select(func.count()).select_from(StockSummaryDelta))
+
+
+def right() -> bool:
+    """summary == items with the deltas pending, and again once they are folded in."""
+    db.session.commit()
+    assert summary.drift() == []
+    summary.compact()
+    db.session.commit()
+    assert pending() == 0
+    assert summary.drift() == []
+    return True
+
+
+def product_row(product_id):
+    return db.session.get(StockSummaryProduct, product_id)
+
+
+def test_receipts_moves_adjustments_and_a_raw_delete_keep_the_summary_right(ctx):
+    world = build_world()
+    receive(world, "MED", "DOCK", 30, "L-LATE")
+    receive(world, "BOTTLE", "A-01-01-1", 12)
+    assert pending() > 0 and right()
+    med, bottle = world.products["MED"], world.products["BOTTLE"]
+    assert (product_row(med.id).on_hand, product_row(med.id).sellable) == (30, 0)  # on the dock: not sellable
+    assert (product_row(bottle.id).on_hand, product_row(bottle.id).sellable, product_row(bottle.id).items) == (12, 12, 1)
+    inventory.move_stock(product_id=med.id, lot_id=world.lots["L-LATE"].id, source_id=world.loc["DOCK"].id,
+                         target_id=world.loc["A-01-02-1"].id, quantity=20, user_id=None)
+    assert right()
+    assert (product_row(med.id).on_hand, product_row(med.id).sellable, product_row(med.id).items) == (30, 20, 2)
+    inventory.adjust_stock(location_id=world.loc["A-01-01-1"].id, product_id=bottle.id, lot_id=None, delta=-2,
+                           reason="damaged", user_id=None)
+    assert right() and product_row(bottle.id).on_hand == 10
+    # the last units leave the dock: the item stays with 0 and counts no more
+    inventory.move_stock(product_id=med.id, lot_id=world.lots["L-LATE"].id, source_id=world.loc["DOCK"].id,
+                         target_id=world.loc["A-01-02-1"].id, quantity=10, user_id=None)
+    assert right() and product_row(med.id).items == 1
+    # whatever deletes an item (here raw SQL) takes its units off
+    db.session.execute(text("DELETE FROM stock_items WHERE product_id = :p"), {"p": bottle.id})
+    assert right() and (product_row(bottle.id).on_hand, product_row(bottle.id).items) == (0, 0)
+
+
+def test_reserving_picking_into_totes_shipping_and_batch_allocation_keep_it_right(ctx):
+    world = stocked_world()
+    order_id = take([("MED", 5), ("BOTTLE", 3)])  # paid: allocated at once (reserved)
+    assert right()
+    med = world.products["MED"]
+    assert product_row(med.id).reserved == 5
+    totes = pick([order_id])  # units into the order's tote (not sellable), then to staging
+    assert right()
+    assert product_row(med.id).reserved == 0 and product_row(med.id).on_hand == 130
+    ship(order_id, totes[order_id])
+    db.session.commit()
+    assert right() and product_row(med.id).on_hand == 125
+    # batch allocation reserves with one UPDATE … FROM (VALUES …) per batch
+    ids = [take([("MED", 4)], payment_status="pending"), take([("BOTTLE", 2)], payment_status="pending")]
+    for order in db.session.scalars(select(Order).where(Order.id.in_(ids))):
+        order.status, order.payment_status = "released", "paid"
+    db.session.commit()
+    batch_allocation.allocate_orders(ids)
+    assert right()
+    assert product_row(med.id).reserved == 4
+
+
+def test_blocking_deactivating_or_changing_a_location_moves_its_units(ctx):
+    world = build_world()
+    receive(world, "MED", "A-01-01-1", 10, "L-LATE")  # left pending on purpose: placed by the facts of now
+    med, bin_id = world.products["MED"], world.loc["A-01-01-1"].id
+    locations.set_blocked(bin_id, True, reason="broken beam")
+    assert right() and product_row(med.id).sellable == 0
+    locations.set_blocked(bin_id, False)
+    assert right() and product_row(med.id).sellable == 10
+    summary.compact()
+    locations.update_location(bin_id, active=False)  # folded units move this time
+    assert right() and product_row(med.id).sellable == 0
+    locations.update_location(bin_id, active=True, kind="staging")
+    assert right() and product_row(med.id).sellable == 0
+    assert db.session.get(StockSummaryLot, (world.lots["L-LATE"].id, med.id)).on_hand == 10
+    locations.update_location(bin_id, kind="reserve")
+    assert right() and product_row(med.id).sellable == 10
+
+
+def test_a_recalled_or_expired_lot_is_taken_off_available_when_reading(ctx):
+    world = build_world()
+    receive(world, "MED", "A-01-01-1", 10, "L-LATE")
+    receive(world, "MED", "A-01-02-1", 4, "L-OLD")  # expired 5 days ago
+    receive(world, "BOTTLE", "A-01-03-1", 6)
+    assert right()
+    figures = queries.stock_page("product", queries.StockFilter(), 1)
+    assert (figures.on_hand, figures.available) == (20, 16)
+    lots.change_lot_status(world.lots["L-LATE"].id, "recalled", reason="Anvisa", user_id=None)
+    db.session.commit()
+    assert right()  # nothing stored changed for the status: the summary is still right
+    figures = queries.stock_page("product", queries.StockFilter(), 1)
+    assert (figures.on_hand, figures.available) == (20, 6)
+    assert {r.sku: r.available for r in figures.rows} == {"BOTTLE": 6, "MED": 0}
+
+
+def test_wms_check_finds_a_wrong_summary_and_rebuild_repairs_it(app, runner):
+    with app.app_context():
+        world = build_world()
+        receive(world, "MED", "A-01-01-1", 10, "L-LATE")
+        assert right()
+        db.session.execute(text("UPDATE stock_summary_products SET on_hand = on_hand + 1"))
+        db.session.commit()
+        db.session.remove()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1, result.output
+    assert "stock summary stock_summary_products" in result.output
+    assert "1 stock summary mismatches" in result.output
+    assert runner.invoke(args=["rebuild-summary"]).exit_code == 0
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_worker_folds_the_deltas(app):
+    from wms import worker
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        assert pending() > 0
+        assert worker.run_once().summary_folded > 0
+        assert pending() == 0 and summary.drift() == []
+
+
+# ---------------------------------------------------------------------------------------------- the pages
+
+def seeded_world():
+    """Several products, lots of every status and expiry, places of every kind, a blocked bin, a tote."""
+    world = stocked_world()
+    today = clock.today()
+    med = world.products["MED"]
+    for code, status, days in (("L-Q", "quarantine", 200), ("L-X", "recalled", 90)):
+        world.lots[code] = catalog.lot_in_transaction(med, code, expires_on=today + timedelta(days=days),
+                                                      status=status)
+    world.products["SCREW"] = catalog.create_product(sku="SCREW", name="Parafuso", lot_tracked=True)
+    world.lots["S-1"] = catalog.lot_in_transaction(world.products["SCREW"], "S-1")  # a lot with no expiry
+    db.session.commit()
+    receive(world, "MED", "A-02-01-1", 6, "L-Q")
+    receive(world, "SCREW", "A-02-02-1", 9, "S-1")
+    receive(world, "MED", "A-02-02-2", 2, "L-X")
+    receive(world, "MED", "A-02-04-1", 5, "L-OLD")
+    receive(world, "MED", "Q-01", 3, "L-LATE")
+    receive(world, "BOTTLE", "DOCK", 11)
+    receive(world, "BOTTLE", "A-01-05-1", 4, lpn=inventory.create_lpn("TOTE-9", kind="tote"))
+    locations.set_blocked(world.loc["A-02-05-2"].id, True, reason="inspection")
+    take([("MED", 7), ("BOTTLE", 5)])
+    db.session.commit()
+    return world
+
+
+def from_items(view: str, filters) -> tuple[dict, tuple]:
+    """The page's figures aggregated straight from the stock items (the way the pages read before the summary)."""
+    keys = [StockItem.product_id] + ([StockItem.lot_id] if view == "lot" else [])
+    rows = db.session.execute(queries.filtered_items(
+        filters, *keys, func.sum(StockItem.quantity), func.sum(StockItem.reserved), availability.available_sum(),
+        func.count(func.distinct(StockItem.location_id)), for_availability=True).group_by(*keys)).all()
+    groups = {tuple(r[:len(keys)]): tuple(int(x) for x in r[len(keys):]) for r in rows}
+    totals = tuple(sum(g[i] for g in groups.values()) for i in range(3))  # on hand, reserved, available
+    return groups, totals
+
+
+def shown(view: str, filters) -> tuple[dict, tuple, int]:
+    page = queries.stock_page(view, filters, 1)
+    groups = {((r.product_id, r.lot_id) if view == "lot" else (r.product_id,)):
+              (r.on_hand, r.reserved, r.available, r.places) for r in page.rows} if view != "location" else {}
+    return groups, (page.on_hand, page.reserved, page.available), page.page.total
+
+
+FILTERS = [{}, {"kind": "pick_face"}, {"kind": "reserve"}, {"status": "quarantine"}, {"q": "MED"}, {"lot": "L-"},
+           {"zone": "A"}, {"available": "1"}]
+
+
+@pytest.mark.parametrize("settled", [True, False], ids=["settled", "deltas-pending"])
+def test_the_pages_show_what_the_items_add_up_to(ctx, monkeypatch, settled):
+    seeded_world()
+    if not settled:  # as when another transaction is folding: the pages add the pending deltas themselves
+        monkeypatch.setattr(summary, "settle", lambda: False)
+        assert pending() > 0
+    for args in FILTERS:
+        filters = queries.StockFilter.from_args(args)
+        for view in ("product", "lot"):
+            groups, totals = from_items(view, filters)
+            assert shown(view, filters) == (groups, totals, len(groups)), (view, args)
+        _, totals = from_items("product", filters)
+        items = db.session.scalar(queries.filtered_items(filters, func.count(), for_availability=True))
+        assert shown("location", filters)[1:] == (totals, items), args
+
+
+# ---------------------------------------------------------------------------------------------- concurrency
+
+def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(app, is_postgres):
+    """Moves of the same lot from sellable to not (S→N) and back (N→S) at once, over two pairs of bins whose items
+    are written in id order S1, N1 and N2, S2 — the summary's keys in opposite orders, which would deadlock if
+    each change updated its summary row —, a folder and a supervisor blocking and unblocking a fifth bin of the
+    lot: no deadlock, no error, and the summary right."""
+    if not is_postgres:
+        pytest.skip("row locks and concurrent transactions: PostgreSQL (SQLite runs one writer at a time)")
+    import threading
+
+    from wms.uow import unit_of_work
+
+    with app.app_context():
+        world = build_world()
+        for code in ("A-01-01-1", "STAGE", "PACK", "A-01-02-1", "A-02-01-1"):  # item ids in this order
+            receive(world, "MED", code, 500, "L-LATE")
+        ids = dict(product_id=world.products["MED"].id, lot_id=world.lots["L-LATE"].id)
+        s1, n1, n2, s2, other = (world.loc[c].id for c in ("A-01-01-1", "STAGE", "PACK", "A-01-02-1", "A-02-01-1"))
+        db.session.remove()
+    errors, rounds, stop = [], 25, threading.Event()
+    barrier = threading.Barrier(6)
+
+    def mover(source, target):
+        with app.app_context():
+            barrier.wait()
+            try:
+                for _ in range(rounds):
+                    inventory.move_stock(**ids, source_id=source, target_id=target, quantity=3, user_id=None)
+            except Exception as exc:  # noqa: BLE001 - any error fails the test
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    def background(work):
+        with app.app_context():
+            barrier.wait()
+            try:
+                while not stop.is_set():
+                    work()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    def fold():
+        with unit_of_work():
+            summary.compact()
+
+    flips = iter(range(10**9))
+
+    def block():
+        locations.set_blocked(other, next(flips) % 2 == 0, reason="inspection")
+
+    movers = [threading.Thread(target=mover, args=pair) for pair in ((s1, n1), (n2, s2), (n1, s1), (s2, n2))]
+    helpers = [threading.Thread(target=background, args=(work,)) for work in (fold, block)]
+    for t in movers + helpers:
+        t.start()
+    for t in movers:
+        t.join(timeout=120)
+    stop.set()
+    for t in helpers:
+        t.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        assert summary.drift() == [] and inventory.stock_mismatches() == []
+        summary.compact()
+        db.session.commit()
+        assert summary.drift() == []
+        assert db.session.get(StockSummaryProduct, ids["product_id"]).on_hand == 2500
+
+
+def test_settled_pages_walk_in_the_same_order_as_the_aggregate(ctx, monkeypatch):
+    """By lot: dated lots by expiry, then the undated rows (a lot with no expiry, stock with no lot) by SKU — a page
+    may hold both; by product: by SKU. Small pages over every offset give the aggregate's order."""
+    from wms.inventory import summary_queries
+
+    seeded_world()
+    summary.settle()
+    expected = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(summary, "settle", lambda: False)
+        for view in ("product", "lot"):
+            expected[view] = [(r.product_id, getattr(r, "lot_id", None), r.on_hand, r.available)
+                              for r in queries.stock_page(view, queries.StockFilter(), 1).rows]
+    total, undated = db.session.execute(summary_queries.settled_totals("lot")).one()[:2]
+    assert total == len(expected["lot"]) and 0 < undated < total
+    walked = []
+    for offset in range(0, total, 3):
+        for query in summary_queries.settled_lots(3, offset, total - undated):
+            walked += [(r.product_id, r.lot_id, r.on_hand, r.available) for r in db.session.execute(query)]
+    assert walked == expected["lot"]
+    walked = [(r.product_id, None, r.on_hand, r.available) for offset in range(0, len(expected["product"]), 2)
+              for r in db.session.execute(summary_queries.settled_products(2, offset))]
+    assert walked == expected["product"]

@@ -1,0 +1,293 @@
+"""The stock summary: the desk's stock by product, by lot and by location kind without aggregating the million
+stock items on every request (issue #16). Kept by the database itself, in the same transaction as every change.
+
+Three levels, folded from the same deltas:
+- `stock_summary`: (product, lot or 0, location kind, open = active, not blocked, not on a tote) → units on hand,
+  reserved, items with units (the stock page filtered by kind, and the check);
+- `stock_summary_lots`: (product, lot) → the same, plus `sellable`: units on hand less reserved in open pickable
+  places (available to promise once the lot's status and expiry are applied, at read time);
+- `stock_summary_products`: product → the same (stock by product reads 20,000 rows, not 1,000,000).
+
+How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VALUES …)`, inserts, deletes, COPY):
+- Triggers on `stock_items` (migration e0ca2688d791; statement-level with transition tables on PostgreSQL,
+  row-level on SQLite) only INSERT signed deltas into the append-only `stock_summary_deltas`, keyed by the item's
+  location. Concurrent moves never update a shared row, so they never wait on each other for it nor deadlock (a
+  pick S→N and a put-away N→S of the same lot write new rows only). An item's plate kind (a tote is never open)
+  is read then: a plate's kind never changes.
+- Readers add the pending deltas to the folded rows in the same statement, placing each delta by its location's
+  facts as of now; `compact()` folds them into the three tables in ONE statement on PostgreSQL
+  (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and by the stock
+  pages before they read (`settle`: then the unfiltered pages read the folded tables alone, by index).
+- A location whose kind, active or blocked changes moves the units of its items already folded in from the old
+  (kind, open) to the new, as explicit deltas, in its own transaction (trigger on `locations`).
+- Compaction and location changes are serialized by one transaction-level advisory lock on PostgreSQL: compaction
+  only *tries* it (and skips when busy: readers stay right, they add the deltas themselves), so a location change
+  never moves units that a concurrent compaction is placing by the old facts.
+Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
+`wms check` compares every level with the stock items (`drift()`).
+"""
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, case, column, func, select, table, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..locations.models import PICKABLE_KINDS
+
+LOCK_KEY = 7_160_016  # pg advisory lock: compaction and location changes (issue 16); also in the migration
+PICKABLE = tuple(sorted(k.value for k in PICKABLE_KINDS))
+
+
+class StockSummary(db.Model):
+    """Stock folded by product, lot (0: none), location kind and open (active, not blocked, not on a tote)."""
+
+    __tablename__ = "stock_summary"
+
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    lot_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    open: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(default=0)  # stock items with quantity > 0
+
+
+class StockSummaryLot(db.Model):
+    """Stock folded by product and lot (0: none); `sellable`: on hand less reserved in open pickable places."""
+
+    __tablename__ = "stock_summary_lots"
+
+    lot_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # first: found by lot
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(default=0)
+    sellable: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    # "Has this lot stock?" (the desk's tiles, the expiry page) by an index-only probe per lot.
+    __table_args__ = (Index("ix_stock_summary_lots_in_stock", "lot_key", postgresql_where=text("items > 0"),
+                            sqlite_where=text("items > 0")),)
+
+
+class StockSummaryProduct(db.Model):
+    """Stock folded by product; `sellable` as for a lot, every lot included (the held and expired are taken off
+    when reading)."""
+
+    __tablename__ = "stock_summary_products"
+
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(default=0)
+    sellable: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StockSummaryDelta(db.Model):
+    """A change not folded in yet. Written by triggers only: by an item's change (location_id set, kind NULL:
+    placed by the location's facts when read or folded; open = not on a tote) or by a location's change
+    (location_id NULL, kind and open given)."""
+
+    __tablename__ = "stock_summary_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    product_id: Mapped[int] = mapped_column()
+    lot_key: Mapped[int] = mapped_column()
+    location_id: Mapped[int | None] = mapped_column(index=True)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    open: Mapped[bool] = mapped_column(Boolean)
+    on_hand: Mapped[int] = mapped_column()
+    reserved: Mapped[int] = mapped_column()
+    items: Mapped[int] = mapped_column()
+
+
+LEVELS = {"stock_summary": ("product_id", "lot_key", "kind", "open"),
+          "stock_summary_lots": ("lot_key", "product_id"), "stock_summary_products": ("product_id",)}
+_PICKABLE_SQL = ", ".join(f"'{kind}'" for kind in PICKABLE)
+# The pending deltas placed by their location's facts now, with the sellable units they add.
+_PLACED = f"""
+    SELECT d.product_id, d.lot_key, COALESCE(d.kind, l.kind) AS kind,
+           d.open AND COALESCE(l.active AND NOT l.blocked, TRUE) AS open,
+           d.on_hand, d.reserved, d.items,
+           CASE WHEN COALESCE(d.kind, l.kind) IN ({_PICKABLE_SQL}) AND d.open AND COALESCE(l.active AND NOT l.blocked,
+                     TRUE) THEN d.on_hand - d.reserved ELSE 0 END AS sellable
+    FROM {{source}} d LEFT JOIN locations l ON l.id = d.location_id {{where}}"""
+
+
+def _fold(level: str, placed: str) -> str:
+    keys = ", ".join(LEVELS[level])
+    figures = ["on_hand", "reserved", "items"] + ([] if level == "stock_summary" else ["sellable"])
+    sums = ", ".join(f"SUM({name})" for name in figures)
+    updates = ", ".join(f"{name} = {level}.{name} + excluded.{name}" for name in figures)
+    return (f"INSERT INTO {level} ({keys}, {', '.join(figures)}) SELECT {keys}, {sums} FROM {placed} p "
+            f"WHERE TRUE GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}")
+
+
+def compact() -> bool:
+    """Fold the pending deltas into the summary, in the caller's unit of work. False when another transaction
+    holds the lock (PostgreSQL): readers stay right meanwhile, they add the deltas themselves."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        if not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}):
+            return False
+        # ONE statement: exactly the deltas it deletes (committed before it started) are folded, into each level.
+        placed = _PLACED.format(source="d", where="")
+        db.session.execute(text(
+            "WITH d AS (DELETE FROM stock_summary_deltas RETURNING product_id, lot_key, location_id, kind, open, "
+            f"on_hand, reserved, items), placed AS ({placed}), "
+            f"s1 AS ({_fold('stock_summary', 'placed')}), s2 AS ({_fold('stock_summary_lots', 'placed')}) "
+            + _fold("stock_summary_products", "placed")))
+        return True
+    # SQLite: one writer at a time, so nothing can come in between the folds and the delete of the same rows.
+    last = db.session.scalar(select(func.max(StockSummaryDelta.id)))
+    if last is None:
+        return True
+    placed = "(" + _PLACED.format(source="stock_summary_deltas", where="WHERE d.id <= :last") + ")"
+    for level in LEVELS:
+        db.session.execute(text(_fold(level, placed)), {"last": last})
+    db.session.execute(text("DELETE FROM stock_summary_deltas WHERE id <= :last"), {"last": last})
+    return True
+
+
+def fold_pending() -> int:
+    """`wms worker`'s step: fold the pending deltas in its own unit of work; returns how many there were (0 when
+    none, or when another transaction was folding them)."""
+    from ..uow import unit_of_work
+
+    with unit_of_work():
+        waiting = db.session.scalar(select(func.count()).select_from(StockSummaryDelta))
+        return waiting if waiting and compact() else 0
+
+
+def settle() -> bool:
+    """Fold whatever is pending before a stock page reads (cheap: the worker keeps few deltas waiting). True when
+    nothing waits now but what other transactions commit from here on, which a reader may then ignore (the page
+    shows the stock as of this moment); False when another transaction holds the lock: read the deltas too."""
+    if not db.session.scalar(select(select(StockSummaryDelta.id).exists())):
+        return True
+    return compact()
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def lot_in_stock(lot_id):
+    """EXISTS: the lot (a column) has units somewhere. Read by key from the settled summary (lot level, the lot
+    first in its key), or from the items (index on lot_id) when another transaction is folding the summary."""
+    if settle():
+        lots = StockSummaryLot.__table__
+        return select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
+    from .models import StockItem
+
+    return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
+
+
+def _placed_deltas():
+    d = StockSummaryDelta.__table__.alias("d")
+    loc = table("locations", column("id"), column("kind"), column("active", Boolean),
+                column("blocked", Boolean)).alias("l")
+    kind = func.coalesce(d.c.kind, loc.c.kind)
+    open_now = d.c.open & func.coalesce(loc.c.active & ~loc.c.blocked, True)
+    sellable = case((kind.in_(PICKABLE) & open_now, d.c.on_hand - d.c.reserved), else_=0)
+    return (select(d.c.product_id, d.c.lot_key, kind.label("kind"), open_now.label("open"), d.c.on_hand,
+                   d.c.reserved, d.c["items"], sellable.label("sellable"))
+            .select_from(d.outerjoin(loc, loc.c.id == d.c.location_id)))
+
+
+def current(name: str = "stock_now"):
+    """The (product, lot, kind, open) summary as of now (folded rows plus pending deltas), as a subquery:
+    several rows may share a key; sum them."""
+    s, placed = StockSummary.__table__, _placed_deltas().subquery()
+    return select(s.c.product_id, s.c.lot_key, s.c.kind, s.c.open, s.c.on_hand, s.c.reserved, s.c["items"]).union_all(
+        select(placed.c.product_id, placed.c.lot_key, placed.c.kind, placed.c.open, placed.c.on_hand,
+               placed.c.reserved, placed.c["items"])).subquery(name)
+
+
+def current_level(model, name: str):
+    """The lot or product level as of now, one row per key: the folded rows FULL JOINed with the pending deltas
+    summed by key (a tiny set), so nothing but the deltas is aggregated."""
+    folded = model.__table__
+    keys = ["product_id"] + (["lot_key"] if model is StockSummaryLot else [])
+    placed = _placed_deltas().subquery()
+    figures = ("on_hand", "reserved", "items", "sellable")
+    pending = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in figures])
+               .group_by(*[placed.c[k] for k in keys]).subquery(f"{name}_pending"))
+    on = [folded.c[k] == pending.c[k] for k in keys]
+    condition = on[0] if len(on) == 1 else on[0] & on[1]
+    return (select(*[func.coalesce(folded.c[k], pending.c[k]).label(k) for k in keys],
+                   *[(func.coalesce(folded.c[f], 0) + func.coalesce(pending.c[f], 0)).label(f) for f in figures])
+            .select_from(folded.join(pending, condition, full=True)).subquery(name))
+
+
+# ---------------------------------------------------------------------------------------------- checking
+
+_FROM_ITEMS = f"""
+    SELECT i.product_id, COALESCE(i.lot_id, 0) AS lot_key, l.kind,
+           l.active AND NOT l.blocked AND NOT COALESCE(p.kind = 'tote', FALSE) AS open,
+           SUM(i.quantity) AS on_hand, SUM(i.reserved) AS reserved,
+           SUM(CASE WHEN i.quantity > 0 THEN 1 ELSE 0 END) AS items,
+           SUM(CASE WHEN l.kind IN ({_PICKABLE_SQL}) AND l.active AND NOT l.blocked
+                         AND NOT COALESCE(p.kind = 'tote', FALSE) THEN i.quantity - i.reserved ELSE 0 END) AS sellable
+    FROM stock_items i JOIN locations l ON l.id = i.location_id LEFT JOIN lpns p ON p.id = i.lpn_id
+    GROUP BY i.product_id, COALESCE(i.lot_id, 0), l.kind,
+             l.active AND NOT l.blocked AND NOT COALESCE(p.kind = 'tote', FALSE)"""
+
+
+FIGURES = ("on_hand", "reserved", "items", "sellable")
+
+
+def _comparison(level: str) -> str:
+    """Keys of one level where the items (`want`, aggregated once) and the summary as of now disagree."""
+    keys = ", ".join(LEVELS[level])
+    shown = ", ".join(k if k in LEVELS[level] else "NULL" for k in LEVELS["stock_summary"])
+    folded_sellable = "0" if level == "stock_summary" else "sellable"
+
+    def side(prefix: str, sellable: str) -> str:
+        return ", ".join([f"{f} AS {prefix}_{f}" for f in FIGURES[:3]] + [f"{sellable} AS {prefix}_sellable"])
+
+    zeros_w = ", ".join(f"0 AS w_{f}" for f in FIGURES)
+    zeros_h = ", ".join(f"0 AS h_{f}" for f in FIGURES)
+    placed = _PLACED.format(source="stock_summary_deltas", where="")
+    sums = ", ".join([f"SUM(w_{f})" for f in FIGURES] + [f"SUM(h_{f})" for f in FIGURES])
+    differ = " OR ".join(f"SUM(w_{f}) <> SUM(h_{f})" for f in FIGURES)
+    want_sellable = "0" if level == "stock_summary" else "sellable"
+    return (f"SELECT '{level}' AS level, {shown}, {sums} FROM ("
+            f"SELECT {keys}, {side('w', want_sellable)}, {zeros_h} FROM want UNION ALL "
+            f"SELECT {keys}, {zeros_w}, {side('h', folded_sellable)} FROM {level} UNION ALL "
+            f"SELECT {keys}, {zeros_w}, {side('h', want_sellable)} FROM ({placed}) pending"
+            f") books GROUP BY {keys} HAVING {differ}")
+
+
+def drift() -> list[dict]:
+    """Every key of every level where the summary differs from the stock items (empty when right): one grouped
+    comparison in the database (the items are aggregated once); only the differences come back."""
+    sql = "WITH want AS (" + _FROM_ITEMS + ") " + " UNION ALL ".join(_comparison(level) for level in LEVELS)
+    problems = []
+    for level, product_id, lot_key, kind, open_, *figures in db.session.execute(text(sql)):
+        problems.append({"level": level, "product_id": product_id, "lot_key": lot_key, "kind": kind,
+                         "open": None if open_ is None else bool(open_),
+                         "items": tuple(int(x or 0) for x in figures[:4]),
+                         "summary": tuple(int(x or 0) for x in figures[4:])})
+    return problems
+
+
+# The three levels from the stock items (the migration's backfill and `rebuild`): the finest from the items, the
+# others from it.
+_SELLABLE = f"CASE WHEN kind IN ({_PICKABLE_SQL}) AND open THEN on_hand - reserved ELSE 0 END"
+REBUILD = [
+    "INSERT INTO stock_summary (product_id, lot_key, kind, open, on_hand, reserved, items) "
+    "SELECT product_id, lot_key, kind, open, on_hand, reserved, items FROM (" + _FROM_ITEMS + ") w",
+    "INSERT INTO stock_summary_lots (product_id, lot_key, on_hand, reserved, items, sellable) "
+    f"SELECT product_id, lot_key, SUM(on_hand), SUM(reserved), SUM(items), SUM({_SELLABLE}) FROM stock_summary "
+    "GROUP BY product_id, lot_key",
+    "INSERT INTO stock_summary_products (product_id, on_hand, reserved, items, sellable) "
+    "SELECT product_id, SUM(on_hand), SUM(reserved), SUM(items), SUM(sellable) FROM stock_summary_lots "
+    "GROUP BY product_id",
+]
+
+
+def rebuild() -> None:
+    """Recompute the summary from the stock items (after a repair by hand), in the caller's unit of work."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        db.session.execute(text("LOCK TABLE stock_items IN SHARE MODE"))  # no change while it is recomputed
+    db.session.execute(text("DELETE FROM stock_summary_deltas"))
+    for level in LEVELS:
+        db.session.execute(text(f"DELETE FROM {level}"))
+    for statement in REBUILD:
+        db.session.execute(text(statement))
