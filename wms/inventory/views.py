@@ -32,6 +32,7 @@ from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, Location
 from . import lot_queries, lots, queries, rules
 from .ledger import quarantine_code
 from .models import StockItem
+from .words import ADJUSTMENT_REASON, move_reason, word
 
 bp = blueprint_role(Blueprint("inventory_desk", __name__, url_prefix="/desk/stock"), Role.SUPERVISOR)
 
@@ -49,19 +50,12 @@ def register(app) -> None:
 
 # Words for the codes the database keeps (lot status and location kind words are the enums' own). Unknown codes
 # (another area's move reasons) show as they are.
-ADJUSTMENT_REASON = {"damaged": _l("damaged"), "found": _l("found"), "lost": _l("lost"),
-                     "count_variance": _l("count variance"), "expired": _l("expired"),
-                     "correction": _l("correction")}
-MOVE_REASON = dict(ADJUSTMENT_REASON, receipt=_l("receipt"), move=_l("move"), quarantine=_l("quarantine"))
 ADJUSTMENT_STATUS = {"pending": _l("pending"), "approved": _l("approved"), "rejected": _l("rejected")}
 COUNT_STATUS = {"open": _l("open"), "counted": _l("counted"), "done": _l("done"), "cancelled": _l("cancelled")}
 COUNT_REASON = {"cycle": _l("cycle count"), "request": _l("on request"), "short_pick": _l("after a short pick")}
 
 
-def label(table: dict, code: str | None) -> str:
-    if not code:
-        return ""
-    return str(table.get(code, code.replace("_", " ")))
+label = word
 
 
 @bp.context_processor
@@ -69,7 +63,7 @@ def _helpers():
     return {
         "lot_status": LotStatus.label_of,
         "location_kind": LocationKind.label_of,
-        "move_reason": lambda code: label(MOVE_REASON, code),
+        "move_reason": move_reason,
         "adjustment_status": lambda code: label(ADJUSTMENT_STATUS, code),
         "count_status": lambda code: label(COUNT_STATUS, code),
         "count_reason": lambda code: label(COUNT_REASON, code),
