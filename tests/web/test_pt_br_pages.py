@@ -90,9 +90,9 @@ def _free_text_data() -> list[str]:
 
 def _build_data(app):
     from wms import demo
+    from wms.integration import endpoints
     from wms.inventory import counts
     from wms.inventory.models import StockItem
-    from wms.integration import endpoints
     from wms.locations import services as locations
     from wms.receiving import dock_scan, receipts
     from wms.returns import dock

@@ -32,7 +32,7 @@ from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, Location
 from . import lot_queries, lots, queries, rules
 from .ledger import quarantine_code
 from .models import StockItem
-from .words import ADJUSTMENT_REASON, move_reason, word
+from .words import move_reason, word
 
 bp = blueprint_role(Blueprint("inventory_desk", __name__, url_prefix="/desk/stock"), Role.SUPERVISOR)
 
