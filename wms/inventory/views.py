@@ -4,7 +4,6 @@ and the ledger check are in `views_counts`.
 Views parse, call a service and render. The listings are read-only queries in `queries`; every change goes
 through the area's use cases (`lots`, `adjustments`, `counts`).
 """
-
 from flask import (
     Blueprint,
     Response,
@@ -16,7 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -213,7 +212,8 @@ def lot_status(lot_id: int):
         return _render_lot(lot_id, error=str(exc), form=form, status=exc.status)
     message = _("Lot %(lot)s is now %(status)s.", lot=result["lot"], status=LotStatus.label_of(result["status"]))
     if result["moved"]:
-        message += " " + _("%(units)s units were moved out of picking locations to quarantine.",
-                           units=format_decimal(result["moved"]))
+        message += " " + ngettext("%(units)s unit was moved out of picking locations to quarantine.",
+                                  "%(units)s units were moved out of picking locations to quarantine.", result["moved"],
+                                  units=format_decimal(result["moved"]))
     flash(message, "success")
     return redirect(url_for(".lot", lot_id=lot_id))
