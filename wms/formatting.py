@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import format_date, format_datetime, format_decimal
+from markupsafe import Markup
 
 
 def number(value: int | float | Decimal | str | None) -> str:
@@ -16,8 +17,16 @@ def number(value: int | float | Decimal | str | None) -> str:
     return format_decimal(value)
 
 
+def codes(text: str) -> Markup:
+    """Names a machine reads (CSV columns, API scopes) inside a translated sentence: shown as code, and marked
+    not to be translated. Templates pass it to Jinja's own `gettext(...)`, which keeps markup in its arguments
+    (the `_` the templates use is Flask-Babel's, which would escape it)."""
+    return Markup('<code translate="no">{}</code>').format(text)
+
+
 def register(app) -> None:
     app.add_template_filter(number, "number")
+    app.add_template_global(codes, "codes")
 
     @app.template_filter("when")
     def when(value: datetime | None) -> str:

@@ -43,7 +43,7 @@ def _key(value):
 
 def test_compiled_catalogue_matches_the_po_file():
     with open(LC / "messages.mo", "rb") as f:
-        compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
-    source = {_key(m.id): _key(m.string) for m in _catalog()
+        compiled = {(m.context, _key(m.id)): _key(m.string) for m in read_mo(f) if m.id}
+    source = {(m.context, _key(m.id)): _key(m.string) for m in _catalog()
               if m.id and all(_key(m.string)) and "fuzzy" not in m.flags}
     assert compiled == source, "run scripts/i18n.sh to recompile"

@@ -15,10 +15,11 @@ from ..extensions import db
 from ..orders.channels import codes as channel_codes
 from ..orders.models import Order, OrderStatus
 from . import boxes as packed_boxes
-from . import carriers, dispatch, documents, packing, queries, settings, tracking
+from . import carriers, dispatch, documents, packing, queries, settings, tracking, words
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
 
 bp = blueprint_role(Blueprint("shipping_desk", __name__, url_prefix="/shipping"), Role.SUPERVISOR)
+bp.context_processor(words.words)
 
 
 def _back(endpoint: str, **values):
