@@ -47,3 +47,9 @@ def test_compiled_catalogue_matches_the_po_file():
     source = {(m.context, _key(m.id)): _key(m.string) for m in _catalog()
               if m.id and all(_key(m.string)) and "fuzzy" not in m.flags}
     assert compiled == source, "run scripts/i18n.sh to recompile"
+
+
+def test_portuguese_plural_forms_treat_zero_and_one_alike():
+    """pt_BR: "0 pedido", "1 pedido", "2 pedidos" (nplurals=2; plural=(n > 1))."""
+    catalog = _catalog()
+    assert catalog.num_plurals == 2 and catalog.plural_expr.replace(" ", "") == "(n>1)"

@@ -3,6 +3,7 @@ when every unit is inspected (the store is told, `return.received`), and the des
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from .. import audit, clock, events, numbers
@@ -247,7 +248,8 @@ def close_rma(rma_id: int, *, user_id: int | None) -> dict:
         raise DomainError(_l("Nothing was received on RMA-%(id)s yet.", id=rma.id))
     waiting = sum(u.quantity for u in rma.units if u.disposition is None)
     if waiting:
-        raise DomainError(_l("%(count)s units of RMA-%(id)s are not inspected yet.", count=waiting, id=rma.id))
+        raise DomainError(lazy_ngettext("%(num)s unit of RMA-%(id)s is not inspected yet.",
+                                        "%(num)s units of RMA-%(id)s are not inspected yet.", waiting, id=rma.id))
     rma.status = RmaStatus.RECEIVED.value
     rma.closed_at = utcnow()
     rma.closed_by_id = user_id

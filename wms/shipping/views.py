@@ -2,6 +2,7 @@
 their services, tracking ranges and freight tables, box types, channel rules and the shipping settings."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -61,7 +62,8 @@ def order(order_id: int):
 def unpack(package_id: int):
     try:
         result = packed_boxes.unpack(package_id, user_id=current_user.id)
-        flash(_l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result), "ok")
+        flash(ngettext("Box %(box)s unpacked: %(units)s unit back in tote %(tote)s.",
+                       "Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", result["units"], **result), "ok")
     except DomainError as error:
         _flash_error(error)
     return redirect(request.referrer or url_for("shipping_desk.board"))
@@ -172,7 +174,9 @@ def manifest_driver(manifest_id: int):
 def manifest_close(manifest_id: int):
     try:
         result = dispatch.close_manifest(manifest_id, user_id=current_user.id)
-        flash(_l("%(manifest)s closed: %(orders)s orders shipped (%(units)s units).", **result), "ok")
+        flash(ngettext("%(manifest)s closed: %(num)s order shipped", "%(manifest)s closed: %(num)s orders shipped",
+                       result["orders"], manifest=result["manifest"]) + " "
+              + ngettext("(%(num)s unit).", "(%(num)s units).", result["units"]), "ok")
     except DomainError as error:
         _flash_error(error)
     return _back("shipping_desk.manifest", manifest_id=manifest_id)
@@ -264,7 +268,7 @@ def rates_import(service_id: int):
         flash("; ".join(str(_l("line %(line)s: %(problem)s", line=line, problem=problem))
                         for line, problem in report.errors[:10]), "error")
     else:
-        flash(_l("%(count)s rates imported.", count=report.created), "ok")
+        flash(ngettext("%(num)s rate imported.", "%(num)s rates imported.", report.created), "ok")
     return _back("shipping_desk.carriers_page")
 
 
