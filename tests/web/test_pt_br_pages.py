@@ -30,15 +30,6 @@ ENGLISH = {
 }
 # The English words Portuguese text uses as they are, and words the product names: not leaks.
 ALLOWED = {"sku", "status", "site", "marketplace", "standard", "express", "lot", "box", "picking"}  # "picking": jargon
-# Leaks not fixed yet, left to the areas that own the words (printing's station and label kind codes, the built-in
-# return reasons kept in English by wms/returns/rules.py): the page and its English words. The test fails on
-# any other leak, and on an entry here that is gone, so the list only shrinks.
-KNOWN_LEAKS = {
-    "/desk/printing/": "dock, packing",
-    "/desk/printing/jobs": "packing",
-    "/desk/returns/": "Arrived, Changed, Defective, Other, Wrong, damaged, sent",
-    "/desk/returns/reasons": "Arrived, Changed, Defective, Other, Wrong, damaged, defective, other, sent, transit, wrong",
-}
 # Plural nouns after a 1 that are Portuguese singulars (or not counts) and may stand after a "1".
 SINGULAR_ENDING_IN_S = {"mês", "vez", "lápis", "ônibus", "ms", "kg", "cms"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
@@ -204,10 +195,8 @@ def test_no_english_word_on_a_portuguese_page(pages):
     leaks = []
     for url, page in pages.items():
         words = sorted({w for w in WORD.findall(page) if w.lower() in ENGLISH - ALLOWED and not w.isupper()})
-        if words and ", ".join(words) != KNOWN_LEAKS.get(url):
+        if words:
             leaks.append(f"{url}: {', '.join(words)}")
-    leaks += [f"{url}: fixed, take it out of KNOWN_LEAKS" for url in KNOWN_LEAKS
-              if not any(w.lower() in ENGLISH - ALLOWED and not w.isupper() for w in WORD.findall(pages[url]))]
     assert not leaks, f"{len(leaks)} pages with English words:\n" + "\n".join(leaks)
 
 

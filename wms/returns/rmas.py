@@ -13,7 +13,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..orders.models import Order
 from ..uow import use_case
-from . import rules, shipped
+from . import rules, shipped, words
 from .models import ReturnReason, ReturnUnit, Rma, RmaLine, RmaStatus
 
 
@@ -25,12 +25,12 @@ class RmaRejected(DomainError):
 
 
 def reasons() -> list[tuple[str, str]]:
-    """(code, label) of the reasons the desk keeps; the built-in list until the desk keeps any."""
+    """(code, label) of the reasons the desk keeps; the built-in list until the desk keeps any. Built-in labels
+    come in the reader's language."""
     kept = list(db.session.scalars(select(ReturnReason).where(ReturnReason.active.is_(True))
                                    .order_by(ReturnReason.code)))
-    if kept:
-        return [(r.code, r.label) for r in kept]
-    return list(rules.DEFAULT_REASONS)
+    pairs = [(r.code, r.label) for r in kept] if kept else list(rules.DEFAULT_REASONS)
+    return [(code, words.reason_label(code, label)) for code, label in pairs]
 
 
 @use_case
