@@ -1,5 +1,6 @@
 """A lot's status (release, quarantine, block, recall), with its history and the segregation of its stock.
 Which changes are allowed is `rules.LOT_TRANSITIONS`."""
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 

@@ -4,6 +4,7 @@ and the ledger check are in `views_counts`.
 Views parse, call a service and render. The listings are read-only queries in `queries`; every change goes
 through the area's use cases (`lots`, `adjustments`, `counts`).
 """
+
 from flask import (
     Blueprint,
     Response,
@@ -47,14 +48,11 @@ def register(app) -> None:
     desk.add_navigation(50, "inventory_desk.adjustments", _l("Counts & adjustments"))
 
 
-# Words for the codes the database keeps (lot status and location kind words are the enums' own). Unknown codes
-# (another area's move reasons) show as they are.
+# Words for the codes the database keeps (lot status and location kind words are the enums' own; move and
+# adjustment reasons are in `words`). Unknown codes show as they are.
 ADJUSTMENT_STATUS = {"pending": _l("pending"), "approved": _l("approved"), "rejected": _l("rejected")}
 COUNT_STATUS = {"open": _l("open"), "counted": _l("counted"), "done": _l("done"), "cancelled": _l("cancelled")}
 COUNT_REASON = {"cycle": _l("cycle count"), "request": _l("on request"), "short_pick": _l("after a short pick")}
-
-
-label = word
 
 
 @bp.context_processor
@@ -63,9 +61,9 @@ def _helpers():
         "lot_status": LotStatus.label_of,
         "location_kind": LocationKind.label_of,
         "move_reason": move_reason,
-        "adjustment_status": lambda code: label(ADJUSTMENT_STATUS, code),
-        "count_status": lambda code: label(COUNT_STATUS, code),
-        "count_reason": lambda code: label(COUNT_REASON, code),
+        "adjustment_status": lambda code: word(ADJUSTMENT_STATUS, code),
+        "count_status": lambda code: word(COUNT_STATUS, code),
+        "count_reason": lambda code: word(COUNT_REASON, code),
         "units": lambda n: format_decimal(n or 0),
         "signed": lambda n: ("+" if n > 0 else "−" if n < 0 else "") + format_decimal(abs(n)),
         "today": clock.today(),

@@ -4,6 +4,7 @@ Supervisors do all of it except the layout: creating a range or importing is pre
 row (CSV), all-or-nothing, audited and undone by deactivating, while the layout changes every pick walk's route,
 so saving it is for an admin.
 """
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
