@@ -30,7 +30,7 @@ class Tile:
     """A number on the supervisor's home that needs attention when it is not zero."""
 
     position: int
-    label: object
+    label: Callable[[int], str]  # the words after the number, in the number's plural form
     count: Callable[[], int]
     endpoint: str
     args: tuple[tuple[str, str], ...] = ()
@@ -39,7 +39,7 @@ class Tile:
 TILES: list[Tile] = []
 
 
-def add_tile(position: int, label, count: Callable[[], int], endpoint: str, **args: str) -> None:
+def add_tile(position: int, label: Callable[[int], str], count: Callable[[], int], endpoint: str, **args: str) -> None:
     if all(t.endpoint != endpoint or dict(t.args) != args for t in TILES):
         TILES.append(Tile(position, label, count, endpoint, tuple(sorted(args.items()))))
         TILES.sort(key=lambda t: t.position)
@@ -55,7 +55,7 @@ def index():
 
 def tile_counts() -> list[tuple[object, int, str]]:
     """(label, count, link) of every tile, in position order."""
-    return [(t.label, t.count(), url_for(t.endpoint, **dict(t.args))) for t in TILES]
+    return [(t.label(n), n, url_for(t.endpoint, **dict(t.args))) for t in TILES for n in (t.count(),)]
 
 
 @bp.get("/desk")

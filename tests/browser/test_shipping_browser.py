@@ -99,7 +99,7 @@ def test_pack_two_boxes_hand_them_off_and_close_the_manifest(app, handheld, desk
     desk.wait_for_url(f"**/shipping/manifests/{manifest_id}")
     expect(desk.locator("#packages")).to_contain_text(codes[0])
     desk.click("#close-manifest")
-    expect(desk.locator(".flash")).to_contain_text("1 orders shipped (3 units)")
+    expect(desk.locator(".flash")).to_contain_text("1 order shipped (3 units)")
     with app.app_context():
         assert db.session.get(Order, orders.ours).status == "shipped"
         shipped = moves("ship")

@@ -7,7 +7,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LC = ROOT / "wms" / "translations" / "pt_BR" / "LC_MESSAGES"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 
 def _catalog():
@@ -42,7 +43,13 @@ def _key(value):
 
 def test_compiled_catalogue_matches_the_po_file():
     with open(LC / "messages.mo", "rb") as f:
-        compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
-    source = {_key(m.id): _key(m.string) for m in _catalog()
+        compiled = {(m.context, _key(m.id)): _key(m.string) for m in read_mo(f) if m.id}
+    source = {(m.context, _key(m.id)): _key(m.string) for m in _catalog()
               if m.id and all(_key(m.string)) and "fuzzy" not in m.flags}
     assert compiled == source, "run scripts/i18n.sh to recompile"
+
+
+def test_portuguese_plural_forms_treat_zero_and_one_alike():
+    """pt_BR: "0 pedido", "1 pedido", "2 pedidos" (nplurals=2; plural=(n > 1))."""
+    catalog = _catalog()
+    assert catalog.num_plurals == 2 and catalog.plural_expr.replace(" ", "") == "(n>1)"

@@ -16,8 +16,8 @@ def test_home_counts_what_needs_attention(app, auth, client, users):
         receive(world, "MED", "A-01-01-2", 5, "L-SOON")
     auth.login("supervisor")
     html = client.get("/desk").get_data(as_text=True)
-    assert '<span class="tile-count">1</span> adjustments awaiting approval' in html
-    assert '<span class="tile-count">1</span> lots with stock expiring within 30 days' in html
+    assert '<span class="tile-count">1</span> adjustment awaiting approval' in html
+    assert '<span class="tile-count">1</span> lot with stock expiring within 30 days' in html
     assert 'href="/desk/printing/jobs?status=failed"' in html
 
 

@@ -626,10 +626,10 @@ def test_count_tasks_for_one_location_and_for_a_whole_aisle(auth, client, world,
     auth.login("supervisor")
     response = client.post("/desk/stock/counts", data={"code": "A-01-01-1", "scope": "one", "reason": "request"})
     assert response.status_code == 302
-    assert "1 count tasks created." in client.get("/desk/stock/counts").get_data(as_text=True)
+    assert "1 count task created." in client.get("/desk/stock/counts").get_data(as_text=True)
     client.post("/desk/stock/counts", data={"code": "a-01", "scope": "prefix", "reason": "cycle"})
     html = client.get("/desk/stock/counts").get_data(as_text=True)
-    assert "9 count tasks created. 1 locations already had an open count." in html
+    assert "9 count tasks created. 1 location already had an open count." in html
     with app.app_context():
         codes = db.session.scalars(select(Location.code).join(CountTask, CountTask.location_id == Location.id)
                                    .where(CountTask.status == "open").order_by(Location.code)).all()

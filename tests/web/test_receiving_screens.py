@@ -183,13 +183,23 @@ def test_damaged_plates_close_and_put_away(client, auth, asn_id, app):
         assert inventory.stock_mismatches() == []
 
 
+def test_asn_form_errors_name_the_fields_in_portuguese(client, auth, world):
+    """Issue 10 item 16: "Linha 1 quantity:" showed the API's field name on a Portuguese page."""
+    auth.login("supervisor")
+    client.post("/language", data={"locale": "pt_BR"})
+    response = client.post("/desk/receiving/asns/new", data={
+        "supplier": "ACME", "reference": "PO-6", "expected_on": clock.today().isoformat(), "lines": "BOTTLE\t0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Linha 1 Quantidade:" in html and "quantity" not in html
+
+
 def test_desk_board_asn_form_and_csv(client, auth, world, app):
     auth.login("supervisor")
     response = client.post("/desk/receiving/asns/new", data={
         "supplier": "ACME", "reference": "PO-5", "expected_on": clock.today().isoformat(),
         "lines": "MED; 10; L5; 2030-01-31\nNOPE, 3\nBOTTLE\t0"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Line 2 sku: Unknown product NOPE." in html and "Line 3 quantity" in html
+    assert response.status_code == 422 and "Line 2 SKU: Unknown product NOPE." in html and "Line 3 Quantity" in html
     response = client.post("/desk/receiving/asns/new", data={
         "supplier": "ACME", "reference": "PO-5", "expected_on": clock.today().isoformat(),
         "lines": "MED; 10; L5; 2030-01-31\nBOTTLE, 3"})

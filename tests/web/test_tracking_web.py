@@ -139,7 +139,7 @@ def test_the_shipment_page_shows_its_tracking_history(app, api, client, auth):
     page = client.get(f"/shipping/shipments/{shipment_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="shipment-status">failed_attempt' in html
+    assert 'id="shipment-status">failed delivery attempt' in html
     history = html[html.index('id="tracking"'):]
     assert history.index("Carteiro não atendido") < history.index("Objeto em trânsito")  # latest first
     assert "CTE Cajamar - SP" in history and "CDD &lt;Centro&gt;" in history and "BDE 02" in history

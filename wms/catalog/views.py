@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -196,7 +197,7 @@ def import_upload():
     except DomainError as exc:
         error = str(exc)
     if report is not None and report.ok and not is_fragment_request():
-        flash(_("%(count)s products imported.", count=report.created), "success")
+        flash(ngettext("%(num)s product imported.", "%(num)s products imported.", report.created), "success")
         return redirect(url_for(".index"))
     status = 200 if report is not None and report.ok else 422
     template = "catalog/desk/_import_result.html" if is_fragment_request() else "catalog/desk/import.html"

@@ -14,6 +14,7 @@ from ..uow import use_case
 from . import rules
 from .ledger import apply_move
 from .models import Adjustment, AdjustmentStatus, CountStatus, CountTask, Lpn, Move
+from .words import ADJUSTMENT_REASON
 
 
 def is_supervisor(user_id: int | None) -> bool:
@@ -43,7 +44,7 @@ def new_adjustment(*, location: Location, product: Product, lot: Lot | None, lpn
                     reason: str, note: str | None, user_id: int | None, count_task_id: int | None = None
                     ) -> Adjustment:
     if reason not in rules.ADJUSTMENT_REASONS:
-        raise DomainError(_l("Choose a reason: %(reasons)s.", reasons=", ".join(rules.ADJUSTMENT_REASONS)))
+        raise DomainError(_l("Choose a reason: %(reasons)s.", reasons=", ".join(str(ADJUSTMENT_REASON[r]) for r in rules.ADJUSTMENT_REASONS)))
     if delta == 0:
         raise DomainError(_l("An adjustment changes the quantity by at least one unit."))
     if location.is_virtual:

@@ -1,5 +1,6 @@
 """The inventory area's screens and menu entries."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..handheld import add_menu_item
 
@@ -31,18 +32,20 @@ def _tiles() -> None:
     def count(stmt) -> int:
         return db.session.scalar(stmt) or 0
 
-    add_tile(10, _l("adjustments awaiting approval"), lambda: count(
+    add_tile(10, lambda n: ngettext("adjustment awaiting approval", "adjustments awaiting approval", n), lambda: count(
         select(func.count()).select_from(Adjustment).where(Adjustment.status == "pending")),
         "inventory_desk.adjustments")
-    add_tile(11, _l("counts to review"), lambda: count(
+    add_tile(11, lambda n: ngettext("count to review", "counts to review", n), lambda: count(
         select(func.count()).select_from(CountTask).where(CountTask.status == "counted")),
         "inventory_desk.counts")
     # The few lots concerned by index (expiry, status), each probed by key in the stock summary.
-    add_tile(12, _l("lots with stock expiring within 30 days"), lambda: count(
+    add_tile(12, lambda n: ngettext("lot with stock expiring within 30 days", "lots with stock expiring within 30 days",
+                                    n), lambda: count(
         select(func.count()).select_from(Lot)
         .where(Lot.expires_on <= clock.today() + timedelta(days=30), summary.lot_in_stock(Lot.id))),
         "inventory_desk.expiry")
-    add_tile(13, _l("lots held (quarantine, blocked, recalled) with stock"), lambda: count(
+    add_tile(13, lambda n: ngettext("lot held (quarantine, blocked, recalled) with stock",
+                                    "lots held (quarantine, blocked, recalled) with stock", n), lambda: count(
         select(func.count()).select_from(Lot)
         .where(Lot.status.in_([s.value for s in LotStatus if s != LotStatus.RELEASED]), summary.lot_in_stock(Lot.id))),
         "inventory_desk.stock", view="lot")

@@ -2,6 +2,7 @@
 Which changes are allowed is `rules.LOT_TRANSITIONS`."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from .. import audit, uow
 from ..catalog.models import Lot, LotStatus, LotStatusChange
@@ -63,8 +64,9 @@ def _segregate(lot: Lot, user_id: int | None, document: str) -> int:
         if quarantine is None:
             raise DomainError(_l("There is no quarantine location: create one first."))
         if item.reserved:
-            raise Conflict(_l("%(qty)s units of lot %(lot)s at %(code)s are still reserved for orders.",
-                              qty=item.reserved, lot=lot.code, code=item.location.code))
+            raise Conflict(lazy_ngettext("%(num)s unit of lot %(lot)s at %(code)s is still reserved for orders.",
+                                        "%(num)s units of lot %(lot)s at %(code)s are still reserved for orders.",
+                                        item.reserved, lot=lot.code, code=item.location.code))
         quantity = item.quantity  # apply_move empties this very item
         apply_move(product=item.product, lot=lot, source=item.location, target=quarantine, quantity=quantity,
                    reason="quarantine", user_id=user_id, document=document, check_target=False,

@@ -16,7 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +32,7 @@ from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, Location
 from . import lot_queries, lots, queries, rules
 from .ledger import quarantine_code
 from .models import StockItem
+from .words import move_reason, word
 
 bp = blueprint_role(Blueprint("inventory_desk", __name__, url_prefix="/desk/stock"), Role.SUPERVISOR)
 
@@ -47,21 +48,11 @@ def register(app) -> None:
     desk.add_navigation(50, "inventory_desk.adjustments", _l("Counts & adjustments"))
 
 
-# Words for the codes the database keeps (lot status and location kind words are the enums' own). Unknown codes
-# (another area's move reasons) show as they are.
-ADJUSTMENT_REASON = {"damaged": _l("damaged"), "found": _l("found"), "lost": _l("lost"),
-                     "count_variance": _l("count variance"), "expired": _l("expired"),
-                     "correction": _l("correction")}
-MOVE_REASON = dict(ADJUSTMENT_REASON, receipt=_l("receipt"), move=_l("move"), quarantine=_l("quarantine"))
+# Words for the codes the database keeps (lot status and location kind words are the enums' own; move and
+# adjustment reasons are in `words`). Unknown codes show as they are.
 ADJUSTMENT_STATUS = {"pending": _l("pending"), "approved": _l("approved"), "rejected": _l("rejected")}
 COUNT_STATUS = {"open": _l("open"), "counted": _l("counted"), "done": _l("done"), "cancelled": _l("cancelled")}
 COUNT_REASON = {"cycle": _l("cycle count"), "request": _l("on request"), "short_pick": _l("after a short pick")}
-
-
-def label(table: dict, code: str | None) -> str:
-    if not code:
-        return ""
-    return str(table.get(code, code.replace("_", " ")))
 
 
 @bp.context_processor
@@ -69,10 +60,10 @@ def _helpers():
     return {
         "lot_status": LotStatus.label_of,
         "location_kind": LocationKind.label_of,
-        "move_reason": lambda code: label(MOVE_REASON, code),
-        "adjustment_status": lambda code: label(ADJUSTMENT_STATUS, code),
-        "count_status": lambda code: label(COUNT_STATUS, code),
-        "count_reason": lambda code: label(COUNT_REASON, code),
+        "move_reason": move_reason,
+        "adjustment_status": lambda code: word(ADJUSTMENT_STATUS, code),
+        "count_status": lambda code: word(COUNT_STATUS, code),
+        "count_reason": lambda code: word(COUNT_REASON, code),
         "units": lambda n: format_decimal(n or 0),
         "signed": lambda n: ("+" if n > 0 else "−" if n < 0 else "") + format_decimal(abs(n)),
         "today": clock.today(),
@@ -219,7 +210,8 @@ def lot_status(lot_id: int):
         return _render_lot(lot_id, error=str(exc), form=form, status=exc.status)
     message = _("Lot %(lot)s is now %(status)s.", lot=result["lot"], status=LotStatus.label_of(result["status"]))
     if result["moved"]:
-        message += " " + _("%(units)s units were moved out of picking locations to quarantine.",
-                           units=format_decimal(result["moved"]))
+        message += " " + ngettext("%(units)s unit was moved out of picking locations to quarantine.",
+                                  "%(units)s units were moved out of picking locations to quarantine.", result["moved"],
+                                  units=format_decimal(result["moved"]))
     flash(message, "success")
     return redirect(url_for(".lot", lot_id=lot_id))

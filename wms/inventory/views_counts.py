@@ -3,6 +3,7 @@ and the check that every stock item equals its ledger. Routes of the `inventory_
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,7 +19,8 @@ from . import counts as counting
 from . import queries, rules
 from .lpns import lpn_by_code
 from .models import Adjustment, AdjustmentStatus, CountStatus, CountTask, Lpn
-from .views import ADJUSTMENT_REASON, COUNT_REASON, bp, wanted_page
+from .views import COUNT_REASON, bp, wanted_page
+from .words import ADJUSTMENT_REASON
 
 # ---------------------------------------------------------------------------------------------- adjustments
 
@@ -178,9 +180,10 @@ def create_counts():
     except DomainError as exc:
         return _render_counts(error=str(exc), form=form, status=exc.status)
     created, already = len(result["created"]), len(result["already_open"])
-    message = _("%(created)s count tasks created.", created=created)
+    message = ngettext("%(num)s count task created.", "%(num)s count tasks created.", created)
     if already:
-        message += " " + _("%(already)s locations already had an open count.", already=already)
+        message += " " + ngettext("%(num)s location already had an open count.",
+                                  "%(num)s locations already had an open count.", already)
     flash(message, "success")
     return redirect(url_for(".counts", status=CountStatus.OPEN.value))
 

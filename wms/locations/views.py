@@ -8,6 +8,7 @@ so saving it is for an admin.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -224,8 +225,8 @@ def range_create():
                 capacity_units=whole_number(form.get("capacity_units"), _l("Capacity")),
                 pick_face_levels=tuple(sorted(pick_face_levels)),
             )
-            flash(_("%(count)s locations created, %(first)s to %(last)s.", count=len(made), first=made[0].code,
-                     last=made[-1].code), "success")
+            flash(ngettext("%(num)s location created, %(first)s to %(last)s.", "%(num)s locations created, %(first)s to %(last)s.",
+                           len(made), first=made[0].code, last=made[-1].code), "success")
             return redirect(url_for(".index", prefix=made[0].code.split("-")[0] + "-"))
     except DomainError as exc:
         error = str(exc)
@@ -249,7 +250,7 @@ def import_upload():
     except DomainError as exc:
         error = str(exc)
     if report is not None and report.ok and not is_fragment_request():
-        flash(_("%(count)s locations imported.", count=report.created), "success")
+        flash(ngettext("%(num)s location imported.", "%(num)s locations imported.", report.created), "success")
         return redirect(url_for(".index"))
     status = 200 if report is not None and report.ok else 422
     template = "locations/desk/_import_result.html" if is_fragment_request() else "locations/desk/import.html"

@@ -1,5 +1,6 @@
 """The orders area: its API routes, desk screens and navigation."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import desk
 
@@ -22,11 +23,11 @@ def register(app) -> None:
     def count(*criteria) -> int:
         return db.session.scalar(select(func.count()).select_from(Order).where(*criteria)) or 0
 
-    desk.add_tile(30, _l("orders back-ordered or partly allocated"), lambda: count(Order.status.in_(
+    desk.add_tile(30, lambda n: ngettext("order back-ordered or partly allocated", "orders back-ordered or partly allocated", n), lambda: count(Order.status.in_(
         [OrderStatus.BACKORDERED.value, OrderStatus.PARTIALLY_ALLOCATED.value])),
         "orders_desk.orders", status="backordered")
-    desk.add_tile(31, _l("open orders promised by today"), lambda: count(
+    desk.add_tile(31, lambda n: ngettext("open order promised by today", "open orders promised by today", n), lambda: count(
         Order.status.in_([s.value for s in OPEN_STATUSES]), Order.promised_ship_date <= clock.today()),
         "orders_desk.orders", status="open")
-    desk.add_tile(32, _l("orders on hold"), lambda: count(Order.on_hold.is_(True)),
+    desk.add_tile(32, lambda n: ngettext("order on hold", "orders on hold", n), lambda: count(Order.on_hold.is_(True)),
                   "orders_desk.orders", held="1")

@@ -21,7 +21,7 @@ from ..picking import allocation, backorders
 from ..views_common import desk_post
 from . import queries, services
 from .models import ChannelRule, OrderStatus
-from .words import CATEGORY, CHANNEL, HISTORY, PAYMENT, STATUS, TASK_STATUS
+from .words import CATEGORY, CHANNEL, HISTORY, PAYMENT, STATUS, TASK_STATUS, history_details
 
 bp = blueprint_role(Blueprint("orders_desk", __name__, url_prefix="/desk/orders"), Role.SUPERVISOR)
 
@@ -35,6 +35,7 @@ def _helpers():
         "category_name": lambda code: str(CATEGORY.get(code, code)) if code else _("all categories"),
         "task_status": lambda code: str(TASK_STATUS.get(code, code)),
         "history_action": lambda code: str(HISTORY.get(code, code)),
+        "history_details": history_details,
         "money": lambda cents: format_currency(Decimal(cents) / 100, "BRL"),
         "cep": lambda digits: f"{digits[:5]}-{digits[5:]}" if digits and len(digits) == 8 else digits,
     }

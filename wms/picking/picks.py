@@ -2,6 +2,7 @@
 allocated elsewhere and the bin is counted), take another lot, skip and come back, leave the totes in staging,
 reprint a tote's label. Each handheld use case is applied once per scan id (`idempotency.by_scan_id`)."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 
 from .. import audit, clock, idempotency
@@ -226,8 +227,9 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None) -> dict
     open_tasks = db.session.scalar(select(func.count()).select_from(PickTask).where(
         PickTask.wave_id == wave.id, PickTask.status == PickTaskStatus.OPEN.value))
     if open_tasks:
-        raise DomainError(_l("%(count)s tasks of wave %(wave)s are still open: pick them (or type 0 if the "
-                             "bin is empty).", count=open_tasks, wave=wave.code))
+        raise DomainError(lazy_ngettext("%(num)s task of wave %(wave)s is still open: pick it (or type 0 if the bin is empty).",
+                                       "%(num)s tasks of wave %(wave)s are still open: pick them (or type 0 if the "
+                                       "bin is empty).", open_tasks, wave=wave.code))
     staging = staging_location(staging_code)
     units = 0
     for wave_order in wave.orders:

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import numbers
@@ -62,7 +63,8 @@ def build():
                                         user_id=current_user.id)
     except DomainError as exc:
         return _list(form, str(exc), 422)
-    flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
+    flash(ngettext("Wave %(wave)s built with %(num)s order.", "Wave %(wave)s built with %(num)s orders.", len(wave.orders),
+                   wave=wave.code), "success")
     return redirect(url_for("picking_desk.wave", wave_id=wave.id))
 
 
@@ -74,7 +76,8 @@ def build_proposed():
                                         user_id=current_user.id)
     except DomainError as exc:
         return _list(None, str(exc), 422)
-    flash(_("Wave %(wave)s built with %(count)s orders.", wave=wave.code, count=len(wave.orders)), "success")
+    flash(ngettext("Wave %(wave)s built with %(num)s order.", "Wave %(wave)s built with %(num)s orders.", len(wave.orders),
+                   wave=wave.code), "success")
     return redirect(url_for("picking_desk.wave", wave_id=wave.id))
 
 

@@ -1,5 +1,6 @@
 """The printing area's screens: the desk's printers, queue and labels, and the handheld's print button."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import desk
 from ..handheld import add_menu_item
@@ -19,6 +20,6 @@ def register(app) -> None:
     from ..extensions import db
     from .models import PrintJob
 
-    desk.add_tile(90, _l("print jobs failed"), lambda: db.session.scalar(
+    desk.add_tile(90, lambda n: ngettext("print job failed", "print jobs failed", n), lambda: db.session.scalar(
         select(func.count()).select_from(PrintJob).where(PrintJob.status == "failed")) or 0,
         "printing.jobs", status="failed")

@@ -28,8 +28,10 @@ MOST_POLLS = 60  # about a minute of "queued" on the job page: then it stops ask
 KIND_NAMES = {
     "location": _l("Location"), "product": _l("Product"), "lot": _l("Lot"), "lpn": _l("LPN / pallet"),
     "shipping_correios": _l("Shipping (Correios)"), "shipping_generic": _l("Shipping (other carrier)"),
-    "return": _l("Return"),
+    "return": _l("Return"), "danfe": _l("DANFE (NF-e)"), "packing_slip": _l("Packing slip"),
 }
+# The stations the app prints from (a station is any code the desk types; these are the ones it names itself).
+STATION_NAMES = {"dock": _l("Dock"), "picking": _l("Picking"), "packing": _l("Packing")}
 REF_HINTS = {"location": _l("Location code"), "product": _l("SKU"), "lot": _l("Lot number or SKU/LOT"),
              "lpn": _l("LPN code")}
 
@@ -39,7 +41,7 @@ def _helpers():
     return {
         "kind_name": lambda code: str(KIND_NAMES.get(code, code or _l("any kind"))),
         "status_name": lambda code: JobStatus(code).label if code in set(JobStatus) else code,
-        "station_name": lambda code: code or _("every station"),
+        "station_name": lambda code: str(STATION_NAMES.get(code, code)) if code else _("every station"),
         "label_kinds": printer_setup.KINDS,
         "record_kinds": RECORD_KINDS,
         "label_sizes": list(SIZES),

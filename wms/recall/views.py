@@ -7,13 +7,20 @@ from sqlalchemy import select
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog import services as catalog
-from ..catalog.models import Lot
+from ..catalog.models import Lot, LotStatus
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..inventory.words import move_reason
+from ..locations.models import LocationKind
 from . import services, trace
 from .models import Recall, RiskClass
 
 bp = blueprint_role(Blueprint("recall_desk", __name__, url_prefix="/desk/recalls"), Role.SUPERVISOR)
+
+
+@bp.context_processor
+def _words():
+    return {"lot_status": LotStatus.label_of, "location_kind": LocationKind.label_of, "move_reason": move_reason}
 
 
 def _list(form=None, error=None, status=200):

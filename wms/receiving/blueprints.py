@@ -1,5 +1,6 @@
 """The receiving area: its API routes, handheld screens, desk screens and menu entries."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import desk
 from ..handheld import add_menu_item
@@ -29,10 +30,10 @@ def register(app) -> None:
     from ..extensions import db
     from .models import Asn, AsnStatus, Hold, HoldStatus
 
-    desk.add_tile(20, _l("ASNs expected by today, not received yet"), lambda: db.session.scalar(
+    desk.add_tile(20, lambda n: ngettext("ASN expected by today, not received yet", "ASNs expected by today, not received yet", n), lambda: db.session.scalar(
         select(func.count()).select_from(Asn).where(Asn.status == AsnStatus.EXPECTED.value,
                                                     Asn.expected_on <= clock.today())) or 0,
         "receiving_desk.board")
-    desk.add_tile(21, _l("quarantine holds waiting for QA"), lambda: db.session.scalar(
+    desk.add_tile(21, lambda n: ngettext("quarantine hold waiting for QA", "quarantine holds waiting for QA", n), lambda: db.session.scalar(
         select(func.count()).select_from(Hold).where(Hold.status == HoldStatus.OPEN.value)) or 0,
         "receiving_desk.quarantine")

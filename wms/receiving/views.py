@@ -94,10 +94,10 @@ def _field_errors(fields: dict[str, str]) -> list[str]:
     for name, message in fields.items():
         if name.startswith("lines["):
             number = int(name[6:name.index("]")]) + 1
-            field = name[name.index("]") + 2:] if "." in name else ""
+            field = words.asn_field(name[name.index("]") + 2:]) if "." in name else ""
             shown.append(_("Line %(n)s %(field)s: %(message)s", n=number, field=field, message=message))
         else:
-            shown.append(f"{name}: {message}")
+            shown.append(f"{words.asn_field(name)}: {message}")
     return shown
 
 

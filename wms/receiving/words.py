@@ -68,3 +68,12 @@ def iso_day(text: str | None) -> str:
         return format_date(date.fromisoformat(str(text)), "short")
     except ValueError:
         return str(text)
+
+# The names of an ASN's fields, as the desk form labels them (errors come keyed by the API's field names).
+ASN_FIELD = {"sku": _l("SKU"), "quantity": _l("Quantity"), "lot": _l("Lot"), "expires_on": _l("Expires on"),
+             "sscc": "SSCC", "supplier": _l("Supplier"), "reference": _l("Reference"),
+             "expected_on": _l("Expected on"), "note": _l("Note"), "lines": _l("Lines")}
+
+
+def asn_field(name: str) -> str:
+    return str(ASN_FIELD.get(name, name))

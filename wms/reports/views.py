@@ -9,6 +9,7 @@ from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..inventory.queries import Page, count
+from ..inventory.words import move_reason
 from . import queries
 
 bp = blueprint_role(Blueprint("reports", __name__, url_prefix="/desk/reports"), Role.SUPERVISOR)
@@ -46,7 +47,7 @@ def report(name: str):
 
 
 def _page(report, filters, rows, page, error=None):
-    reasons = report.reasons or ({r: r for r in queries.move_reasons()} if "reason" in report.filters else {})
+    reasons = report.reasons or ({r: move_reason(r) for r in queries.move_reasons()} if "reason" in report.filters else {})
     return render_template("reports/report.html", report=report, filters=filters, rows=rows, page=page,
                            reasons=reasons, error=error, args=filters.as_args())
 

@@ -1,5 +1,6 @@
 """The returns area: API routes, the returns dock on the handheld, the desk's board and reports."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import desk
 from ..handheld import add_menu_item
@@ -21,6 +22,6 @@ def register(app) -> None:
     from ..extensions import db
     from .models import Rma, RmaStatus
 
-    desk.add_tile(40, _l("returns being received"), lambda: db.session.scalar(
+    desk.add_tile(40, lambda n: ngettext("return being received", "returns being received", n), lambda: db.session.scalar(
         select(func.count()).select_from(Rma).where(Rma.status == RmaStatus.RECEIVING.value)) or 0,
         "returns_desk.board", status="receiving")

@@ -3,6 +3,7 @@ when every unit is inspected (the store is told, `return.received`), and the des
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from .. import audit, clock, events, numbers
@@ -12,7 +13,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..orders.models import Order
 from ..uow import use_case
-from . import rules, shipped
+from . import rules, shipped, words
 from .models import ReturnReason, ReturnUnit, Rma, RmaLine, RmaStatus
 
 
@@ -24,12 +25,12 @@ class RmaRejected(DomainError):
 
 
 def reasons() -> list[tuple[str, str]]:
-    """(code, label) of the reasons the desk keeps; the built-in list until the desk keeps any."""
+    """(code, label) of the reasons the desk keeps; the built-in list until the desk keeps any. Built-in labels
+    come in the reader's language."""
     kept = list(db.session.scalars(select(ReturnReason).where(ReturnReason.active.is_(True))
                                    .order_by(ReturnReason.code)))
-    if kept:
-        return [(r.code, r.label) for r in kept]
-    return list(rules.DEFAULT_REASONS)
+    pairs = [(r.code, r.label) for r in kept] if kept else list(rules.DEFAULT_REASONS)
+    return [(code, words.reason_label(code, label)) for code, label in pairs]
 
 
 @use_case
@@ -247,7 +248,8 @@ def close_rma(rma_id: int, *, user_id: int | None) -> dict:
         raise DomainError(_l("Nothing was received on RMA-%(id)s yet.", id=rma.id))
     waiting = sum(u.quantity for u in rma.units if u.disposition is None)
     if waiting:
-        raise DomainError(_l("%(count)s units of RMA-%(id)s are not inspected yet.", count=waiting, id=rma.id))
+        raise DomainError(lazy_ngettext("%(num)s unit of RMA-%(id)s is not inspected yet.",
+                                        "%(num)s units of RMA-%(id)s are not inspected yet.", waiting, id=rma.id))
     rma.status = RmaStatus.RECEIVED.value
     rma.closed_at = utcnow()
     rma.closed_by_id = user_id

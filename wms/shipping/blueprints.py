@@ -1,5 +1,6 @@
 """The shipping area: its API routes, handheld screens (packing, dock), desk screens and menu entries."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import desk
 from ..handheld import add_menu_item
@@ -26,8 +27,8 @@ def register(app) -> None:
     from ..orders.models import Order, OrderStatus
     from . import carriers
 
-    desk.add_tile(40, _l("orders waiting to be packed"), lambda: db.session.scalar(
+    desk.add_tile(40, lambda n: ngettext("order waiting to be packed", "orders waiting to be packed", n), lambda: db.session.scalar(
         select(func.count()).select_from(Order).where(Order.status == OrderStatus.PICKED.value)) or 0,
         "shipping_desk.board")
-    desk.add_tile(41, _l("carrier services running out of tracking numbers"),
+    desk.add_tile(41, lambda n: ngettext("carrier service running out of tracking numbers", "carrier services running out of tracking numbers", n),
                   lambda: len(carriers.ranges_running_out()), "shipping_desk.carriers_page")

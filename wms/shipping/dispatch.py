@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from .. import audit, csv_export, events, idempotency, uow
@@ -170,8 +171,11 @@ def close_manifest(manifest_id: int, *, user_id: int | None) -> dict:
     left = missing(manifest)
     if left:
         codes = ", ".join(p.tracking_code or p.lpn.code for p in left[:10])
-        raise DomainError(_l("%(count)s packages were not scanned onto the truck: %(codes)s. Scan them, or take "
-                             "their orders off this manifest.", count=len(left), codes=codes))
+        raise DomainError(lazy_ngettext(
+            "%(num)s package was not scanned onto the truck: %(codes)s. Scan it, or take its order off this "
+            "manifest.",
+            "%(num)s packages were not scanned onto the truck: %(codes)s. Scan them, or take their orders off this "
+            "manifest.", len(left), codes=codes))
     now = utcnow()
     orders = {o.id: o for o in db.session.scalars(select(Order).where(
         Order.id.in_(sorted({s.order_id for s in shipments}))).order_by(Order.id).with_for_update()

@@ -6,6 +6,7 @@ every package onto the truck; the driver's name and plate. Every step answers wi
 sound; a refused scan changes nothing."""
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_login import current_user
 
 from ..access import blueprint_role
@@ -98,8 +99,9 @@ def pack_scan(order_id: int):
             message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=result["package"],
                          tracking=result["tracking_code"] or "-")
             if result["order_packed"]:
-                message = _l("Order %(order)s is packed (%(number)s boxes). Take them to the dock.",
-                             order=order_id, number=result["package"].split("/")[-1])
+                message = lazy_ngettext("Order %(order)s is packed (%(num)s box). Take it to the dock.",
+                                        "Order %(order)s is packed (%(num)s boxes). Take them to the dock.",
+                                        int(result["package"].split("/")[-1]), order=order_id)
             return answer(PACK, attention=bool(result.get("difference_g")),
                           **_pack_context(order_id, ok=message, closed=result))
         result = packing.pack_unit(order_id, raw, station_code=_station() or None, user_id=_user(),

@@ -2,6 +2,7 @@
 their services, tracking ranges and freight tables, box types, channel rules and the shipping settings."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,10 +17,11 @@ from ..orders.channels import codes as channel_codes
 from ..orders.models import Order, OrderStatus
 from ..views_common import desk_post, refusal_text
 from . import boxes as packed_boxes
-from . import carriers, dispatch, documents, packing, queries, settings, tracking
+from . import carriers, dispatch, documents, packing, queries, settings, tracking, words
 from .models import CarrierKind, Manifest, Shipment, ShipmentStatus
 
 bp = blueprint_role(Blueprint("shipping_desk", __name__, url_prefix="/shipping"), Role.SUPERVISOR)
+bp.context_processor(words.words)
 
 
 def _back(endpoint: str, **values):
@@ -60,7 +62,9 @@ def order(order_id: int):
 @bp.post("/packages/<int:package_id>/unpack")
 def unpack(package_id: int):
     return desk_post(lambda: packed_boxes.unpack(package_id, user_id=current_user.id),
-                     lambda result: _l("Box %(box)s unpacked: %(units)s units back in tote %(tote)s.", **result),
+                     lambda result: ngettext("Box %(box)s unpacked: %(units)s unit back in tote %(tote)s.",
+                                             "Box %(box)s unpacked: %(units)s units back in tote %(tote)s.",
+                                             result["units"], **result),
                      request.referrer or url_for("shipping_desk.board"))
 
 
@@ -159,7 +163,10 @@ def manifest_driver(manifest_id: int):
 @bp.post("/manifests/<int:manifest_id>/close")
 def manifest_close(manifest_id: int):
     return desk_post(lambda: dispatch.close_manifest(manifest_id, user_id=current_user.id),
-                     lambda result: _l("%(manifest)s closed: %(orders)s orders shipped (%(units)s units).", **result),
+                     lambda result: ngettext("%(manifest)s closed: %(num)s order shipped",
+                                             "%(manifest)s closed: %(num)s orders shipped", result["orders"],
+                                             manifest=result["manifest"]) + " "
+                     + ngettext("(%(num)s unit).", "(%(num)s units).", result["units"]),
                      url_for("shipping_desk.manifest", manifest_id=manifest_id))
 
 
@@ -231,7 +238,7 @@ def rates_import(service_id: int):
         flash("; ".join(str(_l("line %(line)s: %(problem)s", line=line, problem=problem))
                         for line, problem in report.errors[:10]), "error")
     else:
-        flash(_l("%(count)s rates imported.", count=report.created), "success")
+        flash(ngettext("%(num)s rate imported.", "%(num)s rates imported.", report.created), "success")
     return _back("shipping_desk.carriers_page")
 
 

@@ -1,0 +1,49 @@
+"""Issue 10 item 16: numbers as the user's language writes them, and words that agree with what they describe."""
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
+
+from wms.formatting import number
+
+
+@pytest.fixture(scope="module")
+def babel_app():
+    app = Flask(__name__)
+    translations = Path(__file__).resolve().parents[2] / "wms" / "translations"
+    Babel(app, default_translation_directories=str(translations))
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("value, portuguese, english", [
+    (1400.4, "1.400,4", "1,400.4"), (Decimal("2.50"), "2,5", "2.5"), (1234567, "1.234.567", "1,234,567"),
+    (0, "0", "0"), (-1200, "-1.200", "-1,200"), (None, "", ""), ("—", "—", "—"),
+])
+def test_numbers_in_portuguese_and_english(babel_app, value, portuguese, english):
+    with force_locale("pt_BR"):
+        assert number(value) == portuguese
+    with force_locale("en"):
+        assert number(value) == english
+
+
+def test_a_cancelled_order_is_masculine_and_a_cancelled_count_feminine(babel_app):
+    """"pedido cancelado", "contagem cancelada": the order's word has its own context."""
+    from flask_babel import gettext
+
+    from wms.orders.words import STATUS
+
+    with force_locale("pt_BR"):
+        assert (str(STATUS["cancelled"]), gettext("cancelled")) == ("cancelado", "cancelada")
+
+
+def test_order_history_details_are_words(babel_app):
+    from wms.orders.words import history_details
+
+    details = {"channel": "site", "channel_order_id": "LOJA-1", "payment": "paid", "note": ""}
+    with force_locale("pt_BR"):
+        assert history_details(details) == "canal: site; número no canal: LOJA-1; pagamento: pago"
+    with force_locale("en"):
+        assert history_details(details) == "channel: site; channel's number: LOJA-1; payment: paid"
