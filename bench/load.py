@@ -43,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+SERVER_LOG = os.path.join(os.environ.get("TMPDIR", "/tmp"), "wms-bench-load-server.log")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,8 +55,9 @@ def free_port() -> int:
 def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ, WMS_BIND=f"127.0.0.1:{port}", WMS_WORKERS=str(workers), SECRET_KEY="bench-load",
                DATABASE_URL=f"postgresql://postgres@127.0.0.1/{database}")
+    log = open(SERVER_LOG, "w")  # noqa: SIM115  (the server's errors, for a refusal that says 500)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

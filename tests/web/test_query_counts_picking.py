@@ -29,3 +29,20 @@ def test_the_wave_screen_takes_as_many_statements_for_eight_orders_as_for_two(ap
     few = statements(client, "GET", f"/hh/pick/waves/{small}", headers=HX)
     many = statements(client, "GET", f"/hh/pick/waves/{large}", headers=HX)
     assert many == few, (few, many)
+
+
+def test_the_desk_wave_list_takes_as_many_statements_for_six_active_waves_as_for_two(app, client, users):
+    with app.app_context():
+        stocked_world()
+        db.session.commit()
+    for _ in range(2):
+        _wave_with_totes(app, 2)
+    client.post("/login", data={"username": "supervisor", "password": "supervisor"})
+    statements(client, "GET", "/desk/waves/")  # warm
+    few = statements(client, "GET", "/desk/waves/")
+    for _ in range(4):
+        _wave_with_totes(app, 2)
+    statements(client, "GET", "/desk/waves/")  # the user snapshot may have aged out meanwhile
+    assert statements(client, "GET", "/desk/waves/") == few
+    body = client.get("/desk/waves/").get_data(as_text=True)
+    assert body.count('href="/desk/waves/') >= 6

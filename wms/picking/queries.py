@@ -16,6 +16,7 @@ from .models import (
     ReplenishmentStatus,
     ReplenishmentTask,
     Wave,
+    WaveOrder,
 )
 
 
@@ -95,9 +96,53 @@ def wave_progress(wave: Wave) -> dict:
     }
 
 
+@dataclass
+class WaveFigures:
+    """A row of the desk's active-wave list."""
+
+    orders: int = 0
+    tasks: int = 0
+    done: int = 0
+    shorts: int = 0
+    skipped: int = 0
+    lines_per_hour: float | None = None
+
+
+def active_wave_figures(active: list[Wave]) -> dict[int, WaveFigures]:
+    """Orders, tasks done, short picks, skipped tasks and lines per hour of each wave, in two grouped statements
+    whatever the number of waves (`wave_progress` is the one wave's page)."""
+    figures = {w.id: WaveFigures() for w in active}
+    if not figures:
+        return figures
+    started_at = {w.id: w.started_at for w in active}
+    done = PickTask.status == PickTaskStatus.DONE.value
+    for wave_id, tasks, n_done, shorts, skipped, last in db.session.execute(
+            select(PickTask.wave_id, func.count(), func.count().filter(done),
+                   func.count().filter(done, PickTask.short.is_(True)),
+                   func.count().filter(PickTask.status == PickTaskStatus.OPEN.value, PickTask.skips > 0),
+                   func.max(PickTask.picked_at))
+            .where(PickTask.wave_id.in_(list(figures)), PickTask.status != PickTaskStatus.CANCELLED.value)
+            .group_by(PickTask.wave_id)):
+        row = figures[wave_id]
+        row.tasks, row.done, row.shorts, row.skipped = tasks, n_done, shorts, skipped
+        started = started_at[wave_id]
+        hours = (last - started).total_seconds() / 3600 if last and started else 0
+        row.lines_per_hour = round(n_done / hours, 1) if hours > 0 else None
+    for wave_id, orders in db.session.execute(
+            select(WaveOrder.wave_id, func.count()).where(WaveOrder.wave_id.in_(list(figures)))
+            .group_by(WaveOrder.wave_id)):
+        figures[wave_id].orders = orders
+    return figures
+
+
 def active_waves(limit: int | None = None) -> list[Wave]:
     query = select(Wave).where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])).order_by(Wave.id)
     return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def active_wave_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Wave)
+                             .where(Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])))
 
 
 def recent_waves(limit: int = 20) -> list[Wave]:

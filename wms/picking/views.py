@@ -32,15 +32,19 @@ def _helpers():
             "channel_name": lambda code: str(CHANNEL.get(code, code))}
 
 
+ACTIVE_SHOWN = 100  # waves being picked listed on the desk (oldest first); the rest are counted
+
+
 def _list(form=None, error=None, status=200):
-    active = queries.active_waves()
+    active = queries.active_waves(ACTIVE_SHOWN + 1)
     recent = queries.recent_waves(20)
     waiting = queries.waveable_orders(picking_waves.WaveFilter(include_partial=True))
     proposal = queries.propose_wave()
-    return render_template("picking/desk/waves.html", active=active, recent=recent, waiting=waiting,
+    return render_template("picking/desk/waves.html", active=active[:ACTIVE_SHOWN], recent=recent, waiting=waiting,
                            proposal=proposal, carriers=queries.carriers(), channels=sales_channels.codes(),
                            replenishments=queries.open_replenishments(), form=form or {}, error=error,
-                           progress={w.id: queries.wave_progress(w) for w in active}), status
+                           active_more=queries.active_wave_count() - ACTIVE_SHOWN if len(active) > ACTIVE_SHOWN else 0,
+                           progress=queries.active_wave_figures(active[:ACTIVE_SHOWN])), status
 
 
 @bp.get("/")
