@@ -227,7 +227,10 @@ def allocate(database: str, n_orders: int) -> None:
     rng = random.Random(5)
     address = {"street": "Av. Paulista", "number": "1000", "city": "São Paulo", "state": "SP", "cep": "01310-100"}
     with app.app_context():
-        db.session.execute(text("DELETE FROM reservations; UPDATE stock_items SET reserved = 0 WHERE reserved > 0"))
+        # Start from no reservations (bench/load.py's waves hold some: their tasks let go of them).
+        db.session.execute(text("UPDATE pick_tasks SET reservation_id = NULL WHERE reservation_id IS NOT NULL; "
+                                "DELETE FROM reservations; UPDATE stock_items SET reserved = 0 WHERE reserved > 0; "
+                                "UPDATE order_lines SET allocated = 0 WHERE allocated > 0"))
         db.session.commit()
         ids = []
         for n in range(n_orders):
