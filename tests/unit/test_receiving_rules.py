@@ -195,3 +195,9 @@ def test_parse_expiry(text, expected):
 def test_parse_expiry_refuses_what_is_not_a_date(text):
     with pytest.raises(ValueError, match="is not a date"):
         rules.parse_expiry(text, TODAY)
+
+
+def test_the_refusal_of_an_expired_lot_counts_its_units_in_the_right_number():
+    expired = dict(lot_code="L1", expires_on=TODAY - timedelta(days=1))
+    assert "Hand this unit back to the driver" in str(check(arrive(1, **expired)).message)
+    assert "Hand these 10 units back to the driver" in str(check(arrive(10, **expired)).message)

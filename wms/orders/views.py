@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
+from flask_babel import format_currency, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -108,8 +108,9 @@ def unhold(order_id: int):
 def allocate(order_id: int):
     def action():
         result = allocation.allocate_order(order_id, user_id=current_user.id)
-        return _("Order %(id)s: %(status)s, %(missing)s units back-ordered.", id=order_id,
-                 status=STATUS.get(result["status"], result["status"]), missing=result["backordered"])
+        return ngettext("Order %(id)s: %(status)s, %(missing)s unit back-ordered.",
+                        "Order %(id)s: %(status)s, %(missing)s units back-ordered.", result["backordered"], id=order_id,
+                        status=STATUS.get(result["status"], result["status"]), missing=result["backordered"])
     return _act(order_id, action)
 
 
@@ -118,14 +119,16 @@ def cancel(order_id: int):
     def action():
         _order, returned = services.cancel(order_id, user_id=current_user.id, reason=request.form.get("reason"))
         units = sum(r["quantity"] for r in returned)
-        return _("Order %(id)s cancelled; %(units)s picked units put back.", id=order_id, units=units)
+        return ngettext("Order %(id)s cancelled; %(units)s picked unit put back.",
+                        "Order %(id)s cancelled; %(units)s picked units put back.", units, id=order_id, units=units)
     return _act(order_id, action)
 
 
 @bp.post("/allocate-backorders")
 def allocate_backorders():
     result = backorders.allocate_backorders(user_id=current_user.id)
-    flash(_("Tried %(orders)s orders again; %(improved)s got more stock.", **result), "success")
+    flash(ngettext("Tried %(orders)s order again; %(improved)s got more stock.",
+                   "Tried %(orders)s orders again; %(improved)s got more stock.", result["orders"], **result), "success")
     return redirect(url_for("orders_desk.orders", status=OrderStatus.BACKORDERED.value))
 
 

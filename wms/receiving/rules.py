@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ..catalog.rules import meets_shelf_life
 
@@ -93,9 +94,11 @@ def dock_check(arrival: Arrival, expected: Expected | None, *, today: date, tole
     """
     qty = arrival.quantity
     if arrival.expires_on is not None and arrival.expires_on < today:
-        return Verdict(REFUSE, (("expired", qty),), message=_l(
+        return Verdict(REFUSE, (("expired", qty),), message=lazy_ngettext(
+            "Lot %(lot)s expired on %(date)s: do not take it in. Hand this unit back to the driver; "
+            "the refusal is recorded.",
             "Lot %(lot)s expired on %(date)s: do not take it in. Hand these %(qty)s units back to the driver; "
-            "the refusal is recorded.", lot=arrival.lot_code or "-", date=arrival.expires_on.isoformat(), qty=qty))
+            "the refusal is recorded.", qty, lot=arrival.lot_code or "-", date=arrival.expires_on.isoformat(), qty=qty))
     discrepancies: list[tuple[str, int]] = []
     over = allowed = 0
     if expected is not None and expected.on_asn:
