@@ -216,18 +216,16 @@ def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: st
                               tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
 
 
-def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
+def _where(wave: Wave, state: PickState | None = None) -> tuple[Wave, list, PickState, str]:
+    """The wave (its orders and totes read in one statement: the screen lists every slot's tote), the orders still
+    waiting for a tote, the picker's state and which screen that makes: tote, task, finish or done."""
     wave = db.session.get(Wave, wave.id)
-    # The wave's orders with their totes in one statement (the screen lists every slot's tote).
     set_committed_value(wave, "orders", list(db.session.scalars(
         select(WaveOrder).where(WaveOrder.wave_id == wave.id).options(joinedload(WaveOrder.tote))
         .order_by(WaveOrder.slot))))
     waiting = [wo for wo in wave.orders if wo.tote_lpn_id is None]
     if state is None or state.task is None or state.task.status != PickTaskStatus.OPEN:
         state = PickState(task=picking_waves.next_task(wave.id))
-    tasks = db.session.execute(select(func.count(), func.count().filter(PickTask.status != PickTaskStatus.OPEN.value))
-                               .where(PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.CANCELLED.value)
-                               ).one()
     if wave.status == WaveStatus.DONE:
         screen = "done"
     elif waiting:
@@ -236,6 +234,15 @@ def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
         screen = "finish"
     else:
         screen = "task"
+    return wave, waiting, state, screen
+
+
+def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
+    """Everything the wave screen shows: where the picker is, and the wave's progress."""
+    wave, waiting, state, screen = _where(wave, state)
+    tasks = db.session.execute(select(func.count(), func.count().filter(PickTask.status != PickTaskStatus.OPEN.value))
+                               .where(PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.CANCELLED.value)
+                               ).one()
     return dict(wave=wave, screen=screen, waiting=waiting, state=state, total=tasks[0], done_count=tasks[1],
                 today=clock.today(), **context)
 
@@ -263,7 +270,7 @@ def wave_scan(wave_id: int):
         state = _state(form, wave)
     except StaleScreen as exc:
         return refused(template, exc, lambda: _wave_screen(wave))
-    screen = _wave_screen(wave, state)["screen"]
+    screen = _where(wave, state)[3]  # which step this scan answers (the progress is read once, for the answer)
     try:
         if screen == "tote":
             done = picks.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
