@@ -298,13 +298,15 @@ class Work:
     """The mix every handheld walks through: three What's here? scans, then a move (there and, the next time
     round, back)."""
 
-    def __init__(self, scans: list[str], moves: list[tuple[str, str, str]]):
-        self.scans, self.moves = scans, moves
+    def __init__(self, scans: list[str], moves: list[tuple[str, str, str]], mix: str = "full"):
+        self.scans, self.moves, self.mix = scans, moves, mix
         self.trips = [0] * len(moves)
         self.lock = threading.Lock()
         self.ids = itertools.count()
 
     def operation(self, k: int):
+        if self.mix == "here":
+            return ("here", self.scans[k % len(self.scans)])
         if k % 8 == 7:
             return ("pick",)
         if k % 4 == 3 and self.moves:
@@ -503,12 +505,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per level of concurrency")
     parser.add_argument("--max-scans", type=int, default=20_000, help="per level: a bound on the requests sent")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of untimed work first (all workers)")
+    parser.add_argument("--mix", choices=("full", "here"), default="full",
+                        help="full: What's here? x3 + a move or picking; here: What's here? only (the issue's first measure)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn processes")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     if max(levels) > 64:
         raise SystemExit("at most 64 clients (the users w0..w63 of bench/scale.py)")
-    work = Work(scans_from(args.database, 300), moves_from(args.database, 200))
+    work = Work(scans_from(args.database, 300), moves_from(args.database, 200), args.mix)
     captured = capture_sql(args.database, work, 24)
     here = [len(c) for kind, c in captured if kind == "here"]
     move = [len(c) / 4 for kind, c in captured if kind == "move"]
@@ -524,7 +528,7 @@ def main() -> None:
     try:
         print(f"What's here? ×3 + a move or picking (4 scans) through HTTP, gunicorn with {args.workers} workers on "
               f"127.0.0.1, PostgreSQL {args.database}; SQL statements per scan: What's here? "
-              f"{statistics.mean(here):.1f}, move {statistics.mean(move):.1f}, picking {statistics.mean(pick):.1f}; "
+              f"{statistics.mean(here):.1f}, move {statistics.mean(move or [0]):.1f}, picking {statistics.mean(pick or [0]):.1f}; "
               f"{len(wave_ids)} waves of 4 orders; load before: {os.getloadavg()[0]:.1f}")
         print("| clients | scans/s | p50 ms | p99 ms | What's here? p50 / p99 | move p50 / p99 | picking p50 / p99 "
               "| pick scans | errors | raw floor scans/s | HTTP / raw |")

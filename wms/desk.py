@@ -73,6 +73,28 @@ def _allowed(entries: list[tuple[str, object]]) -> list[tuple[str, object]]:
     return [(endpoint, label) for endpoint, label in entries if current_user.has_role(needed_role(endpoint))]
 
 
+class _AllowedLater:
+    """`_allowed(entries)`, worked out when a template first reads it: every page gets the navigation in its
+    context, and the handheld screens (most requests) never read it."""
+
+    def __init__(self, entries: list[tuple[str, object]]):
+        self.entries, self.rows = entries, None
+
+    def _rows(self) -> list[tuple[str, object]]:
+        if self.rows is None:
+            self.rows = _allowed(self.entries)
+        return self.rows
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __bool__(self) -> bool:
+        return bool(self._rows())
+
+
 @bp.app_context_processor
 def _navigation():
-    return {"desk_navigation": _allowed(NAVIGATION), "desk_setup": _allowed(SETUP)}
+    return {"desk_navigation": _AllowedLater(NAVIGATION), "desk_setup": _AllowedLater(SETUP)}

@@ -101,7 +101,9 @@ def language():
 
 @bp.app_context_processor
 def _languages():
-    return {"LOCALES": LOCALES, "_": _}
+    from ..i18n import bound_gettext
+
+    return {"LOCALES": LOCALES, "_": bound_gettext()}
 
 
 # ------------------------------------------------------------------------------------------------ API tokens (admin)

@@ -96,25 +96,27 @@ class Shown:
 
 
 def _show(kind: str, thing) -> Shown:
-    """Two statements whatever the stock: the totals, and the first SHOWN items sorted in SQL (by SKU then FEFO
-    for a place, a plate or a lot; FEFO for a product) with their product, lot, place and plate."""
+    """One statement whatever the stock: the first SHOWN items sorted in SQL (by SKU then FEFO for a place, a
+    plate or a lot; FEFO for a product) with their product, lot, place and plate, each row carrying the totals
+    over all of them (window aggregates are taken before the LIMIT)."""
     column = {"location": StockItem.location_id, "product": StockItem.product_id, "lot": StockItem.lot_id,
               "lpn": StockItem.lpn_id}[kind]
-    criteria = (column == thing.id, StockItem.quantity > 0)
-    count, total, reserved = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(StockItem.quantity), 0),
-               func.coalesce(func.sum(StockItem.reserved), 0)).where(*criteria)).one()
     fefo_order = (Lot.expires_on.is_(None), Lot.expires_on, func.coalesce(Lot.code, ""), Location.code,
                   func.coalesce(Lpn.code, ""))
     order = fefo_order if kind == "product" else (Product.sku, *fefo_order)
-    items = list(db.session.scalars(
-        select(StockItem).where(*criteria)
+    rows = db.session.execute(
+        select(StockItem, func.count().over(), func.sum(StockItem.quantity).over(),
+               func.sum(StockItem.reserved).over())
+        .where(column == thing.id, StockItem.quantity > 0)
         .join(Product, StockItem.product_id == Product.id).join(Location, StockItem.location_id == Location.id)
         .outerjoin(Lot, StockItem.lot_id == Lot.id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
         .options(contains_eager(StockItem.product), contains_eager(StockItem.location),
                  contains_eager(StockItem.lot), contains_eager(StockItem.lpn))
-        .order_by(*order, StockItem.id).limit(SHOWN)))
-    return Shown(kind, thing, items, count, int(total), int(reserved))
+        .order_by(*order, StockItem.id).limit(SHOWN)).all()
+    if not rows:
+        return Shown(kind, thing, [])
+    _item, count, total, reserved = rows[0]
+    return Shown(kind, thing, [row[0] for row in rows], count, int(total), int(reserved))
 
 
 def _shown_from_scan(raw: str) -> Shown:
