@@ -58,6 +58,11 @@ def stock_items(*criteria) -> list[StockItem]:
     return sorted(rows, key=lambda i: (i.product.sku, *fefo(i)))
 
 
+def has_stock(*criteria) -> bool:
+    """Is there any stock where `criteria` say (one row read, whatever lies there)?"""
+    return db.session.scalar(select(StockItem.id).where(StockItem.quantity > 0, *criteria).limit(1)) is not None
+
+
 def by_fefo(items: list[StockItem]) -> list[StockItem]:
     return sorted(items, key=fefo)
 

@@ -1,6 +1,6 @@
 """The handheld's move screen: from → what → (lot) → quantity → to, or a whole LPN → to."""
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,7 @@ from ..errors import DomainError
 from ..locations.models import Location
 from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
-from .handheld import MAX_UNITS, bp, loose_items, plate, stock_items
+from .handheld import MAX_UNITS, bp, has_stock, loose_items, plate, stock_items
 from .ledger import move_stock
 from .lpns import move_lpn
 from .models import Lpn, StockItem
@@ -31,6 +31,8 @@ class MoveState:
     lot: Lot | None = None
     quantity: int | None = None
     suggested: int | None = None  # units of the case scanned as the product
+    # what was read for this state (the loose stock of product at source), so one request reads it once
+    read: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def step(self) -> str:
@@ -52,9 +54,22 @@ class MoveState:
         fields.update(quantity=self.quantity or "", suggested=self.suggested or "")
         return fields
 
+    def loose(self) -> list[StockItem]:
+        """The product's stock lying loose at the source, FEFO first: read once for this state."""
+        if "loose" not in self.read:
+            self.read["loose"] = loose_items(self.source, self.product)
+        return self.read["loose"]
+
+    def but(self, **changes) -> "MoveState":
+        """This state with `changes`; what was read stays known while source and product stay the same."""
+        new = replace(self, **changes)
+        if new.source is self.source and new.product is self.product:
+            new.read.update(self.read)
+        return new
+
     def item(self) -> StockItem | None:
         """The loose stock item the move takes from, once product and lot are known."""
-        for item in loose_items(self.source, self.product):
+        for item in self.loose():
             if item.lot_id == (self.lot.id if self.lot else None):
                 return item
         return None
@@ -65,7 +80,7 @@ class MoveState:
         return min(self.suggested, free) if self.suggested else free
 
     def lots_here(self) -> list[StockItem]:
-        return [i for i in loose_items(self.source, self.product) if i.lot is not None]
+        return [i for i in self.loose() if i.lot is not None]
 
     def lpn_items(self) -> list[StockItem]:
         return stock_items(StockItem.lpn_id == self.lpn.id)
@@ -101,10 +116,10 @@ def _with_item(state: MoveState) -> MoveState:
 def _move_from(state: MoveState, raw: str) -> MoveState:
     found = lookup.expect(plate(lookup.identify(raw)), "location", "lpn")
     if found.kind == "lpn":
-        if not stock_items(StockItem.lpn_id == found.lpn.id):
+        if not has_stock(StockItem.lpn_id == found.lpn.id):
             raise DomainError(_l("LPN %(code)s is empty.", code=found.lpn.code))
         return MoveState(lpn=found.lpn)
-    if not stock_items(StockItem.location_id == found.location.id):
+    if not has_stock(StockItem.location_id == found.location.id):
         raise DomainError(_l("%(code)s is empty: scan the location you take from.", code=found.location.code))
     return MoveState(source=found.location)
 
@@ -112,15 +127,14 @@ def _move_from(state: MoveState, raw: str) -> MoveState:
 def _move_what(state: MoveState, raw: str) -> MoveState:
     found = lookup.expect(lookup.identify(raw), "product")
     product = found.product
-    loose = loose_items(state.source, product)
+    chosen = state.but(product=product, suggested=found.quantity if found.quantity > 1 else None)
+    loose = chosen.loose()
     if not loose:
         plates = stock_items(StockItem.location_id == state.source.id, StockItem.product_id == product.id)
         if plates:
             raise DomainError(_l("%(sku)s at %(code)s is on LPN %(lpn)s: scan the LPN to move it whole.",
                                  sku=product.sku, code=state.source.code, lpn=plates[0].lpn.code))
         raise DomainError(_l("%(sku)s is not in %(code)s.", sku=product.sku, code=state.source.code))
-    suggested = found.quantity if found.quantity > 1 else None
-    chosen = replace(state, product=product, suggested=suggested)
     if not product.lot_tracked:
         return _with_item(chosen)
     if found.lot_code:
@@ -128,10 +142,10 @@ def _move_what(state: MoveState, raw: str) -> MoveState:
         if lot is None:
             raise DomainError(_l("%(sku)s%(lot)s is not in %(code)s.", sku=product.sku,
                                  lot=_lot_text(found.lot_code), code=state.source.code))
-        return _with_item(replace(chosen, lot=lot))
+        return _with_item(chosen.but(lot=lot))
     lots = {i.lot_id: i.lot for i in loose if i.lot}
     if len(lots) == 1:
-        return _with_item(replace(chosen, lot=next(iter(lots.values()))))
+        return _with_item(chosen.but(lot=next(iter(lots.values()))))
     return chosen  # several lots here: the next step asks which
 
 
@@ -140,11 +154,11 @@ def _move_lot(state: MoveState, raw: str, picked: int | None) -> MoveState:
     if picked is not None:
         if picked not in lots:
             raise StaleScreen()
-        return _with_item(replace(state, lot=lots[picked]))
+        return _with_item(state.but(lot=lots[picked]))
     text = raw.strip()
     by_code = {lot.code.upper(): lot for lot in lots.values()}
     if text.upper() in by_code:
-        return _with_item(replace(state, lot=by_code[text.upper()]))
+        return _with_item(state.but(lot=by_code[text.upper()]))
     try:
         found = lookup.expect(lookup.identify(text), "product")
     except lookup.UnknownScan:  # a typed lot code that is not here
@@ -159,7 +173,7 @@ def _move_lot(state: MoveState, raw: str, picked: int | None) -> MoveState:
     if found.lot_code.upper() not in by_code:
         raise DomainError(_l("%(sku)s%(lot)s is not in %(code)s.", sku=state.product.sku,
                              lot=_lot_text(found.lot_code), code=state.source.code))
-    return _with_item(replace(state, lot=by_code[found.lot_code.upper()]))
+    return _with_item(state.but(lot=by_code[found.lot_code.upper()]))
 
 
 _TYPED_NUMBER = re.compile(r"[+-]?\d{1,7}([.,]\d{0,7})?|[+-]?[.,]\d{1,7}")
@@ -190,7 +204,7 @@ def _move_quantity(state: MoveState, raw: str) -> MoveState:
         raise DomainError(_l("Only %(free)s of %(sku)s%(lot)s at %(code)s are free, not %(qty)s: type "
                              "%(free)s or less.", free=free, sku=state.product.sku, lot=_lot_text(state.lot),
                              code=state.source.code, qty=quantity))
-    return replace(state, quantity=quantity)
+    return state.but(quantity=quantity)
 
 
 def _move_to(state: MoveState, raw: str, scan_id: str | None) -> dict:
