@@ -71,6 +71,43 @@ def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
+def cpu_seconds(server_pid: int, database: str) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process that serves this bench (Linux /proc): the server's (gunicorn and
+    its workers), PostgreSQL's backends of `database` and its own background processes, and this load
+    generator — to say where a scan's time goes on the shared cores."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                name, rest = f.read().rsplit(")", 1)
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = rest.split()
+        ppid, seconds = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if int(pid) == server_pid or ppid == server_pid:
+            used[int(pid)] = ("server", seconds)
+        elif name.endswith("(postgres"):
+            backend = "127.0.0.1(" in command or "[local]" in command
+            if not backend or f" {database} " in command:  # another database's backends are not ours
+                used[int(pid)] = ("postgres", seconds)
+    times = os.times()
+    used[os.getpid()] = ("generator", times.user + times.system)
+    return used
+
+
+def cpu_per_scan(before: dict, after: dict, scans: int) -> dict[str, float]:
+    """CPU ms per scan by part, from two `cpu_seconds` snapshots (a process that ended between them is lost)."""
+    per = {"server": 0.0, "postgres": 0.0, "generator": 0.0}
+    for pid, (part, seconds) in after.items():
+        per[part] += seconds - before.get(pid, (part, 0.0))[1]
+    return {part: used * 1000 / max(scans, 1) for part, used in per.items()}
+
+
 class Handheld:
     """One handheld: a keep-alive connection, its session cookie and CSRF token."""
 
@@ -447,7 +484,7 @@ def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dic
     elapsed = time.perf_counter() - started
     here, move, pick = ([x for per in latencies[kind] for x in per] for kind in ("here", "move", "pick"))
     return ((len(here) + len(move) + len(pick)) / elapsed, *summary(here + move + pick), *summary(here),
-            *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors))
+            *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors), len(here) + len(move) + len(pick))
 
 
 def raw_level(database: str, clients: int, captured, seconds: float, max_scans: int) -> float:
@@ -536,14 +573,24 @@ def main() -> None:
         # Every worker process compiles its templates and loads its translations on first use: warm them all up
         # with the same mix before anything is timed.
         http_level(port, 2 * args.workers, work, warm_waves, codes, args.warmup, args.max_scans)
+        cpu: list[tuple[int, dict[str, float]]] = []
         for n, clients in enumerate(levels):
             waves = wave_ids[n * waves_per_level:(n + 1) * waves_per_level]
-            rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors = http_level(
+            before = cpu_seconds(server.pid, args.database)
+            rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors, scans = http_level(
                 port, clients, work, waves, codes, args.seconds, args.max_scans)
+            cpu.append((clients, cpu_per_scan(before, cpu_seconds(server.pid, args.database), scans)))
             raw = raw_level(args.database, clients, captured, args.seconds, args.max_scans)
             print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {h50:.1f} / {h99:.1f} | {m50:.1f} / {m99:.1f} "
                   f"| {k50:.1f} / {k99:.1f} | {picked} | {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
         print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print("CPU ms per scan during the HTTP runs (logins included; /proc):")
+        print("| clients | server (gunicorn) | PostgreSQL | load generator | all | bound on 2 cores, scans/s |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for clients, per in cpu:
+            total = sum(per.values())
+            print(f"| {clients} | {per['server']:.1f} | {per['postgres']:.1f} | {per['generator']:.1f} | {total:.1f} "
+                  f"| {(os.cpu_count() or 1) * 1000 / total:.0f} |")
     finally:
         server.terminate()
         server.wait(timeout=30)
