@@ -34,3 +34,15 @@ def opened(client, response):
     """Follow an HX-Redirect (the menu, a wave chosen) as htmx does."""
     target = response.headers.get("HX-Redirect")
     return client.get(target) if target else response
+
+
+_BUTTON_FORM = re.compile(r'<form hx-post="([^"]+)"[^>]*>(.*?)</form>', re.S)
+
+
+def press(client, response, action: str):
+    """Tap the screen's post button whose form posts to a URL ending in `action` (with its hidden fields)."""
+    for url, body in _BUTTON_FORM.findall(response.get_data(as_text=True)):
+        if html.unescape(url).endswith(action):
+            fields = {html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(body)}
+            return client.post(html.unescape(url), data={**fields, "scan_id": f"t-{next(_IDS)}"}, headers=HX)
+    raise AssertionError(f"no button posting to …{action} on the screen:\n{page(response)[:2000]}")
