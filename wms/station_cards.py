@@ -25,7 +25,9 @@ class CommandCard:
     endpoint: str
 
 
-_CARDS: dict[str, CommandCard] = {}
+# MENU is the handheld's own card; the areas add theirs as they register.
+_CARDS: dict[str, CommandCard] = {MENU: CommandCard(MENU, _l("Back to the handheld's menu, from any screen."),
+                                                    _l("Every handheld screen"), "handheld.menu")}
 
 
 def add_command_card(code: str, does, where, endpoint: str) -> None:
@@ -35,6 +37,4 @@ def add_command_card(code: str, does, where, endpoint: str) -> None:
 
 def command_cards() -> list[CommandCard]:
     """Every command card, MENU first, then by code."""
-    add_command_card(MENU, _l("Back to the handheld's menu, from any screen."), _l("Every handheld screen"),
-                     "handheld.menu")
     return sorted(_CARDS.values(), key=lambda card: (card.code != MENU, card.code))

@@ -276,7 +276,7 @@ def print_label():
 @bp.get("/cards")
 def cards():
     """Every station card with its barcode, to print from the browser (one card per block) or send to a Zebra."""
-    shown = [(card, barcode_svg("code128", card.code, module_width=0.5, module_height=22.0))
+    shown = [(card, barcode_svg("code128", card.code, module_width=0.5, module_height=22.0, write_text=False))
              for card in station_cards.station_cards()]
     return render_template("printing/desk/cards.html", cards=shown, printers=queries.printers(active_only=True))
 
