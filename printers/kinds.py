@@ -152,6 +152,19 @@ def lpn(data: Mapping[str, Any], size: str) -> dict[str, Any]:
     }
 
 
+# --- station card -----------------------------------------------------------
+
+
+def station_card(data: Mapping[str, Any], size: str) -> dict[str, Any]:
+    """Keys: code (a command word such as FINISH, or a printer's name); optional caption (what scanning it does).
+
+    The code prints as a Code 128 a handheld reads from arm's length, with the code in large letters above it;
+    the caption (in the language of whoever printed the card) heads the larger sizes."""
+    f = Fields("station_card", data)
+    code = f.text("code")
+    caption = f.text("caption", "")
+    f.done()
+    return {"code": code, "caption": caption, "barcode": f.barcode("code", lambda: barcodes.code128(code))}
 
 
 BUILDERS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]] = {
@@ -159,5 +172,6 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any], str], dict[str, Any]]] = {
     "product": product,
     "lot": lot,
     "lpn": lpn,
+    "station_card": station_card,
     **shipping_kinds.BUILDERS,
 }

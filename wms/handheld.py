@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from .access import blueprint_role
 from .auth.models import Role
+from .station_cards import MENU as MENU_CARD
 from .views_common import feedback
 
 bp = blueprint_role(Blueprint("handheld", __name__, url_prefix="/hh"), Role.WORKER)
@@ -31,6 +32,8 @@ def _items():
 def choose():
     """Typing a menu number (or scanning a printed menu code) opens that screen."""
     choice = (request.form.get("scan") or "").strip()
+    if choice.upper() == MENU_CARD:  # the station card (static/scan.js takes it on the other screens)
+        return feedback(render_template("hh/menu.html", items=_items()), ok=True)
     for number, endpoint, _label in _items():
         if choice == number:
             response = feedback("", ok=True)

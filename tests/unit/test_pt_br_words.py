@@ -47,3 +47,13 @@ def test_order_history_details_are_words(babel_app):
         assert history_details(details) == "canal: site; número no canal: LOJA-1; pagamento: pago"
     with force_locale("en"):
         assert history_details(details) == "channel: site; channel's number: LOJA-1; payment: paid"
+
+
+@pytest.mark.parametrize("locale", ["pt_BR", "en"])
+def test_whole_numbers_written_the_quick_way_read_as_babel_writes_them(babel_app, locale):
+    """number() groups whole numbers itself (the handheld prints some on every screen): same text as Babel's."""
+    from flask_babel import format_decimal
+
+    values = [*range(-2100, 2100, 7), 999, 1000, -999, -1000, 999_999, 1_000_000, 2**31 - 1, -(2**31), 10**15]
+    with force_locale(locale):
+        assert [number(v) for v in values] == [format_decimal(v) for v in values]

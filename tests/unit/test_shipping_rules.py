@@ -178,3 +178,39 @@ def test_a_zip_of_txt_labels_gives_one_label_per_file_in_name_order():
     assert rules.zip_labels(buffer.getvalue()) == [b"^XA^FD1^FS^XZ", b"^XA^FD2^FS^XZ"]
     with pytest.raises(ValueError):
         rules.zip_labels(base64.b64decode("bm90IGEgemlw"))
+
+
+# --- the desk's shipping settings -------------------------------------------------------------------------
+
+SETTINGS = {"sender_name": "X", "sender_state": "SP", "sender_cep": "01001000", "weight_tolerance_percent": 10,
+            "require_invoice": 0, "late_after_days": 7}
+
+
+def test_settings_are_typed_like_their_defaults_and_only_those_sent_are_kept():
+    values, refused = rules.check_settings({"sender_name": "  Loja Azul ", "weight_tolerance_percent": "15",
+                                            "sender_cep": "71010-050", "sender_state": "rj", "unknown": "x"},
+                                           SETTINGS)
+    assert refused == []
+    assert values == {"sender_name": "Loja Azul", "weight_tolerance_percent": 15, "sender_cep": "71010050",
+                      "sender_state": "RJ"}
+
+
+@pytest.mark.parametrize("key, text", [
+    ("weight_tolerance_percent", "101"), ("weight_tolerance_percent", "-1"), ("weight_tolerance_percent", "1e3"),
+    ("weight_tolerance_percent", "²"), ("weight_tolerance_percent", ""), ("late_after_days", "9999999"),
+    ("require_invoice", "2"), ("sender_cep", "0100100"), ("sender_state", "XX"), ("sender_name", "a" * 121),
+    ("sender_name", "tab\there"), ("sender_name", "nul\x00"),
+])
+def test_a_setting_out_of_its_shape_is_refused(key, text):
+    values, refused = rules.check_settings({key: text, "sender_name" if key != "sender_name" else "late_after_days":
+                                            "Loja" if key != "sender_name" else "3"}, SETTINGS)
+    assert refused == [key]
+    assert key not in values
+
+
+def test_settings_at_their_bounds_are_kept():
+    values, refused = rules.check_settings({"weight_tolerance_percent": "100", "require_invoice": "1",
+                                            "late_after_days": "0", "sender_name": "a" * 120}, SETTINGS)
+    assert refused == []
+    assert values == {"weight_tolerance_percent": 100, "require_invoice": 1, "late_after_days": 0,
+                      "sender_name": "a" * 120}

@@ -701,3 +701,26 @@ def test_the_screens_speak_the_workers_portuguese(app, client, users, wh):
     assert '<span class="badge-status expired">vencido</span>' in body
     at_what = scan(client, MOVE, client.get(MOVE), "A-01-02-2")
     refused(scan(client, MOVE, at_what, gs1_code(wh, "L-SOON")), "MED lote L-SOON não está em A-01-02-2.")
+
+
+def test_quantities_on_the_handheld_are_written_as_the_worker_reads_them(app, client, users, wh):
+    """1.400 in Portuguese, 1,400 in English: the desk's `number` filter on the handheld's stock screens."""
+    from wms.locations.models import LocationKind
+
+    with app.app_context():
+        bottle = db.session.get(Product, wh.product["BOTTLE"])
+        target = db.session.get(Location, wh.loc["A-01-04-2"])
+        supplier = locations.virtual_location(target.warehouse_id, LocationKind.SUPPLIER)
+        inventory.apply_move(product=bottle, lot=None, source=supplier, target=target, quantity=1395,
+                             reason="receipt", user_id=None, document="TEST", check_target=False)
+        db.session.get(User, users["worker"]).locale = "pt_BR"
+        db.session.commit()
+    client.post("/login", data={"username": "worker", "password": "worker"})
+    here = shown(scan(client, HERE, client.get(HERE), "A-01-04-2"))
+    assert "1.400" in here and "1400" not in here
+    move = scan(client, MOVE, scan(client, MOVE, client.get(MOVE), "A-01-04-2"), BOTTLE_GTIN)
+    assert "Enter = 1.400" in shown(move)
+    with app.app_context():
+        db.session.get(User, users["worker"]).locale = "en"
+        db.session.commit()
+    assert "1,400" in shown(scan(client, HERE, client.get(HERE), "A-01-04-2"))

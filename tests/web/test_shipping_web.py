@@ -317,3 +317,40 @@ def test_a_desk_setup_form_says_what_was_saved_or_refused_and_goes_back(app, api
         from wms.shipping.models import Carrier
 
         assert db.session.scalar(select(Carrier.cubic_divisor).where(Carrier.code == "rapidex")) == 6000
+
+
+def _shipping_settings(app) -> dict:
+    from wms.shipping import settings
+
+    with app.app_context():
+        values = {key: settings.get(key) for key in settings.DEFAULTS}
+        db.session.remove()
+    return values
+
+
+def test_the_shipping_settings_are_saved_through_their_use_case_and_audited(app, client, auth):
+    auth.login("supervisor")
+    saved = client.post("/shipping/settings", data={"sender_name": "Loja Azul", "sender_cep": "71010-050",
+                                                    "weight_tolerance_percent": "12"}, follow_redirects=True)
+    assert saved.request.path == "/shipping/carriers"
+    assert '<p class="flash success" role="status">Settings saved.</p>' in saved.get_data(as_text=True)
+    values = _shipping_settings(app)
+    assert (values["sender_name"], values["sender_cep"], values["weight_tolerance_percent"]) == (
+        "Loja Azul", "71010050", 12)
+    with app.app_context():
+        from wms.audit import AuditEvent
+
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "setting.shipping"))
+        assert event.details["weight_tolerance_percent"] == {"before": 10, "after": 12}
+
+
+def test_one_bad_shipping_setting_saves_nothing_and_names_the_field(app, client, auth):
+    auth.login("supervisor")
+    before = _shipping_settings(app)
+    client.post("/language", data={"locale": "pt_BR", "next": "/desk"})
+    refused = client.post("/shipping/settings", data={"sender_name": "Loja Azul", "weight_tolerance_percent": "250",
+                                                      "require_invoice": "1"}, follow_redirects=True)
+    page = refused.get_data(as_text=True)
+    assert refused.request.path == "/shipping/carriers" and '<p class="flash error" role="status">' in page
+    assert "Não gravado: verifique Tolerância de peso (%)." in page
+    assert _shipping_settings(app) == before

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..handheld import add_menu_item
+from ..station_cards import add_command_card
 
 
 def register(app) -> None:
@@ -13,6 +14,8 @@ def register(app) -> None:
     add_menu_item(10, "inventory_hh.here", _l("What's here?"))
     add_menu_item(20, "inventory_hh.move", _l("Move"))
     add_menu_item(30, "inventory_hh.count", _l("Count"))
+    add_command_card(handheld_count.FINISH, _l("Finishes the count of the location (as scanning it again does)."),
+                     _l("Count"), "inventory_hh.count")
     views.register(app)  # the desk: its blueprint and navigation
     _tiles()
 

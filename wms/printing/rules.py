@@ -110,6 +110,7 @@ def reference_of(kind: str, data: Mapping[str, Any]) -> str:
         "product": ("sku",),
         "lot": ("lot",),
         "lpn": ("code",),
+        "station_card": ("code",),
         "shipping_correios": ("tracking_code", "order"),
         "shipping_generic": ("tracking", "order"),
         "return": ("rma",),
@@ -119,3 +120,21 @@ def reference_of(kind: str, data: Mapping[str, Any]) -> str:
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
             return str(value).strip()[:80]
     return kind
+
+
+MAX_CARDS = 60  # a station's set of cards is a handful; more in one go is a mistaken form
+
+
+def chosen_cards(codes: list[str], known: list[str]) -> list[str]:
+    """The station cards a desk form chose, each once, in the order listed: every code must be a card the app
+    knows (a command word or an active printer's name). Raises DomainError."""
+    chosen = list(dict.fromkeys(code for code in codes if code))
+    if not chosen:
+        raise DomainError(_l("Choose at least one card to print."))
+    if len(chosen) > MAX_CARDS:
+        raise DomainError(_l("Print at most %(most)s cards at a time.", most=MAX_CARDS))
+    unknown = [code for code in chosen if code not in known]
+    if unknown:
+        raise DomainError(_l("%(code)s is not a station card: reload the page and choose again.",
+                             code=unknown[0][:60]))
+    return sorted(chosen, key=known.index)

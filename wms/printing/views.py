@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from printers.zpl import SIZES
@@ -15,7 +16,9 @@ from printers.zpl import SIZES
 from .. import numbers
 from ..access import blueprint_role
 from ..auth.models import Role
+from ..desk_forms import barcode_svg
 from ..errors import DomainError
+from . import cards as station_cards
 from . import printers as printer_setup
 from . import queries, queue
 from .models import JobStatus, Printer
@@ -29,6 +32,7 @@ KIND_NAMES = {
     "location": _l("Location"), "product": _l("Product"), "lot": _l("Lot"), "lpn": _l("LPN / pallet"),
     "shipping_correios": _l("Shipping (Correios)"), "shipping_generic": _l("Shipping (other carrier)"),
     "return": _l("Return"), "danfe": _l("DANFE (NF-e)"), "packing_slip": _l("Packing slip"),
+    "station_card": _l("Station card"),
 }
 # The stations the app prints from (a station is any code the desk types; these are the ones it names itself).
 STATION_NAMES = {"dock": _l("Dock"), "picking": _l("Picking"), "packing": _l("Packing")}
@@ -264,3 +268,32 @@ def print_label():
         printer = form.get("printer") if len(form.get("printer") or "") <= 64 else None
         return redirect(url_for(".labels", kind=kind[:20], ref=shown, printer=printer or None))
     return redirect(url_for(".job", job_id=job_id))
+
+
+# --- station cards: the command words and printer names a handheld scans, on cards --------------------------
+
+
+@bp.get("/cards")
+def cards():
+    """Every station card with its barcode, to print from the browser (one card per block) or send to a Zebra."""
+    shown = [(card, barcode_svg("code128", card.code, module_width=0.5, module_height=22.0, write_text=False))
+             for card in station_cards.station_cards()]
+    return render_template("printing/desk/cards.html", cards=shown, printers=queries.printers(active_only=True))
+
+
+@bp.post("/cards")
+def print_cards():
+    form = request.form
+    try:
+        job_ids = station_cards.print_cards(form.getlist("card"), printer_name=form.get("printer") or None,
+                                            copies=_form_int("copies", 1), user_id=current_user.id)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".cards"))
+    if len(job_ids) == 1:
+        return redirect(url_for(".job", job_id=job_ids[0]))
+    job = queue.get_job(job_ids[0])
+    flash(ngettext("%(num)s card queued for %(printer)s: each one's state is below.",
+                   "%(num)s cards queued for %(printer)s: each one's state is below.", len(job_ids),
+                   printer=job.printer.name), "success")
+    return redirect(url_for(".jobs", kind=station_cards.KIND, printer=job.printer_id))

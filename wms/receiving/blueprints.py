@@ -4,6 +4,7 @@ from flask_babel import ngettext
 
 from .. import desk
 from ..handheld import add_menu_item
+from ..station_cards import add_command_card
 
 
 def register(app) -> None:
@@ -20,6 +21,10 @@ def register(app) -> None:
     app.register_blueprint(desk_bp)
     add_menu_item(50, "receiving_hh.receive", _l("Receive"))
     add_menu_item(55, "receiving_hh.putaway", _l("Put away"))
+    from .handheld import CLOSE
+
+    add_command_card(CLOSE, _l("Asks to close the receipt being received and shows what is missing; scanned "
+                               "again, closes it."), _l("Receive"), "receiving_hh.receive")
     desk.add_navigation(5, "receiving_desk.board", _l("Receiving"))
     desk.add_navigation(6, "receiving_desk.quarantine", _l("Quarantine"))
     desk.add_navigation(86, "receiving_desk.rules", _l("Put-away rules"), setup=True)

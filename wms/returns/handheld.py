@@ -75,7 +75,7 @@ def unit(rma_id: int):
                                 scan_id=form.get("scan_id") or None)
     except dock.NeedLot as need:
         rma = _rma(rma_id)
-        return answer(TEMPLATE, step="lot", rma=rma, raw=raw[:200], message=str(need), attention=True,
+        return answer(TEMPLATE, step="lot", rma=rma, raw=raw[:200], need=str(need), attention=True,
                       **_progress(rma))
     except DomainError as error:
         return refused(TEMPLATE, error, lambda: dict(step="unit", rma=_rma(rma_id), **_progress(_rma(rma_id))))

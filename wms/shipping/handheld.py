@@ -13,10 +13,11 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..views_common import StaleScreen, answer, feedback, refused
-from . import boxes, dispatch, documents, packing
+from . import boxes, dispatch, documents, packing, words
 from .models import ManifestStatus
 
 bp = blueprint_role(Blueprint("shipping_hh", __name__, url_prefix="/hh/shipping"), Role.WORKER)
+bp.context_processor(words.words)  # a package's status in words ("aberto"), as on the desk
 
 PACK_START = "shipping/hh/pack_start.html"
 PACK = "shipping/hh/pack.html"

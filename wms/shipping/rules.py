@@ -335,3 +335,45 @@ def zip_labels(archive: bytes) -> list[bytes]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise ValueError(f"not a ZIP file ({exc})") from None
     return labels
+
+
+# --------------------------------------------------------------------------------------------- desk settings
+
+SETTING_TEXT_MAX = 120  # the settings table's values are short texts: a sender's line fits well within this
+_SETTING_BOUNDS = {"weight_tolerance_percent": (0, 100), "require_invoice": (0, 1)}
+_SETTING_MOST = 100_000
+_UFS = frozenset("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split())
+
+
+def check_settings(submitted: dict[str, str], defaults: dict[str, int | str]) -> tuple[dict[str, int | str], list[str]]:
+    """The shipping settings a desk form sent, typed like their defaults: (values to keep, keys refused).
+
+    Keys the form did not send are left alone; unknown keys are ignored. Numbers are whole (a percentage up to
+    100, the NF-e switch 0 or 1); texts are at most 120 characters without control characters; the sender's
+    CEP is 8 digits (kept without the dash, as labels take it) and the state one of the 27 UFs."""
+    values: dict[str, int | str] = {}
+    refused: list[str] = []
+    for key, default in defaults.items():
+        if key not in submitted:
+            continue
+        text = (submitted[key] or "").strip()
+        if isinstance(default, int):
+            least, most = _SETTING_BOUNDS.get(key, (0, _SETTING_MOST))
+            number = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+            if number is None or not least <= number <= most:
+                refused.append(key)
+                continue
+            values[key] = number
+            continue
+        if len(text) > SETTING_TEXT_MAX or any(ord(c) < 32 or ord(c) == 127 for c in text):
+            refused.append(key)
+        elif key == "sender_cep":
+            try:
+                values[key] = brazil.normalize_cep(text)
+            except ValueError:
+                refused.append(key)
+        elif key == "sender_state" and text.upper() not in _UFS:
+            refused.append(key)
+        else:
+            values[key] = text.upper() if key == "sender_state" else text
+    return values, refused

@@ -1,7 +1,14 @@
 """Shipping's own desk settings (kept in the shared settings table under `shipping.` keys): the sender
 printed on every label, the weight check's tolerance, whether every order needs an NF-e."""
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..errors import DomainError
 from ..extensions import db
 from ..settings import Setting
+from ..uow import use_case
+from . import rules
+from .words import SETTING
 
 DEFAULTS: dict[str, int | str] = {
     "sender_name": "Retaguarda Distribuidora",
@@ -49,3 +56,20 @@ def sender() -> dict:
     address = {k: get(f"sender_{k}") for k in ("name", "street", "number", "complement", "district", "city",
                                                "state", "cep", "phone")}
     return address
+
+
+@use_case
+def save_settings(submitted: dict[str, str], *, user_id: int | None = None) -> dict:
+    """Save the settings a desk form sent (rules.check_settings says which are good). One refused value and
+    nothing is saved: the message names every field to check. Returns what changed ({key: (before, after)})."""
+    values, refused = rules.check_settings(submitted, DEFAULTS)
+    if refused:
+        raise DomainError(_l("Not saved: check %(fields)s.",
+                             fields=", ".join(str(SETTING.get(key, key)) for key in refused)))
+    changed = {key: (get(key), value) for key, value in values.items() if get(key) != value}
+    for key, value in values.items():
+        put(key, value)
+    if changed:
+        audit.record("setting.shipping", None, user_id=user_id,
+                     **{key: {"before": before, "after": after} for key, (before, after) in changed.items()})
+    return changed

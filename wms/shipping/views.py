@@ -252,30 +252,9 @@ def channel_save(channel: str):
 
 @bp.post("/settings")
 def settings_save():
-    from ..numbers import whole
-
     form = request.form
-    errors, values = [], {}
-    for key, default in settings.DEFAULTS.items():
-        if key not in form:
-            continue
-        value = form.get(key, "").strip()
-        if isinstance(default, int):
-            values[key] = whole(value, most=100_000)
-            if values[key] is None:
-                errors.append(key)
-        elif len(value) > 120 or "\x00" in value:
-            errors.append(key)
-        else:
-            values[key] = value
-    if not errors:
-        for key, value in values.items():
-            settings.put(key, value)
-    if errors:
-        flash(_l("Not saved: check %(fields)s.", fields=", ".join(errors)), "error")
-    else:
-        flash(_l("Settings saved."), "success")
-    return _back("shipping_desk.carriers_page")
+    submitted = {key: form[key] for key in settings.DEFAULTS if key in form}
+    return _setup_saved(lambda: settings.save_settings(submitted, user_id=current_user.id), _l("Settings saved."))
 
 
 # --------------------------------------------------------------------------------------------- box types
