@@ -139,3 +139,43 @@ def click_refused_by_the_browser(page, target) -> None:
     finally:
         page.remove_listener("request", remember)
     assert posted == [], f"the browser sent {posted}"
+
+
+# An image drawn into a canvas `scale` times its natural size on white, read back as one grey byte per pixel
+# (base64): what zxing decodes as a scanner would. Given an element that is not an <img>, its first inline SVG
+# is drawn.
+_PIXELS = """async ([element, scale]) => {
+  let img = element;
+  if (element.tagName !== "IMG") {
+    const xml = new XMLSerializer().serializeToString(element.querySelector("svg"));
+    img = new Image();
+    img.src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(xml)));
+    await img.decode();
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = img.naturalWidth * scale; canvas.height = img.naturalHeight * scale;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff"; context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(img, 0, 0, canvas.width, canvas.height);
+  const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const grey = new Uint8Array(canvas.width * canvas.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = rgba[i * 4];
+  let text = ""; for (let i = 0; i < grey.length; i += 8192) text += String.fromCharCode.apply(null, grey.subarray(i, i + 8192));
+  return {width: canvas.width, height: canvas.height, pixels: btoa(text)};
+}"""
+
+
+def grey_pixels(locator, scale: int = 1) -> tuple[int, int, bytes]:
+    """(width, height, grey bytes) of the image (or the inline SVG inside) `locator` shows."""
+    import base64
+
+    drawn = locator.evaluate("(element, scale) => (" + _PIXELS + ")([element, scale])", scale)
+    return drawn["width"], drawn["height"], base64.b64decode(drawn["pixels"])
+
+
+def decoded(width: int, height: int, pixels: bytes) -> list[tuple[str, str]]:
+    """The barcodes zxing reads in the grey pixels: (format, text), sorted."""
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (height, width)), text_mode=zxingcpp.TextMode.Plain)
+    return sorted((b.format.name, b.text) for b in found)

@@ -1,31 +1,15 @@
 """Labels in a real browser: the desk's preview is an image that scans like the printed label, and a worker
 prints from a 360x640 handheld."""
-import base64
 
 import pytest
-import zxingcpp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan, wait_feedback, wait_until
+from tests.browser.conftest import decoded, grey_pixels, hh_login, scan, wait_feedback, wait_until
 from tests.factories import build_world
 from tests.unit.test_zpl import correios_data
 from wms.extensions import db
 from wms.printing import sender, services
 from wms.printing.fakes import FakePrinter
-
-# The preview image drawn into a canvas at its natural size, returned as one grey byte per pixel.
-_PIXELS = """(img) => {
-  const canvas = document.createElement("canvas");
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff"; context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(img, 0, 0);
-  const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  const grey = new Uint8Array(canvas.width * canvas.height);
-  for (let i = 0; i < grey.length; i++) grey[i] = rgba[i * 4];
-  let text = ""; for (let i = 0; i < grey.length; i += 8192) text += String.fromCharCode.apply(null, grey.subarray(i, i + 8192));
-  return {width: canvas.width, height: canvas.height, pixels: btoa(text)};
-}"""
 
 
 def preview_pixels(page):
@@ -33,14 +17,11 @@ def preview_pixels(page):
     expect(image).to_be_visible()
     wait_until(page, "document.querySelector('#label-preview').complete && "
                            "document.querySelector('#label-preview').naturalWidth > 0")
-    drawn = image.evaluate(_PIXELS)
-    pixels = base64.b64decode(drawn["pixels"])
-    return drawn["width"], drawn["height"], pixels
+    return grey_pixels(image)
 
 
 def scanned(width, height, pixels):
-    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (height, width)), text_mode=zxingcpp.TextMode.Plain)
-    return sorted((b.format.name, b.text) for b in found)
+    return decoded(width, height, pixels)
 
 
 @pytest.fixture(autouse=True)

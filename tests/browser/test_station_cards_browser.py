@@ -1,40 +1,15 @@
 """Station cards in a real browser: each card's on-screen barcode scans as its code, the page prints the cards
 alone (no navigation, no form), and the MENU card scanned on a handheld screen goes back to the menu."""
-import base64
-
-import zxingcpp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import hh_login, scan
+from tests.browser.conftest import decoded, grey_pixels, hh_login, scan
 from tests.browser.test_printing_browser import desk_login
 from wms.extensions import db
 from wms.printing import services
 
-# A card's inline SVG drawn into a canvas (three times its size), returned as one grey byte per pixel.
-_PIXELS = """async (card) => {
-  const xml = new XMLSerializer().serializeToString(card.querySelector(".barcode svg"));
-  const img = new Image();
-  img.src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(xml)));
-  await img.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = img.naturalWidth * 3; canvas.height = img.naturalHeight * 3;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff"; context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(img, 0, 0, canvas.width, canvas.height);
-  const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  const grey = new Uint8Array(canvas.width * canvas.height);
-  for (let i = 0; i < grey.length; i++) grey[i] = rgba[i * 4];
-  let text = ""; for (let i = 0; i < grey.length; i += 8192) text += String.fromCharCode.apply(null, grey.subarray(i, i + 8192));
-  return {width: canvas.width, height: canvas.height, pixels: btoa(text)};
-}"""
 
-
-def scanned_card(card) -> list[str]:
-    drawn = card.evaluate(_PIXELS)
-    pixels = base64.b64decode(drawn["pixels"])
-    found = zxingcpp.read_barcodes(memoryview(pixels).cast("B", (drawn["height"], drawn["width"])),
-                                   text_mode=zxingcpp.TextMode.Plain)
-    return [(b.format.name, b.text) for b in found]
+def scanned_card(card) -> list[tuple[str, str]]:
+    return decoded(*grey_pixels(card.locator(".barcode"), scale=3))
 
 
 def test_every_card_scans_as_its_code_and_the_page_prints_only_the_cards(desk, app, users):
