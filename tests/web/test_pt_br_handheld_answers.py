@@ -183,6 +183,8 @@ def _walk(app, hh: Walk, data: dict) -> None:  # noqa: PLR0915 - one walk throug
     hh.scan("NOPE-77", bad=True)
     hh.scan("LR123456789BR")
     hh.scan(gtin["SAN-ALCOOL70"])  # lot-tracked: it asks the lot
+    refused = hh.scan("NOPE-LOT", bad=True)  # a lot never here, without its expiry: the lot is asked again
+    assert 'data-step="lot"' in refused.get_data(as_text=True) and "controlado por lote" in hh.text()
     hh.scan("AL2403")
     hh.scan("9", bad=True)  # no such condition
     hh.scan("1")
