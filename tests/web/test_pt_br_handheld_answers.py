@@ -177,7 +177,8 @@ def _walk(app, hh: Walk, data: dict) -> None:  # noqa: PLR0915 - one walk throug
     hh.press("/close")
     hh.scan("abc", bad=True)
     hh.scan(str(_expected_weight(app, data["order_id"])))
-    assert "está embalado" in hh.text()
+    assert hh.text().count("está embalado") == 1  # the heading; the confirmation says where the box goes
+    assert "Leve a caixa para a doca." in hh.text()
 
     hh.open("returns", "/hh/returns/")
     hh.scan("NOPE-77", bad=True)

@@ -215,7 +215,10 @@ def test_packing_on_the_handheld_refuses_wrong_units_asks_for_a_recount_and_ship
     assert off.status_code == 422 and b"recount" in off.data and b'name="recount" value="1"' in off.data
     closed = scan(client, order_id, "900", step="weigh", recount="1")
     assert closed.status_code == 200 and closed.headers["X-Scan-Result"] == "attention"
-    assert b"is packed" in closed.data
+    said = closed.get_data(as_text=True)  # the heading says it once; the confirmation says what to do next
+    assert said.count("is packed") == 1 and f'data-step="done">Order {order_id} is packed' in said
+    assert re.search(r'<p class="ok" role="status">Box 1/1 closed: [A-Z]{2}\d{9}BR\. Its label is printing\. '
+                     r'Take the box to the dock\.</p>', said)
     with app.app_context():
         package = db.session.scalar(select(Package))
         assert package.weight_g == 900 and package.expected_weight_g == 320

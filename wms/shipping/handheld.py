@@ -97,12 +97,15 @@ def pack_scan(order_id: int):
     try:
         if step == "weigh":
             result = boxes.close_box(order_id, raw, recounted=recount, user_id=_user(), scan_id=_scan_id())
-            message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=result["package"],
-                         tracking=result["tracking_code"] or "-")
-            if result["order_packed"]:
-                message = lazy_ngettext("Order %(order)s is packed (%(num)s box). Take it to the dock.",
-                                        "Order %(order)s is packed (%(num)s boxes). Take them to the dock.",
-                                        int(result["package"].split("/")[-1]), order=order_id)
+            box, tracking = result["package"], result["tracking_code"] or "-"
+            if result["order_packed"]:  # the screen's heading says the order is packed: this says what to do
+                message = lazy_ngettext(
+                    "Box %(number)s closed: %(tracking)s. Its label is printing. Take the box to the dock.",
+                    "Box %(number)s closed: %(tracking)s. Its label is printing. Take the %(num)s boxes to the dock.",
+                    int(box.split("/")[-1]), number=box, tracking=tracking)
+            else:
+                message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=box,
+                             tracking=tracking)
             return answer(PACK, attention=bool(result.get("difference_g")),
                           **_pack_context(order_id, ok=message, closed=result))
         result = packing.pack_unit(order_id, raw, station_code=_station() or None, user_id=_user(),
