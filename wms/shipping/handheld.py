@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
+from ..formatting import lazy_number
 from ..views_common import StaleScreen, answer, feedback, refused
 from . import boxes, dispatch, documents, packing, words
 from .models import ManifestStatus
@@ -115,7 +116,7 @@ def pack_scan(order_id: int):
     except DomainError as error:
         return refused(PACK, error, lambda: _pack_context(order_id, step=step, recount=recount))
     if result.get("sku"):
-        message = _l("%(qty)s × %(sku)s into box %(box)s.", qty=result["quantity"], sku=result["sku"],
+        message = _l("%(qty)s × %(sku)s into box %(box)s.", qty=lazy_number(result["quantity"]), sku=result["sku"],
                      box=result["package"])
     else:
         message = _l("Box %(number)s is a %(box)s.", number=result["package"], box=result["box"])
@@ -197,7 +198,7 @@ def dock_scan(manifest_id: int):
     except DomainError as error:
         return refused(DOCK, error, lambda: _dock_context(manifest_id))
     message = _l("%(code)s is on the truck (%(loaded)s of %(total)s).", code=result["code"],
-                 loaded=result["loaded"], total=result["total"])
+                 loaded=lazy_number(result["loaded"]), total=lazy_number(result["total"]))
     return answer(DOCK, attention=result["again"], **_dock_context(manifest_id, ok=message))
 
 
