@@ -160,7 +160,8 @@ def hold_problems(order: Order, items: list[StockItem]) -> list[str]:
         problem = rules.lot_problem(lot.status, lot.expires_on, today) if lot else None
         if problem:
             problems.append(str(_l("Take %(qty)s × %(sku)s lot %(lot)s (%(problem)s) out of tote %(tote)s and "
-                                   "give them to your supervisor.", qty=lazy_number(item.quantity), sku=item.product.sku,
+                                   "give them to your supervisor.", qty=lazy_number(item.quantity),
+                                   sku=item.product.sku,
                                    lot=lot.code, problem=problem, tote=item.lpn.code)))
     if order.on_hold and not problems:
         problems.append(order.hold_reason or str(_l("Order %(order)s is on hold.", order=order.id)))
