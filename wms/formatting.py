@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import get_group_symbol
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import LazyString, format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup
 
 # The thousands sign of each language the app has served, found once. A whole number (nearly every quantity, and
@@ -35,6 +35,20 @@ def number(value: int | float | Decimal | str | None) -> str:
         if locale is not None:
             return f"{value:,}".replace(",", _group_sign(locale))
     return format_decimal(value)
+
+
+def signed_number(value: int | float | Decimal) -> str:
+    """A difference: `number` with "+" before a gain ("+1.200", "-35", "0")."""
+    text = number(value)
+    return f"+{text}" if value > 0 else text
+
+
+def lazy_number(value: int | float | Decimal | None, *, signed: bool = False) -> LazyString:
+    """A quantity inside a message built in Python, e.g. `_l("Only %(free)s … are free", free=lazy_number(free))`:
+    written by `number` (as the templates write it) when the message is read, so a worker reads "1.400" in
+    Portuguese and "1,400" in English in the answer to a scan, as on the screen around it. Lazy like `_l`
+    itself: a rule that builds the message needs no request, and the reader's language decides."""
+    return LazyString(signed_number if signed else number, value)
 
 
 def codes(text: str) -> Markup:

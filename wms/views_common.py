@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from . import numbers, uow
 from .errors import DomainError
 from .extensions import db
+from .formatting import lazy_number
 
 GOOD, ATTENTION, BAD = "ok", "attention", "bad"
 
@@ -68,7 +69,7 @@ def typed_quantity(text: str | None, *, most: int, unit=None, least: int = 1) ->
     value = numbers.whole(text, least=least, most=most)
     if value is None:
         raise DomainError(_l("Type a whole number of %(unit)s from %(least)s to %(most)s.",
-                             unit=unit or _l("units"), least=least, most=most))
+                             unit=unit or _l("units"), least=lazy_number(least), most=lazy_number(most)))
     return value
 
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import Scanner, hh_login
+from tests.browser.conftest import Scanner, hh_login, refused_in_red
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN
 from tests.picking_helpers import books_are_right, stocked_world
 from tests.returns_helpers import shipped_order
@@ -34,7 +34,6 @@ def returned(app, users):
 
 def med(returned, lot):
     return gs1.element_string(gtin=MEDICINE_GTIN, expires_on=returned.lots[lot], lot=lot)
-
 
 
 def test_a_return_with_a_restocked_a_damaged_and_an_unexpected_unit(app, handheld, desk, returned):
@@ -93,3 +92,27 @@ def test_a_return_with_a_restocked_a_damaged_and_an_unexpected_unit(app, handhel
         [returned.order, returned.other])
     expect(desk.locator("#recipients")).to_contain_text("11222333000181")
     expect(desk.locator("#lot-returns tbody tr")).to_have_count(1)  # the damaged pack (L-LATE is another lot)
+
+
+def test_a_refused_lot_is_asked_again_on_the_handheld(app, handheld, returned):
+    """A plain GTIN of a lot-tracked product asks the lot; a lot that cannot be taken is refused in red and the
+    same lot question stays on screen (not the unit question), so the next scan is the lot again."""
+    page = handheld
+    hh_login(page)
+    page.goto("/hh/returns/")
+    s = Scanner(page)
+    s(f"RMA-{returned.rma}")
+    s(MEDICINE_GTIN, "attention")
+    expect(page.locator("[data-step=lot] #need-lot")).to_contain_text("MED is tracked by lot")
+    s("L-NEVER", "bad")
+    refused_in_red(page, "Lot L-NEVER of MED was never here")
+    expect(page.locator("[data-step=lot] #need-lot")).to_contain_text("MED is tracked by lot")
+    with app.app_context():
+        assert db.session.scalars(select(ReturnUnit)).all() == []
+        db.session.remove()
+    s("L-SOON")
+    expect(page.locator("[data-step=condition]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    with app.app_context():
+        assert [(u.quantity, u.lot.code) for u in db.session.scalars(select(ReturnUnit))] == [(1, "L-SOON")]
+        db.session.remove()

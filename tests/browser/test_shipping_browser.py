@@ -62,7 +62,10 @@ def test_pack_two_boxes_hand_them_off_and_close_the_manifest(app, handheld, desk
     step(BOTTLE_GTIN)
     page.click("text=Close box 2")
     step("1350")  # 1100 g + Caixa M 250 g
-    expect(page.locator("#screen p.ok")).to_contain_text(f"Order {orders.ours} is packed (2 boxes)")
+    expect(page.locator("#screen h1")).to_have_text(f"Order {orders.ours} is packed")
+    expect(page.locator("#screen p.ok")).to_contain_text("Box 2/2 closed")
+    expect(page.locator("#screen p.ok")).to_contain_text("Take the 2 boxes to the dock.")
+    assert page.inner_text("#screen").count("is packed") == 1
     with app.app_context():
         packages = db.session.scalars(select(Package).where(Package.order_id == orders.ours)
                                       .order_by(Package.sequence)).all()

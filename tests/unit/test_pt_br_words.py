@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
 
-from wms.formatting import number
+from wms.formatting import lazy_number, number, signed_number
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,25 @@ def test_whole_numbers_written_the_quick_way_read_as_babel_writes_them(babel_app
     values = [*range(-2100, 2100, 7), 999, 1000, -999, -1000, 999_999, 1_000_000, 2**31 - 1, -(2**31), 10**15]
     with force_locale(locale):
         assert [number(v) for v in values] == [format_decimal(v) for v in values]
+
+
+def test_a_quantity_in_a_message_built_in_python_is_written_as_the_reader_writes_numbers(babel_app):
+    """The message is built once (a rule raising it needs no request); the number is written when it is read."""
+    from flask_babel import lazy_gettext as _l
+
+    message = _l("Only %(free)s of %(sku)s are free here: type %(free)s or less.", free=lazy_number(1400),
+                 sku="BOTTLE")
+    with force_locale("pt_BR"):
+        assert str(message) == "Só 1.400 de BOTTLE estão livres aqui: digite 1.400 ou menos."
+    with force_locale("en"):
+        assert str(message) == "Only 1,400 of BOTTLE are free here: type 1,400 or less."
+
+
+@pytest.mark.parametrize("value, portuguese, english", [
+    (1180, "+1.180", "+1,180"), (-1180, "-1.180", "-1,180"), (35, "+35", "+35"), (0, "0", "0"),
+])
+def test_a_difference_says_its_sign(babel_app, value, portuguese, english):
+    with force_locale("pt_BR"):
+        assert signed_number(value) == portuguese == str(lazy_number(value, signed=True))
+    with force_locale("en"):
+        assert signed_number(value) == english

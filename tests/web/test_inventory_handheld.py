@@ -431,7 +431,7 @@ def test_more_than_is_free_is_refused(app, worker, wh):
     response = scan(worker, MOVE, at_quantity, "8")
     refused(response, "Only 7 of BOTTLE at A-01-01-2 are free, not 8: type 7 or less.")
     assert_same_step(response, scan_form(at_quantity), "quantity")
-    refused(scan(worker, MOVE, at_quantity, "0"), "Type a whole number of units from 1 to 1000000.")
+    refused(scan(worker, MOVE, at_quantity, "0"), "Type a whole number of units from 1 to 1,000,000.")
     assert books(app) == before
 
 
@@ -440,7 +440,7 @@ def test_a_negative_or_decimal_quantity_is_said_to_be_no_quantity(app, worker, w
     before = books(app)
     for typed in ("-5", "2,5", "+3.0"):
         response = scan(worker, MOVE, at_quantity, typed)
-        body = refused(response, "Type a whole number of units from 1 to 1000000.")
+        body = refused(response, "Type a whole number of units from 1 to 1,000,000.")
         assert "is not a known location" not in body
         assert_same_step(response, scan_form(at_quantity), "quantity")
     assert books(app) == before
@@ -634,7 +634,7 @@ def test_quantity_zero_takes_a_wrong_scan_out(worker, wh):
     response = scan(worker, COUNT, press(worker, COUNT, response, "action", "type_quantity"), "0")
     assert counted(response) == {"BOTTLE": 1}
     refused(scan(worker, COUNT, press(worker, COUNT, response, "action", "type_quantity"), "lots"),
-            "Type a whole number of units from 0 to 1000000.")
+            "Type a whole number of units from 0 to 1,000,000.")
 
 
 def test_stock_on_a_plate_is_counted_on_its_plate(app, worker, wh):

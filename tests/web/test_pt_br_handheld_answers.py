@@ -122,6 +122,8 @@ def _walk(app, hh: Walk, data: dict) -> None:  # noqa: PLR0915 - one walk throug
     hh.scan("A-02-03-1")
     hh.scan(gtin["COS-FPS50"])
     hh.scan("9999", bad=True)  # more than there is
+    hh.scan("0", bad=True)  # no quantity: the range is said as the screen writes numbers
+    assert "de 1 a 1.000.000." in hh.text()
     hh.scan("3")
     hh.scan("NOWHERE-1", bad=True)
     hh.scan("A-02-03-3")
@@ -177,12 +179,15 @@ def _walk(app, hh: Walk, data: dict) -> None:  # noqa: PLR0915 - one walk throug
     hh.press("/close")
     hh.scan("abc", bad=True)
     hh.scan(str(_expected_weight(app, data["order_id"])))
-    assert "está embalado" in hh.text()
+    assert hh.text().count("está embalado") == 1  # the heading; the confirmation says where the box goes
+    assert "Leve a caixa para a doca." in hh.text()
 
     hh.open("returns", "/hh/returns/")
     hh.scan("NOPE-77", bad=True)
     hh.scan("LR123456789BR")
     hh.scan(gtin["SAN-ALCOOL70"])  # lot-tracked: it asks the lot
+    refused = hh.scan("NOPE-LOT", bad=True)  # a lot never here, without its expiry: the lot is asked again
+    assert 'data-step="lot"' in refused.get_data(as_text=True) and "controlado por lote" in hh.text()
     hh.scan("AL2403")
     hh.scan("9", bad=True)  # no such condition
     hh.scan("1")
@@ -247,3 +252,10 @@ def test_no_template_leftover_in_an_answer(answers):
     leftovers = re.compile(r"<Macro|Undefined|\bNone\b|%\(|\{\{|\{%")
     wrong = [f"{flow}, {done}: {text[:300]}" for flow, done, _status, _sound, text in answers if leftovers.search(text)]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.xfail(strict=True, reason="the move screen builds this message itself (wms/inventory/handheld_move.py, "
+                                       "left to its owner this session): its quantities are still raw numbers")
+def test_the_move_refusal_writes_its_quantities_as_the_screen_does(answers):
+    text = next(text for flow, done, *_rest, text in answers if (flow, done) == ("move", "scan '9999'"))
+    assert "não 9.999" in text

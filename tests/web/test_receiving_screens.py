@@ -124,6 +124,26 @@ def test_a_case_quantity_is_asked_and_refused_in_cases(client, auth, asn_id):
     assert "of units" not in html
 
 
+@pytest.mark.parametrize("language, over, cases", [
+    ("en", "BOTTLE: 1,400 more would make 1,400, but the ASN says 24", "cases of 24 from 1 to 41,666."),
+    ("pt_BR", "BOTTLE: mais 1.400 dariam 1.400, mas o aviso diz 24", "caixas de 24 de 1 a 41.666."),
+])
+def test_quantities_in_a_refusal_are_written_as_the_screen_writes_them(client, auth, asn_id, language, over, cases):
+    """1,400 in English and 1.400 in Portuguese, in the answer to a scan as in the table around it."""
+    auth.login("worker")
+    assert client.post("/language", data={"locale": language, "next": "/hh/"}).status_code == 302
+    response, html = post(client, "/hh/receive", "PO-9")
+    url = re.search(r'hx-post="(/hh/receive/\d+)"', html).group(1)
+    response, html = post(client, url, BOTTLE_GTIN)
+    response, html = post(client, url, "1400", hidden(html))
+    assert response.headers["X-Scan-Result"] == "bad" and over in html
+    raw = gs1.element_string(gtin=MEDICINE_CASE_GTIN, lot="Z9", expires_on=clock.today() + timedelta(days=900),
+                             separator="|")
+    response, html = post(client, url, raw)
+    response, html = post(client, url, "0", hidden(html))
+    assert response.status_code == 422 and cases in html
+
+
 def test_expired_lot_is_refused_with_the_bad_sound(client, auth, asn_id):
     auth.login("worker")
     response, html = post(client, "/hh/receive", "PO-9")

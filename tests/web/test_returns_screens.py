@@ -118,6 +118,49 @@ def test_the_returns_dock_restocks_one_unit_and_sends_the_other_to_quarantine(ap
         assert books_are_right()
 
 
+def _dock_state(app) -> tuple:
+    """What a scan at the returns dock could change: moves, returned units, lots, the RMA's status."""
+    from wms.catalog.models import Lot
+
+    with app.app_context():
+        state = (db.session.scalar(select(func.count()).select_from(Move)),
+                 db.session.scalar(select(func.count()).select_from(ReturnUnit)),
+                 tuple(db.session.scalars(select(Lot.code).order_by(Lot.code))),
+                 tuple(db.session.scalars(select(Rma.status).order_by(Rma.id))))
+        db.session.remove()
+    return state
+
+
+def test_a_refused_lot_asks_the_same_units_lot_again_and_changes_nothing(app, client, auth, shipped):
+    with app.app_context():
+        from wms.returns import rmas
+
+        rma, _ = rmas.create_rma({"order_id": shipped["med"],
+                                  "lines": [{"sku": "MED", "quantity": 1, "reason": "regret"}]})
+        db.session.commit()
+        rma_id = rma.id
+    auth.login("worker")
+    screen = client.post("/hh/returns/", data={"scan": f"RMA-{rma_id}"}, headers=HX)
+    lot_step = client.post(action(screen), data={"scan": MEDICINE_GTIN, "scan_id": "c1"}, headers=HX)
+    assert step(lot_step) == "lot" and hidden(lot_step) == {"raw": MEDICINE_GTIN}
+    before = _dock_state(app)
+    # MED keeps its expiry: a lot never seen here, typed without its GS1 expiry, is refused.
+    bad = client.post(action(lot_step), data={**hidden(lot_step), "scan": "L-NEVER", "scan_id": "c2"}, headers=HX)
+    assert bad.status_code == 422 and bad.headers["X-Scan-Result"] == "bad"
+    assert step(bad) == "lot" and action(bad) == action(lot_step) and hidden(bad) == {"raw": MEDICINE_GTIN}
+    page = text(bad)
+    assert "Lot L-NEVER of MED was never here" in page  # the refusal, in red
+    assert "MED is tracked by lot: scan or type the lot on the pack." in page  # and the same question
+    assert _dock_state(app) == before
+    # The same screen answers the right lot: the unit comes in once.
+    good = client.post(action(bad), data={**hidden(bad), "scan": "L-SOON", "scan_id": "c3"}, headers=HX)
+    assert good.status_code == 200 and step(good) == "condition"
+    with app.app_context():
+        units = list(db.session.scalars(select(ReturnUnit)))
+        assert [(u.quantity, u.lot.code) for u in units] == [(1, "L-SOON")]
+        assert books_are_right()
+
+
 def test_restock_on_the_handheld_asks_for_the_put_away_bin(app, client, auth, shipped):
     with app.app_context():
         from wms.returns import rmas

@@ -194,6 +194,21 @@ def test_the_openapi_document_describes_the_shipping_endpoints(api):
 # --- handheld packing and the dock, then the desk closes the manifest ---------------------------------------
 
 
+@pytest.mark.parametrize("language, said", [
+    ("en", "The box weighs 1,500 g but its units and box weigh 320 g (+1,180 g)"),
+    ("pt_BR", "A caixa pesa 1.500 g, mas as unidades e a caixa pesam 320 g (+1.180 g)"),
+])
+def test_a_weight_refusal_writes_its_grams_as_the_screen_does(app, api, client, auth, language, said):
+    order_id = _picked(app, [("MED", 2)])
+    auth.login("worker")
+    assert client.post("/language", data={"locale": language, "next": "/hh/"}).status_code == 302
+    for serial in ("S1", "S2"):
+        assert scan(client, order_id, f"01{MEDICINE_GTIN.zfill(14)}10L-SOON\x1d21{serial}").status_code == 200
+    off = scan(client, order_id, "1500", step="weigh")  # expected 2 × 100 g + CX-P 120 g = 320 g
+    assert off.status_code == 422 and off.headers["X-Scan-Result"] == "bad"
+    assert said in off.get_data(as_text=True)
+
+
 def test_packing_on_the_handheld_refuses_wrong_units_asks_for_a_recount_and_ships(app, api, client, auth):
     order_id = _picked(app, [("MED", 2)])
     auth.login("worker")
@@ -215,7 +230,10 @@ def test_packing_on_the_handheld_refuses_wrong_units_asks_for_a_recount_and_ship
     assert off.status_code == 422 and b"recount" in off.data and b'name="recount" value="1"' in off.data
     closed = scan(client, order_id, "900", step="weigh", recount="1")
     assert closed.status_code == 200 and closed.headers["X-Scan-Result"] == "attention"
-    assert b"is packed" in closed.data
+    said = closed.get_data(as_text=True)  # the heading says it once; the confirmation says what to do next
+    assert said.count("is packed") == 1 and f'data-step="done">Order {order_id} is packed' in said
+    assert re.search(r'<p class="ok" role="status">Box 1/1 closed: [A-Z]{2}\d{9}BR\. Its label is printing\. '
+                     r'Take the box to the dock\.</p>', said)
     with app.app_context():
         package = db.session.scalar(select(Package))
         assert package.weight_g == 900 and package.expected_weight_g == 320

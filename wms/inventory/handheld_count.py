@@ -11,6 +11,7 @@ from .. import numbers
 from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
+from ..formatting import lazy_number
 from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
 from .counts import open_count, submit_count
@@ -98,7 +99,8 @@ class CountState:
         tally = dict(self.tally)
         tally[key] = tally.get(key, 0) + units
         if tally[key] > MAX_UNITS:
-            raise DomainError(_l("Type a whole number of units from %(min)s to %(max)s.", min=0, max=MAX_UNITS))
+            raise DomainError(_l("Type a whole number of units from %(min)s to %(max)s.", min=0,
+                                 max=lazy_number(MAX_UNITS)))
         return replace(self, tally=tally, last=key, wanted=None, wanted_units=0, mode="scan")
 
 

@@ -19,6 +19,7 @@ from ..catalog.models import Lot, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind, Mixing
 from ..messages import StockBecameAvailable
@@ -150,9 +151,11 @@ def apply_move(*, product: Product, lot: Lot | None, source: Location, target: L
             lot_text = " " + str(_l("lot")) + " " + lot.code if lot else ""  # babel does not look inside f-strings
             if on_hand >= quantity:
                 raise Conflict(_l("Only %(free)s of %(sku)s%(lot)s at %(code)s are free; the rest is reserved "
-                                  "for orders.", free=free, sku=product.sku, lot=lot_text, code=source.code))
-            raise DomainError(_l("Only %(qty)s of %(sku)s%(lot)s at %(code)s, not %(wanted)s.", qty=on_hand,
-                                 sku=product.sku, lot=lot_text, code=source.code, wanted=quantity))
+                                  "for orders.", free=lazy_number(free), sku=product.sku, lot=lot_text,
+                                  code=source.code))
+            raise DomainError(_l("Only %(qty)s of %(sku)s%(lot)s at %(code)s, not %(wanted)s.",
+                                 qty=lazy_number(on_hand),
+                                 sku=product.sku, lot=lot_text, code=source.code, wanted=lazy_number(quantity)))
         item.quantity -= quantity
     if target_key is not None:
         locked[target_key].quantity += quantity

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from ..catalog.models import LotStatus
+from ..formatting import lazy_number
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, LocationKind, Mixing
 
 ADJUSTMENT_REASONS = ("damaged", "found", "lost", "count_variance", "expired", "correction")
@@ -73,7 +74,7 @@ def destination_problem(dest: Destination, goods: Goods, today: date, quarantine
         return _l("%(code)s holds another lot and takes one lot only.", code=dest.code)
     if dest.capacity_units is not None and dest.units_now + goods.quantity > dest.capacity_units:
         return _l("%(code)s has room for %(room)s more units, not %(qty)s.", code=dest.code,
-                  room=max(dest.capacity_units - dest.units_now, 0), qty=goods.quantity)
+                  room=lazy_number(max(dest.capacity_units - dest.units_now, 0)), qty=lazy_number(goods.quantity))
     return None
 
 

@@ -10,6 +10,7 @@ from ..catalog.models import Lot
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import lookup
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
@@ -108,7 +109,8 @@ def substitute_item(task: PickTask, lot: Lot) -> StockItem:
     if not fitting:
         free = sum(max(i.quantity - i.reserved, 0) for i in items)
         raise DomainError(_l("Only %(free)s of lot %(lot)s are free at %(code)s, not %(qty)s: pick lot "
-                             "%(wanted)s.", free=free, lot=lot.code, code=task.location.code, qty=task.quantity,
+                             "%(wanted)s.", free=lazy_number(free), lot=lot.code, code=task.location.code,
+                             qty=lazy_number(task.quantity),
                              wanted=task.lot.code if task.lot else "-"))
     return fitting[0]
 
@@ -159,7 +161,7 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
     if wave.status != WaveStatus.PICKING:
         raise Conflict(_l("Wave %(wave)s is not being picked.", wave=wave.code))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= task.quantity:
-        raise DomainError(_l("Type how many you took: 0 to %(qty)s.", qty=task.quantity))
+        raise DomainError(_l("Type how many you took: 0 to %(qty)s.", qty=lazy_number(task.quantity)))
     tote = task.wave_order.tote
     if quantity and (tote is None or (tote_code or "").strip().upper() != tote.code):
         raise DomainError(_l("That is not the tote of this order: scan tote %(tote)s.",

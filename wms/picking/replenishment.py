@@ -10,6 +10,7 @@ from ..catalog.models import Lot
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
 from ..locations.models import Location, LocationKind
@@ -87,7 +88,7 @@ def complete_replenishment(task_id: int, *, quantity: int, user_id: int | None) 
     if task.status != ReplenishmentStatus.OPEN:
         raise Conflict(_l("This replenishment is already done."))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= task.quantity:
-        raise DomainError(_l("Type how many you moved: 1 to %(qty)s.", qty=task.quantity))
+        raise DomainError(_l("Type how many you moved: 1 to %(qty)s.", qty=lazy_number(task.quantity)))
     move = inventory.apply_move(product=task.product, lot=task.lot, source=task.from_location,
                                 target=task.to_location, quantity=quantity, reason="replenish", user_id=user_id,
                                 document=f"REPL-{task.id}", from_lpn=task.from_lpn)

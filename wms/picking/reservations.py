@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..catalog.models import Lot
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import StockItem
 from ..messages import LotBecameUnavailable
@@ -53,7 +54,7 @@ def _hold_orders_with_picked_units(lot: Lot) -> None:
     for item, wave_order in rows:
         order = wave_order.order
         reason = str(_l("Lot %(lot)s is %(status)s: take %(qty)s × %(sku)s out of tote %(tote)s.",
-                        lot=lot.code, status=lot.status, qty=item.quantity, sku=item.product.sku,
+                        lot=lot.code, status=lot.status, qty=lazy_number(item.quantity), sku=item.product.sku,
                         tote=item.lpn.code))
         order_status.hold(order, reason[:200], lot=lot.code, tote=item.lpn.code)  # composed here, not typed
 

@@ -19,6 +19,7 @@ from .. import audit, idempotency, uow
 from ..dbtypes import utcnow
 from ..errors import DomainError, get_or_not_found
 from ..extensions import db
+from ..formatting import lazy_number
 from ..messages import LabelQueued
 from ..uow import use_case
 from . import rules
@@ -49,7 +50,7 @@ def queue_label(kind: str, data: dict, *, station: str | None = None, printer_na
     failed and never reaches the caller); the print worker takes what is left.
     """
     if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
-        raise DomainError(_l("Print from 1 to %(most)s copies.", most=MAX_COPIES))
+        raise DomainError(_l("Print from 1 to %(most)s copies.", most=lazy_number(MAX_COPIES)))
     station_key = rules.normalize_station(station)
     printer = choose_printer(station_key, kind, printer_name)
     zpl = render_for(printer, kind, data)

@@ -8,6 +8,7 @@ from .. import audit, events, numbers
 from ..catalog.models import Lot, LotStatus, Product
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import Move
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location
@@ -75,7 +76,7 @@ def recall_lot(lot_id: int, *, risk_class: str, reference: str, reason: str, hol
         if order is None or order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
             continue
         text = str(_l("Lot %(lot)s recalled (%(reference)s): take %(qty)s × %(sku)s out before it ships.",
-                      lot=lot.code, reference=reference, qty=units, sku=lot.product.sku))
+                      lot=lot.code, reference=reference, qty=lazy_number(units), sku=lot.product.sku))
         if hold_for_recall(order_id, text, user_id=user_id):
             held.append(order_id)
     recall = Recall(product_id=lot.product_id, lot_id=lot.id, risk_class=risk.value, reference=reference,

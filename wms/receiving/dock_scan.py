@@ -20,6 +20,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Lot, LotStatus, LotStatusChange, Product
 from ..errors import DomainError
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import lookup
 from ..inventory import services as inventory
 from ..locations import services as locations
@@ -139,7 +140,8 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
     else:
         return _need("quantity", product, lot=lot_code, units=found.units)
     if units > MAX_UNITS:
-        raise DomainError(_l("Type a whole number of units from %(min)s to %(max)s.", min=1, max=MAX_UNITS))
+        raise DomainError(_l("Type a whole number of units from %(min)s to %(max)s.", min=1,
+                                 max=lazy_number(MAX_UNITS)))
     expected, lines = _expected(receipt, product)
     arrival = rules.Arrival(sku=product.sku, quantity=units, lot_code=lot_code, expires_on=expires_on,
                             min_shelf_life_days=product.min_shelf_life_days,

@@ -22,6 +22,7 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import lookup
 from ..locations import services as locations
 from ..locations.models import LocationKind
@@ -246,7 +247,7 @@ def receipt_scan(receipt_id: int):
         elif state.need == "quantity":
             if not raw.strip():
                 raise DomainError(_l("Type how many."))
-            unit = _l("cases of %(n)s", n=state.units) if state.units > 1 else None
+            unit = _l("cases of %(n)s", n=lazy_number(state.units)) if state.units > 1 else None
             state = replace(state, quantity=typed_quantity(raw, most=MAX_UNITS // max(state.units, 1), unit=unit))
         elif state.need == "supervisor":
             supervisor = dock_scan.supervisor_by_badge(raw.strip())

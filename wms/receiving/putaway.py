@@ -11,6 +11,7 @@ from .. import audit, idempotency
 from ..catalog.models import Product
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
 from ..locations import layout
@@ -103,8 +104,8 @@ def plan_for_lpn(lpn: Lpn) -> PutawayPlan:
 def plan_for_item(item: StockItem, quantity: int | None = None) -> PutawayPlan:
     quantity = item.available if quantity is None else quantity
     if not 1 <= quantity <= item.available:
-        raise DomainError(_l("Only %(free)s of %(sku)s are free here: type %(free)s or less.", free=item.available,
-                             sku=item.product.sku))
+        raise DomainError(_l("Only %(free)s of %(sku)s are free here: type %(free)s or less.",
+                             free=lazy_number(item.available), sku=item.product.sku))
     return _plan([item], quantity, None)
 
 

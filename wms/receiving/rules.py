@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
 from ..catalog.rules import meets_shelf_life
+from ..formatting import lazy_number
 
 # What happens to arriving units.
 STOCK = "stock"
@@ -98,7 +99,8 @@ def dock_check(arrival: Arrival, expected: Expected | None, *, today: date, tole
             "Lot %(lot)s expired on %(date)s: do not take it in. Hand this unit back to the driver; "
             "the refusal is recorded.",
             "Lot %(lot)s expired on %(date)s: do not take it in. Hand these %(qty)s units back to the driver; "
-            "the refusal is recorded.", qty, lot=arrival.lot_code or "-", date=arrival.expires_on.isoformat(), qty=qty))
+            "the refusal is recorded.", qty, lot=arrival.lot_code or "-", date=arrival.expires_on.isoformat(),
+            qty=lazy_number(qty)))
     discrepancies: list[tuple[str, int]] = []
     over = allowed = 0
     if expected is not None and expected.on_asn:
@@ -108,7 +110,8 @@ def dock_check(arrival: Arrival, expected: Expected | None, *, today: date, tole
             return Verdict(SUPERVISOR, over=over, allowed_over=allowed, message=_l(
                 "%(sku)s: %(qty)s more would make %(total)s, but the ASN says %(expected)s (up to %(allowed)s "
                 "more allowed). A supervisor must allow it, or set the extra units aside.", sku=arrival.sku,
-                qty=qty, total=expected.received + qty, expected=expected.quantity, allowed=allowed))
+                qty=lazy_number(qty), total=lazy_number(expected.received + qty),
+                expected=lazy_number(expected.quantity), allowed=lazy_number(allowed)))
         if over:
             discrepancies.append(("over", over))
         if arrival.lot_code and expected.lots and arrival.lot_code not in expected.lots:

@@ -11,6 +11,7 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
+from ..inventory import lookup
 from ..views_common import StaleScreen, answer, feedback, refused
 from . import dock, labels, rmas
 from .models import Condition, Disposition, ReturnUnit, Rma
@@ -74,14 +75,36 @@ def unit(rma_id: int):
         got = dock.receive_unit(rma_id, raw, lot_code=lot_code, user_id=current_user.id,
                                 scan_id=form.get("scan_id") or None)
     except dock.NeedLot as need:
-        rma = _rma(rma_id)
-        return answer(TEMPLATE, step="lot", rma=rma, raw=raw[:200], need=str(need), attention=True,
-                      **_progress(rma))
+        return answer(TEMPLATE, attention=True, **_lot_context(rma_id, raw, need))
     except DomainError as error:
-        return refused(TEMPLATE, error, lambda: dict(step="unit", rma=_rma(rma_id), **_progress(_rma(rma_id))))
+        if lot_code is not None:  # the lot was refused: the same unit's lot is asked again
+            return refused(TEMPLATE, error, lambda: _asked_again(rma_id, raw))
+        return refused(TEMPLATE, error, lambda: _unit_context(rma_id))
     returned = _unit(got["unit_id"])
     return answer(TEMPLATE, step="condition", rma=returned.rma, unit=returned, got=got,
                   attention=got["flag"] != "ok")
+
+
+def _unit_context(rma_id: int) -> dict:
+    rma = _rma(rma_id)
+    return {"step": "unit", "rma": rma, **_progress(rma)}
+
+
+def _lot_context(rma_id: int, raw: str, need: dock.NeedLot) -> dict:
+    rma = _rma(rma_id)
+    return {"step": "lot", "rma": rma, "raw": raw[:200], "need": str(need), **_progress(rma)}
+
+
+def _asked_again(rma_id: int, raw: str) -> dict:
+    """The lot step once more, for the unit scanned before it (read again: the refusal rolled back). A unit
+    code that no longer names a lot-tracked product means the screen is stale: the unit is asked again."""
+    try:
+        found = lookup.expect(lookup.identify(raw), "product")
+    except DomainError:
+        return _unit_context(rma_id)
+    if not found.product.lot_tracked:
+        return _unit_context(rma_id)
+    return _lot_context(rma_id, raw, dock.NeedLot(found.product))
 
 
 def _inspect_context(unit: ReturnUnit, condition: str | None, disposition: str | None, result: dict | None = None):
@@ -149,7 +172,7 @@ def print_label(rma_id: int):
     try:
         printed = labels.print_label(rma_id, user_id=current_user.id)
     except DomainError as error:
-        return refused(TEMPLATE, error, lambda: dict(step="unit", rma=_rma(rma_id), **_progress(_rma(rma_id))))
+        return refused(TEMPLATE, error, lambda: _unit_context(rma_id))
     rma = _rma(rma_id)
     return answer(TEMPLATE, step="unit", rma=rma, printed=_l("Return label %(code)s sent to the printer.",
                                                              code=printed["code"]), **_progress(rma))
@@ -160,7 +183,7 @@ def close(rma_id: int):
     try:
         rmas.close_rma(rma_id, user_id=current_user.id)
     except DomainError as error:
-        return refused(TEMPLATE, error, lambda: dict(step="unit", rma=_rma(rma_id), **_progress(_rma(rma_id))))
+        return refused(TEMPLATE, error, lambda: _unit_context(rma_id))
     return answer(TEMPLATE, step="find", closed=_rma(rma_id))
 
 

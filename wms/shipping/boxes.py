@@ -11,6 +11,7 @@ from .. import audit, clock, events, idempotency, uow
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
 from ..messages import OrderPacked
@@ -54,8 +55,9 @@ def close_box(order_id: int, weight_g, *, recounted: bool = False, user_id: int 
                                          minimum_g=settings.get("weight_tolerance_min_g"))
     if difference is not None and not recounted:
         raise WeightMismatch(_l("The box weighs %(weighed)s g but its units and box weigh %(expected)s g "
-                                "(%(difference)+d g): recount the units, then weigh it again.", weighed=weighed,
-                                expected=expected, difference=difference), expected=expected, weighed=weighed)
+                                "(%(difference)s g): recount the units, then weigh it again.",
+                                weighed=lazy_number(weighed), expected=lazy_number(expected),
+                                difference=lazy_number(difference, signed=True)), expected=expected, weighed=weighed)
     if carriers.requires_invoice(order) and documents.invoice_of(order.id) is None:
         raise DomainError(_l("Order %(order)s needs its NF-e before it ships: wait for the invoice, then close "
                              "the box.", order=order.id))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
+from ..formatting import lazy_number
 from ..views_common import StaleScreen, answer, feedback, refused
 from . import boxes, dispatch, documents, packing, words
 from .models import ManifestStatus
@@ -97,12 +98,15 @@ def pack_scan(order_id: int):
     try:
         if step == "weigh":
             result = boxes.close_box(order_id, raw, recounted=recount, user_id=_user(), scan_id=_scan_id())
-            message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=result["package"],
-                         tracking=result["tracking_code"] or "-")
-            if result["order_packed"]:
-                message = lazy_ngettext("Order %(order)s is packed (%(num)s box). Take it to the dock.",
-                                        "Order %(order)s is packed (%(num)s boxes). Take them to the dock.",
-                                        int(result["package"].split("/")[-1]), order=order_id)
+            box, tracking = result["package"], result["tracking_code"] or "-"
+            if result["order_packed"]:  # the screen's heading says the order is packed: this says what to do
+                message = lazy_ngettext(
+                    "Box %(number)s closed: %(tracking)s. Its label is printing. Take the box to the dock.",
+                    "Box %(number)s closed: %(tracking)s. Its label is printing. Take the %(num)s boxes to the dock.",
+                    int(box.split("/")[-1]), number=box, tracking=tracking)
+            else:
+                message = _l("Box %(number)s closed: %(tracking)s. Its label is printing.", number=box,
+                             tracking=tracking)
             return answer(PACK, attention=bool(result.get("difference_g")),
                           **_pack_context(order_id, ok=message, closed=result))
         result = packing.pack_unit(order_id, raw, station_code=_station() or None, user_id=_user(),
@@ -112,7 +116,7 @@ def pack_scan(order_id: int):
     except DomainError as error:
         return refused(PACK, error, lambda: _pack_context(order_id, step=step, recount=recount))
     if result.get("sku"):
-        message = _l("%(qty)s × %(sku)s into box %(box)s.", qty=result["quantity"], sku=result["sku"],
+        message = _l("%(qty)s × %(sku)s into box %(box)s.", qty=lazy_number(result["quantity"]), sku=result["sku"],
                      box=result["package"])
     else:
         message = _l("Box %(number)s is a %(box)s.", number=result["package"], box=result["box"])
@@ -194,7 +198,7 @@ def dock_scan(manifest_id: int):
     except DomainError as error:
         return refused(DOCK, error, lambda: _dock_context(manifest_id))
     message = _l("%(code)s is on the truck (%(loaded)s of %(total)s).", code=result["code"],
-                 loaded=result["loaded"], total=result["total"])
+                 loaded=lazy_number(result["loaded"]), total=lazy_number(result["total"]))
     return answer(DOCK, attention=result["again"], **_dock_context(manifest_id, ok=message))
 
 

@@ -12,6 +12,7 @@ from .. import clock, idempotency, uow
 from ..catalog.models import Lot, Product
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
+from ..formatting import lazy_number
 from ..inventory import lookup
 from ..inventory import services as inventory
 from ..inventory.models import Lpn, StockItem
@@ -94,7 +95,7 @@ def find_order(raw: str) -> Order:
         if len(orders) == 1:
             return next(iter(orders.values()))
         raise DomainError(_l("%(count)s orders wait in %(code)s: scan the tote of the one you pack.",
-                             count=len(orders), code=found.location.code))
+                             count=lazy_number(len(orders)), code=found.location.code))
     raise DomainError(_l("That is not a tote or an order: scan the tote."))
 
 
@@ -159,7 +160,8 @@ def hold_problems(order: Order, items: list[StockItem]) -> list[str]:
         problem = rules.lot_problem(lot.status, lot.expires_on, today) if lot else None
         if problem:
             problems.append(str(_l("Take %(qty)s × %(sku)s lot %(lot)s (%(problem)s) out of tote %(tote)s and "
-                                   "give them to your supervisor.", qty=item.quantity, sku=item.product.sku,
+                                   "give them to your supervisor.", qty=lazy_number(item.quantity),
+                                   sku=item.product.sku,
                                    lot=lot.code, problem=problem, tote=item.lpn.code)))
     if order.on_hold and not problems:
         problems.append(order.hold_reason or str(_l("Order %(order)s is on hold.", order=order.id)))
