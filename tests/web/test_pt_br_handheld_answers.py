@@ -254,8 +254,6 @@ def test_no_template_leftover_in_an_answer(answers):
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(strict=True, reason="the move screen builds this message itself (wms/inventory/handheld_move.py, "
-                                       "left to its owner this session): its quantities are still raw numbers")
 def test_the_move_refusal_writes_its_quantities_as_the_screen_does(answers):
     text = next(text for flow, done, *_rest, text in answers if (flow, done) == ("move", "scan '9999'"))
     assert "não 9.999" in text

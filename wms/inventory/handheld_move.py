@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import clock
 from ..catalog.models import Lot, Product
 from ..errors import DomainError
+from ..formatting import lazy_number
 from ..locations.models import Location
 from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
@@ -108,7 +109,7 @@ def _with_item(state: MoveState) -> MoveState:
                              lot=_lot_text(state.lot), code=state.source.code))
     if item.available <= 0:
         raise DomainError(_l("All %(qty)s of %(sku)s%(lot)s at %(code)s are reserved for orders: leave them "
-                             "for picking.", qty=item.quantity, sku=state.product.sku, lot=_lot_text(state.lot),
+                             "for picking.", qty=lazy_number(item.quantity), sku=state.product.sku, lot=_lot_text(state.lot),
                              code=state.source.code))
     return state
 
@@ -202,8 +203,8 @@ def _move_quantity(state: MoveState, raw: str) -> MoveState:
     free = item.available if item else 0
     if quantity > free:
         raise DomainError(_l("Only %(free)s of %(sku)s%(lot)s at %(code)s are free, not %(qty)s: type "
-                             "%(free)s or less.", free=free, sku=state.product.sku, lot=_lot_text(state.lot),
-                             code=state.source.code, qty=quantity))
+                             "%(free)s or less.", free=lazy_number(free), sku=state.product.sku,
+                             lot=_lot_text(state.lot), code=state.source.code, qty=lazy_number(quantity)))
     return state.but(quantity=quantity)
 
 
