@@ -8,11 +8,13 @@ per key, to be summed — read from the smallest level that answers the filters:
 - else the product level (20,000 rows at a million items), less the sellable units of the product's lots that
   are held or expired (a few thousand lots, found in `lots` and read by key).
 """
-from sqlalchemy import case, func, literal, or_, select, union_all
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, literal, null, or_, select, union_all
 
 from ..catalog.models import Lot, Product
 from . import availability, summary
-from .summary import StockSummaryLot, StockSummaryProduct
+from .summary import StockSummary, StockSummaryKind, StockSummaryLot, StockSummaryProduct
 
 
 def _lot_criteria(filters) -> list:
@@ -117,75 +119,259 @@ def totals(filters):
     return select(func.coalesce(func.sum(found.c["items"]), 0), *figures(found))
 
 
-# ---------------------------------------------------------------------------------------------- settled, no filter
+# ---------------------------------------------------------------------------------------------- index walks
 
-def _held_sellable(product_id=None):
-    """Sellable units (folded) of held or expired lots: all of them, or a product's (correlated)."""
-    lots = StockSummaryLot.__table__
-    query = (select(func.coalesce(func.sum(lots.c.sellable), 0)).select_from(Lot)
-             .join(lots, lots.c.lot_key == Lot.id).where(availability.lot_is_held()))
-    if product_id is not None:
-        query = query.where(Lot.product_id == product_id)
-    return query.scalar_subquery()
+@dataclass(frozen=True)
+class Walk:
+    """A stock page read by walking products (by SKU) or lots (by expiry) in index order and reading each one's
+    folded row by key: with no filter (`kind` None) or filtered by a location kind alone. `pending`: deltas wait to
+    be folded; they are then added, grouped by key (a small hash next to the walk), so the page is right as of
+    now without folding (a GET writes nothing)."""
 
-
-def _undated_lot_rows():
-    """(lot_key, product_id) of the lot-level rows with stock that sort after every dated lot: lots without an
-    expiry date, and stock without a lot (lot_key 0)."""
-    lots = StockSummaryLot.__table__
-    return union_all(
-        select(lots.c.lot_key, lots.c.product_id).join(Lot, Lot.id == lots.c.lot_key)
-        .where(Lot.expires_on.is_(None), lots.c["items"] > 0),
-        select(lots.c.lot_key, lots.c.product_id).where(lots.c.lot_key == 0, lots.c["items"] > 0),
-    ).subquery("undated")
+    kind: str | None = None
+    pending: bool = False
 
 
-def settled_totals(view: str):
-    """ONE statement over the folded tables: (groups of the view, dated lots, on hand, reserved, available) with
-    nothing pending and no filter. Groups: products, lots or items with stock."""
-    products, lots = StockSummaryProduct.__table__, StockSummaryLot.__table__
-    with_stock = func.coalesce(func.sum(case((products.c["items"] > 0, 1), else_=0)), 0)
-    groups = {"product": with_stock, "location": func.coalesce(func.sum(products.c["items"]), 0)}.get(view)
-    if groups is None:
-        groups = select(func.count()).select_from(lots).where(lots.c["items"] > 0).scalar_subquery()
-    undated = select(func.count()).select_from(_undated_lot_rows()).scalar_subquery()
-    return select(groups, undated, func.coalesce(func.sum(products.c.on_hand), 0),
-                  func.coalesce(func.sum(products.c.reserved), 0),
-                  func.coalesce(func.sum(products.c.sellable), 0) - _held_sellable()).select_from(products)
+FIGURES = ("on_hand", "reserved", "items", "sellable")
 
 
-def settled_products(limit: int, offset: int):
-    """A page of stock by product: products walked in SKU order (index), their folded row by key; the held lots'
-    units are taken off for the page's rows only."""
-    products = StockSummaryProduct.__table__
-    page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit, products.c.on_hand,
-                   products.c.reserved, products.c.sellable)
-            .select_from(Product).join(products, products.c.product_id == Product.id)
-            .where(products.c["items"] > 0).order_by(Product.sku).limit(limit).offset(offset).subquery("page"))
+def _finest_sellable(fine):
+    """Units on hand less reserved of a row of the finest level in an open pickable place (lot rule apart)."""
+    return case((fine.c.kind.in_(summary.PICKABLE) & fine.c.open.is_(True), fine.c.on_hand - fine.c.reserved),
+                else_=0)
+
+
+def _pending(walk: Walk, keys: tuple, name: str):
+    """The pending deltas of the walk's kind, summed by `keys`."""
+    placed = summary._placed_deltas().subquery(f"{name}_placed")
+    query = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in FIGURES])
+             .group_by(*[placed.c[k] for k in keys]))
+    if walk.kind:
+        query = query.where(placed.c.kind == walk.kind)
+    return query.subquery(name)
+
+
+def _product_level(walk: Walk):
+    """The folded rows by product of the walk's places (product level, or the kind level of that kind)."""
+    if walk.kind is None:
+        return StockSummaryProduct.__table__.alias("folded")
+    kinds = StockSummaryKind.__table__
+    return select(kinds).where(kinds.c.kind == walk.kind).subquery("folded")
+
+
+def _lot_level(walk: Walk):
+    """The folded rows by (product, lot) of the walk's places, several per key for a kind (open or not)."""
+    if walk.kind is None:
+        lots = StockSummaryLot.__table__
+        return select(lots.c.product_id, lots.c.lot_key, *[lots.c[f] for f in FIGURES])
+    fine = StockSummary.__table__
+    return (select(fine.c.product_id, fine.c.lot_key, fine.c.on_hand, fine.c.reserved, fine.c["items"],
+                   _finest_sellable(fine).label("sellable")).where(fine.c.kind == walk.kind))
+
+
+def _now(folded, pending):
+    """A figure as of now: the folded row's (outer-joined when deltas are pending) plus the pending sum."""
+    if pending is None:
+        return lambda name: folded.c[name]
+    return lambda name: func.coalesce(folded.c[name], 0) + func.coalesce(pending.c[name], 0)
+
+
+def _held(walk: Walk, product_id=None):
+    """Sellable units of held or expired lots in the walk's places (folded and pending): all of them, or a
+    product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry indexes."""
+    parts = [_lot_level(walk)]
+    if walk.pending:
+        placed = summary._placed_deltas().subquery("held_placed")
+        parts.append(select(placed.c.product_id, placed.c.lot_key, placed.c.sellable)
+                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
+    total = None
+    for part in parts:
+        rows = part.subquery("held_rows")
+        query = (select(func.coalesce(func.sum(rows.c.sellable), 0)).select_from(Lot)
+                 .join(rows, (rows.c.lot_key == Lot.id) & (rows.c.product_id == Lot.product_id))
+                 .where(availability.lot_is_held()))
+        if product_id is not None:
+            query = query.where(Lot.product_id == product_id)
+        total = query.scalar_subquery() if total is None else total + query.scalar_subquery()
+    return total
+
+
+def _groups_now(walk: Walk, keys: tuple, level):
+    """Keys (of `level`'s rows) with stock as of now: the folded rows with items when nothing is pending and
+    there is one row per key, else the folded and pending rows summed by key."""
+    if not walk.pending and walk.kind is None:
+        rows = level.subquery("level")
+        return select(*[rows.c[k] for k in keys]).where(rows.c["items"] > 0)
+    parts = [level]
+    if walk.pending:
+        placed = summary._placed_deltas().subquery("groups_placed")
+        parts.append(select(*[placed.c[k] for k in ("product_id", "lot_key")], *[placed.c[f] for f in FIGURES])
+                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
+    rows = union_all(*parts).subquery("level")
+    return (select(*[rows.c[k] for k in keys]).group_by(*[rows.c[k] for k in keys])
+            .having(func.sum(rows.c["items"]) > 0))
+
+
+def _lot_groups(walk: Walk):
+    """(product_id, lot_key) of the lots (and no-lot stock, lot_key 0) with stock as of now in the walk's
+    places."""
+    return _groups_now(walk, ("product_id", "lot_key"), _lot_level(walk))
+
+
+def walk_totals(walk: Walk, view: str):
+    """ONE statement: (groups of the view, undated lot groups, on hand, reserved, available). Groups: products,
+    lots or items with stock."""
+    folded = _product_level(walk)
+    pending = _pending(walk, ("product_id",), "pending_products") if walk.pending else None
+
+    def total(name):
+        value = select(func.coalesce(func.sum(folded.c[name]), 0)).scalar_subquery()
+        if pending is not None:
+            value = value + select(func.coalesce(func.sum(pending.c[name]), 0)).scalar_subquery()
+        return value
+
+    undated = literal(0)
+    if view == "location":
+        groups = total("items")
+    elif view == "product":
+        products = StockSummaryProduct.__table__
+        level = (select(products.c.product_id, literal(0).label("lot_key"), *[products.c[f] for f in FIGURES])
+                 if walk.kind is None else select(folded.c.product_id, literal(0).label("lot_key"),
+                                                  *[folded.c[f] for f in FIGURES]))
+        groups = (select(func.count()).select_from(_groups_now(walk, ("product_id",), level).subquery("with_stock"))
+                  .scalar_subquery())
+    else:
+        with_stock = _lot_groups(walk).cte("lot_groups")
+        groups = select(func.count()).select_from(with_stock).scalar_subquery()
+        undated = (select(func.count()).select_from(with_stock).outerjoin(Lot, Lot.id == with_stock.c.lot_key)
+                   .where(Lot.expires_on.is_(None)).scalar_subquery())
+    return select(groups, undated, total("on_hand"), total("reserved"), total("sellable") - _held(walk))
+
+
+def product_page(walk: Walk, limit: int, offset: int):
+    """A page of stock by product: products walked in SKU order (index), their row by key (and the pending
+    deltas by a hash); the held lots' units are taken off for the page's rows only."""
+    folded = _product_level(walk)
+    pending = _pending(walk, ("product_id",), "pending_products") if walk.pending else None
+    now = _now(folded, pending)
+    joined = (Product.__table__.join(folded, folded.c.product_id == Product.id) if pending is None else
+              Product.__table__.outerjoin(folded, folded.c.product_id == Product.id)
+              .outerjoin(pending, pending.c.product_id == Product.id))
+    page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit,
+                   now("on_hand").label("on_hand"), now("reserved").label("reserved"),
+                   now("sellable").label("sellable"))
+            .select_from(joined).where(now("items") > 0).order_by(Product.sku).limit(limit).offset(offset)
+            .subquery("page"))
     return select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved,
-                  (page.c.sellable - _held_sellable(page.c.product_id)).label("available")).order_by(page.c.sku)
+                  (page.c.sellable - _held(walk, page.c.product_id)).label("available")).order_by(page.c.sku)
 
 
-def _lot_columns(lots):
-    return [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, lots.c.on_hand,
-            lots.c.reserved, case((availability.lot_is_sellable(), lots.c.sellable), else_=0).label("available"),
-            func.nullif(lots.c.lot_key, 0).label("lot_id"), Lot.code.label("lot_code"), Lot.expires_on, Lot.status]
+def _lot_walk(walk: Walk):
+    """FROM lots ⋈ products ⋈ the lot's folded figures in the walk's places, by key (the lot level; for a kind,
+    the finest level's open and not-open rows of that kind, outer-joined) ⟕ the pending deltas by (product, lot);
+    and the figures as of now."""
+    joined = Lot.__table__.join(Product.__table__, Product.id == Lot.product_id)
+    if walk.kind is None:
+        lots = StockSummaryLot.__table__.alias("folded")
+        on = (lots.c.lot_key == Lot.id) & (lots.c.product_id == Lot.product_id)
+        sources = [(lots, on)]
+    else:
+        sources = []
+        for open_ in (True, False):
+            fine = StockSummary.__table__.alias("folded_open" if open_ else "folded_closed")
+            sources.append((fine, (fine.c.product_id == Lot.product_id) & (fine.c.lot_key == Lot.id)
+                            & (fine.c.kind == walk.kind) & (fine.c.open.is_(open_))))
+    if walk.pending:
+        pending = _pending(walk, ("product_id", "lot_key"), "pending_lots")
+        sources.append((pending, (pending.c.lot_key == Lot.id) & (pending.c.product_id == Lot.product_id)))
+    if len(sources) == 1:
+        return joined.join(*sources[0]), lambda name: sources[0][0].c[name]
+    for source, on in sources:
+        joined = joined.outerjoin(source, on)
+    sellable_in_kind = walk.kind is None or walk.kind in summary.PICKABLE
+
+    def now(name):
+        parts = []
+        for source, _on in sources:
+            if source.name == "folded_closed" and name == "sellable":
+                continue  # not open: nothing sellable
+            if source.name == "folded_open" and name == "sellable":
+                parts.append(func.coalesce(source.c.on_hand - source.c.reserved, 0) if sellable_in_kind
+                             else literal(0))
+                continue
+            parts.append(func.coalesce(source.c[name], 0))
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        return total
+
+    return joined, now
 
 
-def settled_lots(limit: int, offset: int, dated: int) -> tuple:
-    """A page of stock by lot, soonest expiry first (then SKU, lot): the dated lots walked by expiry (index), then
-    the undated rows (no expiry, no lot) by SKU; `dated`: how many dated rows there are. Two statements always
-    (one may ask for no row)."""
-    lots = StockSummaryLot.__table__
-    first = (select(*_lot_columns(lots)).select_from(Lot).join(lots, lots.c.lot_key == Lot.id)
-             .join(Product, Product.id == lots.c.product_id)
-             .where(Lot.expires_on.is_not(None), lots.c["items"] > 0)
-             .order_by(Lot.expires_on, Product.sku, Lot.code)
-             .limit(max(0, min(limit, dated - offset))).offset(min(offset, dated)))
-    undated = _undated_lot_rows()
-    then = (select(*_lot_columns(lots)).select_from(undated)
-            .join(lots, (lots.c.lot_key == undated.c.lot_key) & (lots.c.product_id == undated.c.product_id))
-            .join(Product, Product.id == lots.c.product_id).outerjoin(Lot, Lot.id == undated.c.lot_key)
-            .order_by(Product.sku, Lot.code)
-            .limit(limit - max(0, min(limit, dated - offset))).offset(max(0, offset - dated)))
+def _lot_columns(now):
+    return [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, now("on_hand").label("on_hand"),
+            now("reserved").label("reserved"),
+            case((availability.lot_is_sellable(), now("sellable")), else_=0).label("available"),
+            Lot.id.label("lot_id"), Lot.code.label("lot_code"), Lot.expires_on, Lot.status]
+
+
+DEEP = 1000  # from this many dated rows on, a page is found by the day it starts on (see `dated_days`)
+
+
+def dated_days(walk: Walk):
+    """(expiry day, dated lots with stock that day) in day order: where a deep page starts, without walking the
+    lots before it (one hash join of the lots with stock; the page is then walked from its day)."""
+    with_stock = _lot_groups(walk).subquery("with_stock")
+    return (select(Lot.expires_on, func.count()).select_from(with_stock)
+            .join(Lot, (Lot.id == with_stock.c.lot_key) & (Lot.product_id == with_stock.c.product_id))
+            .where(Lot.expires_on.is_not(None)).group_by(Lot.expires_on).order_by(Lot.expires_on))
+
+
+def start_of(days: list[tuple], offset: int) -> tuple:
+    """The day a page at `offset` (among the dated rows) starts on and how many rows of that day come before it,
+    from `dated_days`' (day, rows) in order; (None, offset) when there are no days."""
+    before = 0
+    for day, rows in days:
+        if before + rows > offset:
+            return day, offset - before
+        before += rows
+    return None, offset
+
+
+def lot_page(walk: Walk, limit: int, offset: int, dated: int, start: tuple | None = None) -> tuple:
+    """A page of stock by lot, soonest expiry first (then SKU, lot): the dated lots walked by expiry (index) from
+    the page's day (`start`: (day, rows of that day before the page), else from the first), then the undated rows
+    (lots with no expiry, stock with no lot) by SKU; `dated`: how many dated rows there are. Two statements
+    always (one may ask for no row)."""
+    joined, now = _lot_walk(walk)
+    take = max(0, min(limit, dated - offset))
+    day, skip = start if start and start[0] is not None else (None, min(offset, dated))
+    first = (select(*_lot_columns(now)).select_from(joined)
+             .where(Lot.expires_on.is_not(None), now("items") > 0,
+                    *([Lot.expires_on >= day] if day is not None else []))
+             .order_by(Lot.expires_on, Product.sku, Lot.code).limit(take).offset(skip))
+    # Undated: lots with no expiry (walked like the dated ones), and each product's stock with no lot.
+    no_expiry = (select(*_lot_columns(now)).select_from(joined)
+                 .where(Lot.expires_on.is_(None), now("items") > 0))
+    no_lot = _no_lot_rows(walk)
+    undated = union_all(no_expiry, no_lot).subquery("undated")
+    then = (select(undated).order_by(undated.c.sku, undated.c.lot_code)
+            .limit(limit - take).offset(max(0, offset - dated)))
     return first, then
+
+
+def _no_lot_rows(walk: Walk):
+    """Each product's stock with no lot (lot_key 0) in the walk's places, as of now, in `_lot_columns`' shape."""
+    parts = [_lot_level(walk)]
+    if walk.pending:
+        placed = summary._placed_deltas().subquery("no_lot_placed")
+        parts.append(select(placed.c.product_id, placed.c.lot_key, *[placed.c[f] for f in FIGURES])
+                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
+    rows = union_all(*parts).subquery("no_lot")
+    summed = (select(rows.c.product_id, *[func.sum(rows.c[f]).label(f) for f in FIGURES])
+              .where(rows.c.lot_key == 0).group_by(rows.c.product_id).having(func.sum(rows.c["items"]) > 0)
+              .subquery("no_lot_now"))
+    return (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit, summed.c.on_hand,
+                   summed.c.reserved, summed.c.sellable.label("available"), null().label("lot_id"),
+                   null().label("lot_code"), null().label("expires_on"), null().label("status"))
+            .select_from(summed).join(Product, Product.id == summed.c.product_id))
