@@ -270,9 +270,9 @@ def make_waves(database: str, count: int) -> None:
     wave_ids, _codes = prepare_waves(database, count)
     with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
         conn.execute("UPDATE waves SET status = 'picking', started_at = now() - interval '2 hours' "
-                     "WHERE id = ANY(%s) AND id % 10 <> 0", (wave_ids,))
+                     "WHERE id = ANY(%s) AND id %% 10 <> 0", (wave_ids,))
         conn.execute("UPDATE pick_tasks SET status = 'done', picked = quantity, picked_at = now() - "
-                     "(id % 100) * interval '1 minute' WHERE wave_id = ANY(%s) AND wave_id % 10 <> 0 AND id % 2 = 0",
+                     "(id %% 100) * interval '1 minute' WHERE wave_id = ANY(%s) AND wave_id %% 10 <> 0 AND id %% 2 = 0",
                      (wave_ids,))
     print(f"{len(wave_ids):,} waves of 4 orders in {time.perf_counter() - t:.0f} s; load: {load()}")
 

@@ -294,20 +294,32 @@ def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(a
 
 
 @pytest.mark.parametrize("kind", [None, "pick_face", "reserve", "staging"])
-@pytest.mark.parametrize("folded", [True, False], ids=["folded", "deltas-pending"])
-def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind, folded):
+@pytest.mark.parametrize("folded,many", [(True, False), (False, False), (False, True)],
+                         ids=["folded", "deltas-pending", "many-deltas-pending"])
+def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind, folded, many):
     """No filter or a location kind alone: the index walks (by product: SKU; by lot: dated lots by expiry, then the
     undated rows — a lot with no expiry, stock with no lot — by SKU; a page may hold both) give the same rows, in
     the same order, and the same totals as the aggregate over the summary's rows; small pages at every offset,
     deep ones found by the day they start on, with the deltas folded or pending."""
     from wms.inventory import summary_queries
 
-    seeded_world()
-    if folded:
-        summary.compact()
+    world = seeded_world()
+    summary.compact()
+    db.session.commit()
+    if not folded:  # changes after the fold: a lot emptied out of pick faces, one emptied everywhere, new stock
+        med, screw = world.products["MED"], world.products["SCREW"]
+        inventory.move_stock(product_id=screw.id, lot_id=world.lots["S-1"].id, source_id=world.loc["A-02-02-1"].id,
+                             target_id=world.loc["STAGE"].id, quantity=9, user_id=None)
+        inventory.adjust_stock(location_id=world.loc["A-02-04-1"].id, product_id=med.id,
+                               lot_id=world.lots["L-OLD"].id, delta=-5, reason="damaged", user_id=None)
+        receive(world, "BOTTLE", "A-02-04-1", 3)
+        receive(world, "MED", "A-02-01-2", 7, "L-SOON")
         db.session.commit()
+        assert pending() > 0
+    if many:  # placed by one hash join with the locations instead of a probe per delta
+        monkeypatch.setattr(summary, "MANY", 1)
     filters = queries.StockFilter.from_args({"kind": kind} if kind else {})
-    walk = summary_queries.Walk(kind=kind, pending=not folded)
+    walk = summary_queries.Walk(kind=kind, pending=not folded, many=many)
     assert queries._walk(filters) == walk
     expected = {}
     with monkeypatch.context() as patch:

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import availability, ledger, summary, summary_queries
+from . import availability, ledger, summary_queries
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -245,7 +245,7 @@ def _walk(filters: StockFilter) -> summary_queries.Walk | None:
     args = filters.args()
     if args and set(args) != {"kind"}:
         return None
-    return summary_queries.Walk(kind=filters.kind or None, pending=summary.pending())
+    return summary_queries.Walk.of(filters.kind or None)
 
 
 def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:

@@ -207,16 +207,47 @@ def lot_in_stock(lot_id, waiting: bool | None = None):
     return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
 
 
-def _placed_deltas():
+def _placed_deltas(by_lookup: bool = False):
+    """The pending deltas placed by their location's facts now, with the sellable units they add. `by_lookup`:
+    each delta's location read by key (an index probe per delta: cheap for the few deltas the worker leaves),
+    else joined (a hash of every location: cheaper when tens of thousands pile up)."""
     d = StockSummaryDelta.__table__.alias("d")
     loc = table("locations", column("id"), column("kind"), column("active", Boolean),
                 column("blocked", Boolean)).alias("l")
-    kind = func.coalesce(d.c.kind, loc.c.kind)
-    open_now = d.c.open & func.coalesce(loc.c.active & ~loc.c.blocked, True)
-    sellable = case((kind.in_(PICKABLE) & open_now, d.c.on_hand - d.c.reserved), else_=0)
-    return (select(d.c.product_id, d.c.lot_key, kind.label("kind"), open_now.label("open"), d.c.on_hand,
-                   d.c.reserved, d.c["items"], sellable.label("sellable"))
-            .select_from(d.outerjoin(loc, loc.c.id == d.c.location_id)))
+    if by_lookup:
+        facts = select(d, select(loc.c.kind).where(loc.c.id == d.c.location_id).scalar_subquery().label("l_kind"),
+                       select(loc.c.active & ~loc.c.blocked).where(loc.c.id == d.c.location_id)
+                       .scalar_subquery().label("l_open")).subquery("facts")
+        source, location_kind, location_open = facts, facts.c.l_kind, facts.c.l_open
+    else:
+        source = d.outerjoin(loc, loc.c.id == d.c.location_id)
+        location_kind, location_open = loc.c.kind, loc.c.active & ~loc.c.blocked
+    cols = facts.c if by_lookup else d.c
+    kind = func.coalesce(cols.kind, location_kind)
+    open_now = cols.open & func.coalesce(location_open, True)
+    sellable = case((kind.in_(PICKABLE) & open_now, cols.on_hand - cols.reserved), else_=0)
+    return (select(cols.product_id, cols.lot_key, kind.label("kind"), open_now.label("open"), cols.on_hand,
+                   cols.reserved, cols["items"], sellable.label("sellable"))
+            .select_from(source))
+
+
+def _pending_fine(by_lookup: bool):
+    placed = _placed_deltas(by_lookup).subquery("placed")
+    keys = [placed.c.product_id, placed.c.lot_key, placed.c.kind, placed.c.open]
+    return (select(*keys, *[func.sum(placed.c[f]).label(f) for f in ("on_hand", "reserved", "items", "sellable")])
+            .group_by(*keys).cte("pending_fine"))
+
+
+# The pending deltas placed and summed by the finest key, as ONE common table expression: a statement that reads
+# them in several places (totals, a page, the held lots) places them once; FEW places each by key, MANY by a
+# hash join with the locations (see `pending_count`).
+PENDING_FEW, PENDING_MANY = _pending_fine(True), _pending_fine(False)
+MANY = 2_000  # from this many pending deltas on, one hash join places them faster than probes by key
+
+
+def pending_count(limit: int = MANY) -> int:
+    """How many deltas wait to be folded, counted up to `limit` (read only)."""
+    return db.session.scalar(select(func.count()).select_from(select(StockSummaryDelta.id).limit(limit).subquery()))
 
 
 def current(name: str = "stock_now"):

@@ -130,6 +130,17 @@ class Walk:
 
     kind: str | None = None
     pending: bool = False
+    many: bool = False  # so many deltas pending that they are placed by a hash join (summary.MANY)
+
+    @classmethod
+    def of(cls, kind: str | None = None) -> "Walk":
+        waiting = summary.pending_count()
+        return cls(kind=kind, pending=waiting > 0, many=waiting >= summary.MANY)
+
+    @property
+    def placed(self):
+        """The pending deltas by finest key (a CTE, placed once per statement)."""
+        return summary.PENDING_MANY if self.many else summary.PENDING_FEW
 
 
 FIGURES = ("on_hand", "reserved", "items", "sellable")
@@ -143,7 +154,7 @@ def _finest_sellable(fine):
 
 def _pending(walk: Walk, keys: tuple, name: str):
     """The pending deltas of the walk's kind, summed by `keys`."""
-    placed = summary._placed_deltas().subquery(f"{name}_placed")
+    placed = walk.placed
     query = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in FIGURES])
              .group_by(*[placed.c[k] for k in keys]))
     if walk.kind:
@@ -181,7 +192,7 @@ def _held(walk: Walk, product_id=None):
     product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry indexes."""
     parts = [_lot_level(walk)]
     if walk.pending:
-        placed = summary._placed_deltas().subquery("held_placed")
+        placed = walk.placed
         parts.append(select(placed.c.product_id, placed.c.lot_key, placed.c.sellable)
                      .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
     total = None
@@ -196,26 +207,84 @@ def _held(walk: Walk, product_id=None):
     return total
 
 
-def _groups_now(walk: Walk, keys: tuple, level):
-    """Keys (of `level`'s rows) with stock as of now: the folded rows with items when nothing is pending and
-    there is one row per key, else the folded and pending rows summed by key."""
-    if not walk.pending and walk.kind is None:
-        rows = level.subquery("level")
-        return select(*[rows.c[k] for k in keys]).where(rows.c["items"] > 0)
-    parts = [level]
+def _lot_sources(walk: Walk, product_id, lot_key) -> list:
+    """(folded rows, join condition) of a (product, lot) given by columns, by key: its lot-level row, or for a
+    kind its finest rows of that kind, open and not open."""
+    if walk.kind is None:
+        lots = StockSummaryLot.__table__.alias("folded")
+        return [(lots, (lots.c.lot_key == lot_key) & (lots.c.product_id == product_id))]
+    sources = []
+    for open_ in (True, False):
+        fine = StockSummary.__table__.alias("folded_open" if open_ else "folded_closed")
+        sources.append((fine, (fine.c.product_id == product_id) & (fine.c.lot_key == lot_key)
+                        & (fine.c.kind == walk.kind) & fine.c.open.is_(open_)))
+    return sources
+
+
+def _summed(walk: Walk, sources: list, outer: bool):
+    """A figure of a key summed over its sources (each outer-joined, so coalesced, when `outer`); a kind's
+    sellable units are the open row's, in a pickable kind."""
+    sellable_here = walk.kind is None or walk.kind in summary.PICKABLE
+
+    def figure(name):
+        parts = []
+        for source, _on in sources:
+            if name == "sellable" and source.name == "folded_closed":
+                continue  # not open: nothing sellable
+            if name == "sellable" and source.name == "folded_open":
+                value = source.c.on_hand - source.c.reserved if sellable_here else literal(0)
+            else:
+                value = source.c[name]
+            parts.append(func.coalesce(value, 0) if outer else value)
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        return total
+
+    return figure
+
+
+def _correction(walk: Walk, level: str):
+    """How many groups (products, or lots) the pending deltas bring to stock less those they empty:
+    (select of it, the pending keys joined, the correction per key) — each pending key's folded row(s) read by
+    key."""
+    if level == "product":
+        pending = _pending(walk, ("product_id",), "pending_groups")
+        folded = _product_level(walk)
+        joined = pending.outerjoin(folded, folded.c.product_id == pending.c.product_id)
+        before = func.coalesce(folded.c["items"], 0)
+    else:
+        pending = _pending(walk, ("product_id", "lot_key"), "pending_groups")
+        sources = _lot_sources(walk, pending.c.product_id, pending.c.lot_key)
+        joined = pending
+        for source, on in sources:
+            joined = joined.outerjoin(source, on)
+        before = _summed(walk, sources, outer=True)("items")
+    change = (case((before + pending.c["items"] > 0, 1), else_=0) - case((before > 0, 1), else_=0))
+    return pending, joined, change
+
+
+def _group_count(walk: Walk, level: str):
+    """Products (level "product") or lots (and no-lot stock) with stock now in the walk's places: the folded
+    groups with items (an index or a scan of one level), corrected by the pending keys."""
+    if level == "product":
+        folded = _product_level(walk)
+        count = select(func.count()).select_from(folded).where(folded.c["items"] > 0).scalar_subquery()
+    elif walk.kind is None:
+        lots = StockSummaryLot.__table__
+        count = select(func.count()).select_from(lots).where(lots.c["items"] > 0).scalar_subquery()
+    else:  # a lot counts once whether its units are in open places, others, or both
+        fine, other = StockSummary.__table__, StockSummary.__table__.alias("open_too")
+        both = (select(other.c.product_id).where(other.c.product_id == fine.c.product_id,
+                                                 other.c.lot_key == fine.c.lot_key, other.c.kind == walk.kind,
+                                                 other.c.open.is_(True), other.c["items"] > 0).exists())
+        count = (select(func.count()).select_from(fine)
+                 .where(fine.c.kind == walk.kind, fine.c["items"] > 0, fine.c.open.is_(True) | ~both)
+                 .scalar_subquery())
     if walk.pending:
-        placed = summary._placed_deltas().subquery("groups_placed")
-        parts.append(select(*[placed.c[k] for k in ("product_id", "lot_key")], *[placed.c[f] for f in FIGURES])
-                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
-    rows = union_all(*parts).subquery("level")
-    return (select(*[rows.c[k] for k in keys]).group_by(*[rows.c[k] for k in keys])
-            .having(func.sum(rows.c["items"]) > 0))
-
-
-def _lot_groups(walk: Walk):
-    """(product_id, lot_key) of the lots (and no-lot stock, lot_key 0) with stock as of now in the walk's
-    places."""
-    return _groups_now(walk, ("product_id", "lot_key"), _lot_level(walk))
+        _pending_keys, joined, change = _correction(walk, level)
+        count = count + select(func.coalesce(func.sum(change), 0)).select_from(joined).scalar_subquery()
+    return count
 
 
 def walk_totals(walk: Walk, view: str):
@@ -234,17 +303,13 @@ def walk_totals(walk: Walk, view: str):
     if view == "location":
         groups = total("items")
     elif view == "product":
-        products = StockSummaryProduct.__table__
-        level = (select(products.c.product_id, literal(0).label("lot_key"), *[products.c[f] for f in FIGURES])
-                 if walk.kind is None else select(folded.c.product_id, literal(0).label("lot_key"),
-                                                  *[folded.c[f] for f in FIGURES]))
-        groups = (select(func.count()).select_from(_groups_now(walk, ("product_id",), level).subquery("with_stock"))
-                  .scalar_subquery())
+        groups = _group_count(walk, "product")
     else:
-        with_stock = _lot_groups(walk).cte("lot_groups")
-        groups = select(func.count()).select_from(with_stock).scalar_subquery()
-        undated = (select(func.count()).select_from(with_stock).outerjoin(Lot, Lot.id == with_stock.c.lot_key)
-                   .where(Lot.expires_on.is_(None)).scalar_subquery())
+        groups = _group_count(walk, "lot")
+        joined, now = _lot_walk(walk)
+        undated = (select(func.count()).select_from(joined).where(Lot.expires_on.is_(None), now("items") > 0)
+                   .scalar_subquery()
+                   + select(func.count()).select_from(_no_lot_rows(walk).subquery("no_lot")).scalar_subquery())
     return select(groups, undated, total("on_hand"), total("reserved"), total("sellable") - _held(walk))
 
 
@@ -271,16 +336,7 @@ def _lot_walk(walk: Walk):
     the finest level's open and not-open rows of that kind, outer-joined) ⟕ the pending deltas by (product, lot);
     and the figures as of now."""
     joined = Lot.__table__.join(Product.__table__, Product.id == Lot.product_id)
-    if walk.kind is None:
-        lots = StockSummaryLot.__table__.alias("folded")
-        on = (lots.c.lot_key == Lot.id) & (lots.c.product_id == Lot.product_id)
-        sources = [(lots, on)]
-    else:
-        sources = []
-        for open_ in (True, False):
-            fine = StockSummary.__table__.alias("folded_open" if open_ else "folded_closed")
-            sources.append((fine, (fine.c.product_id == Lot.product_id) & (fine.c.lot_key == Lot.id)
-                            & (fine.c.kind == walk.kind) & (fine.c.open.is_(open_))))
+    sources = _lot_sources(walk, Lot.product_id, Lot.id)
     if walk.pending:
         pending = _pending(walk, ("product_id", "lot_key"), "pending_lots")
         sources.append((pending, (pending.c.lot_key == Lot.id) & (pending.c.product_id == Lot.product_id)))
@@ -288,24 +344,7 @@ def _lot_walk(walk: Walk):
         return joined.join(*sources[0]), lambda name: sources[0][0].c[name]
     for source, on in sources:
         joined = joined.outerjoin(source, on)
-    sellable_in_kind = walk.kind is None or walk.kind in summary.PICKABLE
-
-    def now(name):
-        parts = []
-        for source, _on in sources:
-            if source.name == "folded_closed" and name == "sellable":
-                continue  # not open: nothing sellable
-            if source.name == "folded_open" and name == "sellable":
-                parts.append(func.coalesce(source.c.on_hand - source.c.reserved, 0) if sellable_in_kind
-                             else literal(0))
-                continue
-            parts.append(func.coalesce(source.c[name], 0))
-        total = parts[0]
-        for part in parts[1:]:
-            total = total + part
-        return total
-
-    return joined, now
+    return joined, _summed(walk, sources, outer=True)
 
 
 def _lot_columns(now):
@@ -320,11 +359,28 @@ DEEP = 1000  # from this many dated rows on, a page is found by the day it start
 
 def dated_days(walk: Walk):
     """(expiry day, dated lots with stock that day) in day order: where a deep page starts, without walking the
-    lots before it (one hash join of the lots with stock; the page is then walked from its day)."""
-    with_stock = _lot_groups(walk).subquery("with_stock")
-    return (select(Lot.expires_on, func.count()).select_from(with_stock)
-            .join(Lot, (Lot.id == with_stock.c.lot_key) & (Lot.product_id == with_stock.c.product_id))
-            .where(Lot.expires_on.is_not(None)).group_by(Lot.expires_on).order_by(Lot.expires_on))
+    lots before it. The folded lots with stock (one hash join of the lots with a level's rows), corrected by the
+    pending keys."""
+    if walk.kind is None:
+        lots = StockSummaryLot.__table__
+        with_stock = Lot.__table__.join(lots, (lots.c.lot_key == Lot.id) & (lots.c.product_id == Lot.product_id)
+                                        & (lots.c["items"] > 0))
+        per_day = select(Lot.expires_on.label("day"), func.count().label("lots")).select_from(with_stock)
+    else:
+        fine = StockSummary.__table__
+        here = (select(fine.c.lot_key).where(fine.c.product_id == Lot.product_id, fine.c.lot_key == Lot.id,
+                                             fine.c.kind == walk.kind, fine.c["items"] > 0).exists())
+        per_day = select(Lot.expires_on.label("day"), func.count().label("lots")).where(here)
+    parts = [per_day.where(Lot.expires_on.is_not(None)).group_by(Lot.expires_on)]
+    if walk.pending:
+        pending, joined, change = _correction(walk, "lot")
+        parts.append(select(Lot.expires_on.label("day"), func.sum(change).label("lots"))
+                     .select_from(joined.join(Lot, (Lot.id == pending.c.lot_key)
+                                              & (Lot.product_id == pending.c.product_id)))
+                     .where(Lot.expires_on.is_not(None)).group_by(Lot.expires_on))
+    days = union_all(*parts).subquery("days")
+    return (select(days.c.day, func.sum(days.c.lots)).group_by(days.c.day)
+            .having(func.sum(days.c.lots) != 0).order_by(days.c.day))
 
 
 def start_of(days: list[tuple], offset: int) -> tuple:
@@ -364,7 +420,7 @@ def _no_lot_rows(walk: Walk):
     """Each product's stock with no lot (lot_key 0) in the walk's places, as of now, in `_lot_columns`' shape."""
     parts = [_lot_level(walk)]
     if walk.pending:
-        placed = summary._placed_deltas().subquery("no_lot_placed")
+        placed = walk.placed
         parts.append(select(placed.c.product_id, placed.c.lot_key, *[placed.c[f] for f in FIGURES])
                      .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
     rows = union_all(*parts).subquery("no_lot")
