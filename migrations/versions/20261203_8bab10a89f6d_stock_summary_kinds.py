@@ -1,7 +1,8 @@
 """stock summary by location kind and product (issue 16: the stock page filtered by kind at 1M items)
 
 Folded from the same deltas as the other levels (wms/inventory/summary.py); no trigger changes. Filled from the
-finest level in one statement (the finest level is right: `wms check` compares every level).
+finest level in one statement (the finest level is right: `wms check` compares every level); a partial index
+finds a kind's stock with no lot.
 
 Revision ID: 8bab10a89f6d
 Revises: d10ead1eddba
@@ -36,6 +37,10 @@ def upgrade():
     sa.Column('sellable', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'product_id', name=op.f('pk_stock_summary_kinds'))
     )
+    # A kind's stock with no lot, for the stock page by lot filtered by kind (the level's key starts with the
+    # product).
+    op.create_index('ix_stock_summary_no_lot', 'stock_summary', ['kind', 'product_id'], unique=False,
+                    postgresql_where=sa.text('lot_key = 0'), sqlite_where=sa.text('lot_key = 0'))
     if op.get_bind().dialect.name == "postgresql":
         # No compaction runs between the fill and the commit: the new level then holds exactly what the finest
         # level holds (pending deltas are folded into all four levels afterwards).
@@ -44,4 +49,5 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_stock_summary_no_lot', table_name='stock_summary')
     op.drop_table('stock_summary_kinds')

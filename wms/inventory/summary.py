@@ -52,6 +52,10 @@ class StockSummary(db.Model):
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     items: Mapped[int] = mapped_column(default=0)  # stock items with quantity > 0
 
+    # A kind's stock with no lot (the stock page by lot, filtered by kind) without scanning the level.
+    __table_args__ = (Index("ix_stock_summary_no_lot", "kind", "product_id", postgresql_where=text("lot_key = 0"),
+                            sqlite_where=text("lot_key = 0")),)
+
 
 class StockSummaryLot(db.Model):
     """Stock folded by product and lot (0: none); `sellable`: on hand less reserved in open pickable places."""

@@ -273,14 +273,15 @@ def _group_count(walk: Walk, level: str):
     elif walk.kind is None:
         lots = StockSummaryLot.__table__
         count = select(func.count()).select_from(lots).where(lots.c["items"] > 0).scalar_subquery()
-    else:  # a lot counts once whether its units are in open places, others, or both
+    else:  # a lot counts once whether its units are in open places, others, or both (few: blocked bins, totes)
         fine, other = StockSummary.__table__, StockSummary.__table__.alias("open_too")
-        both = (select(other.c.product_id).where(other.c.product_id == fine.c.product_id,
-                                                 other.c.lot_key == fine.c.lot_key, other.c.kind == walk.kind,
-                                                 other.c.open.is_(True), other.c["items"] > 0).exists())
-        count = (select(func.count()).select_from(fine)
-                 .where(fine.c.kind == walk.kind, fine.c["items"] > 0, fine.c.open.is_(True) | ~both)
-                 .scalar_subquery())
+        rows = (select(func.count()).select_from(fine).where(fine.c.kind == walk.kind, fine.c["items"] > 0)
+                .scalar_subquery())
+        both = (select(func.count()).select_from(fine).join(
+            other, (other.c.product_id == fine.c.product_id) & (other.c.lot_key == fine.c.lot_key)
+            & (other.c.kind == walk.kind) & other.c.open.is_(True) & (other.c["items"] > 0))
+            .where(fine.c.kind == walk.kind, fine.c.open.is_(False), fine.c["items"] > 0).scalar_subquery())
+        count = rows - both
     if walk.pending:
         _pending_keys, joined, change = _correction(walk, level)
         count = count + select(func.coalesce(func.sum(change), 0)).select_from(joined).scalar_subquery()
@@ -290,14 +291,12 @@ def _group_count(walk: Walk, level: str):
 def walk_totals(walk: Walk, view: str):
     """ONE statement: (groups of the view, undated lot groups, on hand, reserved, available). Groups: products,
     lots or items with stock."""
-    folded = _product_level(walk)
-    pending = _pending(walk, ("product_id",), "pending_products") if walk.pending else None
+    sums = [select(*[func.coalesce(func.sum(rows.c[f]), 0).label(f) for f in FIGURES]).subquery(name)
+            for rows, name in [(_product_level(walk), "folded_sums")]
+            + ([(_pending(walk, ("product_id",), "pending_products"), "pending_sums")] if walk.pending else [])]
 
     def total(name):
-        value = select(func.coalesce(func.sum(folded.c[name]), 0)).scalar_subquery()
-        if pending is not None:
-            value = value + select(func.coalesce(func.sum(pending.c[name]), 0)).scalar_subquery()
-        return value
+        return sums[0].c[name] if len(sums) == 1 else sums[0].c[name] + sums[1].c[name]
 
     undated = literal(0)
     if view == "location":
@@ -310,7 +309,9 @@ def walk_totals(walk: Walk, view: str):
         undated = (select(func.count()).select_from(joined).where(Lot.expires_on.is_(None), now("items") > 0)
                    .scalar_subquery()
                    + select(func.count()).select_from(_no_lot_rows(walk).subquery("no_lot")).scalar_subquery())
-    return select(groups, undated, total("on_hand"), total("reserved"), total("sellable") - _held(walk))
+    sums_from = sums[0] if len(sums) == 1 else sums[0].join(sums[1], literal(True))  # one row each
+    return select(groups, undated, total("on_hand"), total("reserved"), total("sellable") - _held(walk)
+                  ).select_from(sums_from)
 
 
 def product_page(walk: Walk, limit: int, offset: int):
