@@ -355,3 +355,81 @@ def test_start_of_finds_the_day_a_deep_page_begins():
     assert [start_of(days, offset) for offset in (0, 2, 3, 4, 8)] == [
         ("d1", 0), ("d1", 2), ("d2", 0), ("d3", 0), ("d3", 4)]
     assert start_of(days, 9) == (None, 9) and start_of([], 0) == (None, 0)
+
+
+# ---------------------------------------------------------------------------------------------- who folds
+
+READ_PAGES = ["/desk", "/desk/stock/", "/desk/stock/?by=lot", "/desk/stock/?by=location", "/desk/stock/?kind=reserve",
+              "/desk/stock/?by=lot&kind=pick_face", "/desk/stock/?status=quarantine", "/desk/stock/expiry"]
+
+
+def test_the_desk_pages_read_the_pending_deltas_and_fold_nothing(app, client, auth):
+    """A GET writes nothing: the deltas wait for `wms worker` (or `wms run`'s folding thread) and the pages add them
+    themselves. Before, the stock pages folded them inside the GET's unit of work."""
+    with app.app_context():
+        seeded_world()
+        waiting = pending()
+        ids = set(db.session.scalars(select(StockSummaryDelta.id)))
+        db.session.remove()
+    assert waiting > 0
+    auth.login()
+    for path in READ_PAGES:
+        assert client.get(path).status_code == 200, path
+    with app.app_context():
+        assert set(db.session.scalars(select(StockSummaryDelta.id))) == ids
+        assert db.session.scalar(select(func.count()).select_from(StockSummaryProduct)) == 0  # nothing folded
+
+
+def test_the_folding_thread_folds_until_it_is_stopped(app):
+    import threading
+    import time
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        bottle = world.products["BOTTLE"].id
+        assert pending() > 0
+        db.session.remove()
+    stop = threading.Event()
+    folder = threading.Thread(target=summary.fold_every, args=(app, 0.05, stop), daemon=True)
+    folder.start()
+    with app.app_context():
+        deadline = time.monotonic() + 20
+        while pending() and time.monotonic() < deadline:
+            db.session.remove()
+            stop.wait(0.05)
+        assert pending() == 0 and summary.drift() == []
+        assert product_row(bottle).on_hand == 3
+        db.session.remove()
+    stop.set()
+    folder.join(timeout=10)
+    assert not folder.is_alive()
+
+
+def test_wms_run_folds_the_summary_while_it_serves(app, runner, users, monkeypatch):
+    """`wms run` (the demo, no worker) starts the folding thread beside the server and stops it with the server."""
+    import threading
+    import time
+
+    import waitress
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        db.session.remove()
+    seen = {}
+
+    def serve(app_, **_options):  # stands for the server: waits, as while serving, until the thread has folded
+        with app_.app_context():
+            deadline = time.monotonic() + 20
+            while pending() and time.monotonic() < deadline:
+                db.session.remove()
+                time.sleep(0.05)
+            seen["folded"] = pending() == 0
+            seen["threads"] = {t.name for t in threading.enumerate()}
+            db.session.remove()
+
+    monkeypatch.setattr(waitress, "serve", serve)
+    result = runner.invoke(args=["run", "--fold-every", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert seen["folded"] and "stock-summary-fold" in seen["threads"]
