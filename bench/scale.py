@@ -7,6 +7,7 @@ timed there.
     python bench/scale.py allocate --database wms_scale     # 1,000 orders allocated in batches (writes)
     python bench/scale.py check   --database wms_scale      # `wms check` (time and peak memory of the process)
     python bench/scale.py waves   --database wms_scale      # 1,000 waves of 4 orders, most being picked (writes)
+    python bench/scale.py pile    --database wms_scale      # 50,000 pending summary deltas (`wms worker` folds them)
 
 The warehouse: 4 zones × 50 aisles × 100 bays × 5 levels = 100,000 bins (level 1 pick faces), 20,000 products
 (four categories, each with a GTIN), 4 lots each (expiry from 30 days ago to 3 years ahead; 4 % quarantine, 1 %
@@ -277,6 +278,19 @@ def make_waves(database: str, count: int) -> None:
     print(f"{len(wave_ids):,} waves of 4 orders in {time.perf_counter() - t:.0f} s; load: {load()}")
 
 
+def pile_deltas(database: str, count: int) -> None:
+    """`count` pending stock summary deltas, as when no worker folds for a while: count/2 stock items get one unit
+    more, then one less (two statements: the triggers write a delta per item each; nothing changes in the end)."""
+    import psycopg
+
+    ids = random.Random(3).sample(range(1, ITEMS + 1), count // 2)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
+        conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (ids,))
+        conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (ids,))
+        waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
+    print(f"{waiting:,} stock summary deltas pending; load: {load()}")
+
+
 def check(database: str) -> None:
     """`wms check` as the operator runs it, in its own process: wall time and peak memory (max RSS)."""
     env = dict(os.environ, DATABASE_URL=url_of(database))
@@ -297,11 +311,12 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "measure", "allocate", "check", "waves"])
+    parser.add_argument("step", choices=["build", "measure", "allocate", "check", "waves", "pile"])
     parser.add_argument("--database", default="wms_scale")
     parser.add_argument("--runs", type=int, default=20, help="requests per desk page")
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--waves", type=int, default=1000)
+    parser.add_argument("--deltas", type=int, default=50_000)
     parser.add_argument("--page", action="append", help="measure: time only this desk page (repeatable)")
     parser.add_argument("--filtered", action="store_true", help="measure: time only the filtered and deep stock pages")
     args = parser.parse_args()
@@ -309,6 +324,8 @@ def main() -> None:
         build(args.database)
     elif args.step == "measure":
         measure(args.database, args.runs, (args.page or []) + (FILTERED if args.filtered else []))
+    elif args.step == "pile":
+        pile_deltas(args.database, args.deltas)
     elif args.step == "waves":
         make_waves(args.database, args.waves)
     elif args.step == "allocate":

@@ -236,15 +236,12 @@ def _placed_deltas(by_lookup: bool = False):
 
 
 def _pending_fine(by_lookup: bool):
-    placed = _placed_deltas(by_lookup).subquery("placed")
-    keys = [placed.c.product_id, placed.c.lot_key, placed.c.kind, placed.c.open]
-    return (select(*keys, *[func.sum(placed.c[f]).label(f) for f in ("on_hand", "reserved", "items", "sellable")])
-            .group_by(*keys).cte("pending_fine"))
+    return _placed_deltas(by_lookup).cte("pending_fine")
 
 
-# The pending deltas placed and summed by the finest key, as ONE common table expression: a statement that reads
-# them in several places (totals, a page, the held lots) places them once; FEW places each by key, MANY by a
-# hash join with the locations (see `pending_count`).
+# The pending deltas placed, as ONE common table expression: a statement that reads them in several places
+# (totals, a page, the held lots) places them once (each use sums them by its own key); FEW places each by key,
+# MANY by a hash join with the locations (see `pending_count`).
 PENDING_FEW, PENDING_MANY = _pending_fine(True), _pending_fine(False)
 MANY = 2_000  # from this many pending deltas on, one hash join places them faster than probes by key
 

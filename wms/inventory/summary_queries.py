@@ -207,12 +207,15 @@ def _held(walk: Walk, product_id=None):
     return total
 
 
-def _lot_sources(walk: Walk, product_id, lot_key) -> list:
+def _lot_sources(walk: Walk, product_id, lot_key, *, a_lot: bool = False) -> list:
     """(folded rows, join condition) of a (product, lot) given by columns, by key: its lot-level row, or for a
-    kind its finest rows of that kind, open and not open."""
+    kind its finest rows of that kind, open and not open. `a_lot`: `lot_key` is a lot's id (never 0), which
+    alone finds its lot-level row (the planner, multiplying the selectivities of the lot and its product, else
+    expects no row and sorts the whole level instead of walking it)."""
     if walk.kind is None:
         lots = StockSummaryLot.__table__.alias("folded")
-        return [(lots, (lots.c.lot_key == lot_key) & (lots.c.product_id == product_id))]
+        on = lots.c.lot_key == lot_key
+        return [(lots, on if a_lot else on & (lots.c.product_id == product_id))]
     sources = []
     for open_ in (True, False):
         fine = StockSummary.__table__.alias("folded_open" if open_ else "folded_closed")
@@ -337,7 +340,7 @@ def _lot_walk(walk: Walk):
     the finest level's open and not-open rows of that kind, outer-joined) ⟕ the pending deltas by (product, lot);
     and the figures as of now."""
     joined = Lot.__table__.join(Product.__table__, Product.id == Lot.product_id)
-    sources = _lot_sources(walk, Lot.product_id, Lot.id)
+    sources = _lot_sources(walk, Lot.product_id, Lot.id, a_lot=True)
     if walk.pending:
         pending = _pending(walk, ("product_id", "lot_key"), "pending_lots")
         sources.append((pending, (pending.c.lot_key == Lot.id) & (pending.c.product_id == Lot.product_id)))
@@ -364,8 +367,7 @@ def dated_days(walk: Walk):
     pending keys."""
     if walk.kind is None:
         lots = StockSummaryLot.__table__
-        with_stock = Lot.__table__.join(lots, (lots.c.lot_key == Lot.id) & (lots.c.product_id == Lot.product_id)
-                                        & (lots.c["items"] > 0))
+        with_stock = Lot.__table__.join(lots, (lots.c.lot_key == Lot.id) & (lots.c["items"] > 0))
         per_day = select(Lot.expires_on.label("day"), func.count().label("lots")).select_from(with_stock)
     else:
         fine = StockSummary.__table__
