@@ -29,7 +29,21 @@ How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VAL
 Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
 `wms check` compares every level with the stock items (`drift()`).
 """
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, case, column, func, select, table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -200,15 +214,21 @@ def pending() -> bool:
 # ---------------------------------------------------------------------------------------------- reading
 
 def lot_in_stock(lot_id, waiting: bool | None = None):
-    """EXISTS: the lot (a column) has units somewhere. Read by key from the folded summary (lot level, the lot
-    first in its key) when nothing is pending, else from the items (index on lot_id), which are right as of now.
-    `waiting`: `pending()` when the caller asked it already."""
+    """True when the lot (a column) has units somewhere as of now: its folded lot-level row by key (the lot first
+    in the key), unless deltas of the lot are pending; then its folded items plus theirs (the pending lots are
+    few, summed once: where the units lie does not matter here, so they need no placing). `waiting`: `pending()`
+    when the caller asked it already."""
+    lots = StockSummaryLot.__table__
+    folded = select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
     if not (pending() if waiting is None else waiting):
-        lots = StockSummaryLot.__table__
-        return select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
-    from .models import StockItem
-
-    return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
+        return folded
+    d = StockSummaryDelta.__table__
+    waiting_lots = (select(d.c.lot_key, func.sum(d.c["items"]).label("items")).group_by(d.c.lot_key)
+                    .subquery("waiting_lots"))
+    folded_items = (select(func.coalesce(func.sum(lots.c["items"]), 0)).where(lots.c.lot_key == waiting_lots.c.lot_key)
+                    .scalar_subquery())
+    return or_(and_(folded, lot_id.not_in(select(waiting_lots.c.lot_key))),
+               lot_id.in_(select(waiting_lots.c.lot_key).where(folded_items + waiting_lots.c["items"] > 0)))
 
 
 def _placed_deltas(by_lookup: bool = False):
