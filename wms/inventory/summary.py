@@ -231,17 +231,19 @@ def lot_in_stock(lot_id, waiting: bool | None = None):
                lot_id.in_(select(waiting_lots.c.lot_key).where(folded_items + waiting_lots.c["items"] > 0)))
 
 
-def _placed_deltas(by_lookup: bool = False):
+def _placed_deltas(by_lookup: bool = False, where=None):
     """The pending deltas placed by their location's facts now, with the sellable units they add. `by_lookup`:
-    each delta's location read by key (an index probe per delta: cheap for the few deltas the worker leaves),
-    else joined (a hash of every location: cheaper when tens of thousands pile up)."""
+    each delta's location read by key (an index probe per delta: cheap for the few deltas the worker leaves, or
+    the few that `where(d)` keeps), else joined (a hash of every location: cheaper when tens of thousands pile
+    up)."""
     d = StockSummaryDelta.__table__.alias("d")
     loc = table("locations", column("id"), column("kind"), column("active", Boolean),
                 column("blocked", Boolean)).alias("l")
     if by_lookup:
-        facts = select(d, select(loc.c.kind).where(loc.c.id == d.c.location_id).scalar_subquery().label("l_kind"),
-                       select(loc.c.active & ~loc.c.blocked).where(loc.c.id == d.c.location_id)
-                       .scalar_subquery().label("l_open")).subquery("facts")
+        facts = (select(d, select(loc.c.kind).where(loc.c.id == d.c.location_id).scalar_subquery().label("l_kind"),
+                        select(loc.c.active & ~loc.c.blocked).where(loc.c.id == d.c.location_id)
+                        .scalar_subquery().label("l_open"))
+                 .where(*(where(d) if where else [])).subquery("facts"))
         source, location_kind, location_open = facts, facts.c.l_kind, facts.c.l_open
     else:
         source = d.outerjoin(loc, loc.c.id == d.c.location_id)
@@ -264,6 +266,12 @@ def _pending_fine(by_lookup: bool):
 # MANY by a hash join with the locations (see `pending_count`).
 PENDING_FEW, PENDING_MANY = _pending_fine(True), _pending_fine(False)
 MANY = 2_000  # from this many pending deltas on, one hash join places them faster than probes by key
+
+
+def placed_only(where):
+    """The pending deltas that `where(d)` keeps (a list of criteria on the deltas' table), placed by key: the
+    sellable units of a page's rows or of the held lots, without placing all the others."""
+    return _placed_deltas(True, where)
 
 
 def pending_count(limit: int = MANY) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, literal, null, or_, select, union_all
 
 from ..catalog.models import Lot, Product
 from . import availability, summary
-from .summary import StockSummary, StockSummaryKind, StockSummaryLot, StockSummaryProduct
+from .summary import StockSummary, StockSummaryDelta, StockSummaryKind, StockSummaryLot, StockSummaryProduct
 
 
 def _lot_criteria(filters) -> list:
@@ -152,8 +152,13 @@ def _finest_sellable(fine):
                 else_=0)
 
 
-def _pending(walk: Walk, keys: tuple, name: str):
-    """The pending deltas of the walk's kind, summed by `keys`."""
+def _pending(walk: Walk, keys: tuple, name: str, *, sellable: bool = True):
+    """The pending deltas of the walk's kind, summed by `keys`. Without `sellable` and with no kind, they need no
+    placing: summed from the deltas' table as they are (its statistics also give the planner their number)."""
+    if not sellable and walk.kind is None:
+        d = StockSummaryDelta.__table__
+        return (select(*[d.c[k] for k in keys], *[func.sum(d.c[f]).label(f) for f in FIGURES[:3]])
+                .group_by(*[d.c[k] for k in keys]).subquery(name))
     placed = walk.placed
     query = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in FIGURES])
              .group_by(*[placed.c[k] for k in keys]))
@@ -187,12 +192,14 @@ def _now(folded, pending):
     return lambda name: func.coalesce(folded.c[name], 0) + func.coalesce(pending.c[name], 0)
 
 
-def _held(walk: Walk, product_id=None):
-    """Sellable units of held or expired lots in the walk's places (folded and pending): all of them, or a
-    product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry indexes."""
+def _held(walk: Walk, product_id=None, *, pending: bool = True):
+    """Sellable units of held or expired lots in the walk's places (folded and, with `pending`, pending): all of
+    them, or a product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry
+    indexes."""
     parts = [_lot_level(walk)]
-    if walk.pending:
-        placed = walk.placed
+    if walk.pending and pending:  # only the held lots' deltas are placed
+        placed = summary.placed_only(lambda d: [d.c.lot_key.in_(select(Lot.id).where(availability.lot_is_held()))]
+                                     ).subquery("held_placed")
         parts.append(select(placed.c.product_id, placed.c.lot_key, placed.c.sellable)
                      .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
     total = None
@@ -252,12 +259,12 @@ def _correction(walk: Walk, level: str):
     (select of it, the pending keys joined, the correction per key) — each pending key's folded row(s) read by
     key."""
     if level == "product":
-        pending = _pending(walk, ("product_id",), "pending_groups")
+        pending = _pending(walk, ("product_id",), "pending_groups", sellable=False)
         folded = _product_level(walk)
         joined = pending.outerjoin(folded, folded.c.product_id == pending.c.product_id)
         before = func.coalesce(folded.c["items"], 0)
     else:
-        pending = _pending(walk, ("product_id", "lot_key"), "pending_groups")
+        pending = _pending(walk, ("product_id", "lot_key"), "pending_groups", sellable=False)
         sources = _lot_sources(walk, pending.c.product_id, pending.c.lot_key)
         joined = pending
         for source, on in sources:
@@ -294,12 +301,23 @@ def _group_count(walk: Walk, level: str):
 def walk_totals(walk: Walk, view: str):
     """ONE statement: (groups of the view, undated lot groups, on hand, reserved, available). Groups: products,
     lots or items with stock."""
-    sums = [select(*[func.coalesce(func.sum(rows.c[f]), 0).label(f) for f in FIGURES]).subquery(name)
-            for rows, name in [(_product_level(walk), "folded_sums")]
-            + ([(_pending(walk, ("product_id",), "pending_products"), "pending_sums")] if walk.pending else [])]
+    level = _product_level(walk)
+    folded = select(*[func.coalesce(func.sum(level.c[f]), 0).label(f) for f in FIGURES]).subquery("folded_sums")
+    sums = [folded]
+    if walk.pending:  # with no kind, only the sellable units need the deltas placed
+        raw = _pending(walk, ("product_id",), "pending_products", sellable=False)
+        sums.append(select(*[func.coalesce(func.sum(raw.c[f]), 0).label(f) for f in FIGURES[:3]])
+                    .subquery("pending_sums"))
+        placed = walk.placed
+        sums.append(select(func.coalesce(func.sum(placed.c.sellable), 0).label("sellable"))
+                    .where(*([placed.c.kind == walk.kind] if walk.kind else [])).subquery("pending_sellable"))
 
     def total(name):
-        return sums[0].c[name] if len(sums) == 1 else sums[0].c[name] + sums[1].c[name]
+        value = folded.c[name]
+        for part in sums[1:]:
+            if name in part.c:
+                value = value + part.c[name]
+        return value
 
     undated = literal(0)
     if view == "location":
@@ -312,27 +330,53 @@ def walk_totals(walk: Walk, view: str):
         undated = (select(func.count()).select_from(joined).where(Lot.expires_on.is_(None), now("items") > 0)
                    .scalar_subquery()
                    + select(func.count()).select_from(_no_lot_rows(walk).subquery("no_lot")).scalar_subquery())
-    sums_from = sums[0] if len(sums) == 1 else sums[0].join(sums[1], literal(True))  # one row each
+    sums_from = sums[0]
+    for part in sums[1:]:
+        sums_from = sums_from.join(part, literal(True))  # one row each
     return select(groups, undated, total("on_hand"), total("reserved"), total("sellable") - _held(walk)
                   ).select_from(sums_from)
 
 
 def product_page(walk: Walk, limit: int, offset: int):
     """A page of stock by product: products walked in SKU order (index), their row by key (and the pending
-    deltas by a hash); the held lots' units are taken off for the page's rows only."""
+    deltas summed by product, a hash); the held lots' units are taken off for the page's rows only. With no kind,
+    only the page's products' pending deltas are placed (for their sellable units)."""
     folded = _product_level(walk)
-    pending = _pending(walk, ("product_id",), "pending_products") if walk.pending else None
+    raw = walk.pending and walk.kind is None
+    pending = _pending(walk, ("product_id",), "pending_products", sellable=not raw) if walk.pending else None
     now = _now(folded, pending)
     joined = (Product.__table__.join(folded, folded.c.product_id == Product.id) if pending is None else
               Product.__table__.outerjoin(folded, folded.c.product_id == Product.id)
               .outerjoin(pending, pending.c.product_id == Product.id))
+    sellable = func.coalesce(folded.c.sellable, 0) if raw else now("sellable")
     page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit,
-                   now("on_hand").label("on_hand"), now("reserved").label("reserved"),
-                   now("sellable").label("sellable"))
-            .select_from(joined).where(now("items") > 0).order_by(Product.sku).limit(limit).offset(offset)
-            .subquery("page"))
-    return select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved,
-                  (page.c.sellable - _held(walk, page.c.product_id)).label("available")).order_by(page.c.sku)
+                   now("on_hand").label("on_hand"), now("reserved").label("reserved"), sellable.label("sellable"))
+            .select_from(joined).where(now("items") > 0).order_by(Product.sku).limit(limit).offset(offset))
+    # Read more than once when deltas are pending (their placing is restricted to the page's products): ONE CTE.
+    page = page.cte("page") if walk.pending else page.subquery("page")
+    available = page.c.sellable - _held(walk, page.c.product_id, pending=False)
+    query = select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved)
+    if not walk.pending:
+        return query.add_columns(available.label("available")).order_by(page.c.sku)
+    # The pending sellable units of the page's products (with no kind: only theirs are placed), and those of
+    # their held lots, summed by product in one pass (not once per row of the page).
+    if raw:
+        placed = summary.placed_only(lambda d: [d.c.product_id.in_(select(page.c.product_id))]).subquery("page_placed")
+    else:
+        placed = walk.placed
+    kind = [placed.c.kind == walk.kind] if walk.kind else []
+    sellable_now = (select(placed.c.product_id, func.sum(placed.c.sellable).label("sellable")).where(*kind)
+                    .group_by(placed.c.product_id).subquery("pending_sellable"))
+    held = (select(placed.c.product_id, func.sum(placed.c.sellable).label("sellable"))
+            .join(Lot, (Lot.id == placed.c.lot_key) & (Lot.product_id == placed.c.product_id))
+            .where(availability.lot_is_held(), *kind).group_by(placed.c.product_id).subquery("held_pending"))
+    if raw:
+        available = available + func.coalesce(sellable_now.c.sellable, 0)
+    source = page.outerjoin(held, held.c.product_id == page.c.product_id)
+    if raw:
+        source = source.outerjoin(sellable_now, sellable_now.c.product_id == page.c.product_id)
+    return (query.add_columns((available - func.coalesce(held.c.sellable, 0)).label("available"))
+            .select_from(source).order_by(page.c.sku))
 
 
 def _lot_walk(walk: Walk):
