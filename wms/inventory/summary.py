@@ -213,15 +213,21 @@ def pending() -> bool:
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def lot_in_stock(lot_id, waiting: bool | None = None):
+def lot_in_stock(lot_id, waiting: int | None = None):
     """True when the lot (a column) has units somewhere as of now: its folded lot-level row by key (the lot first
     in the key), unless deltas of the lot are pending; then its folded items plus theirs (the pending lots are
-    few, summed once: where the units lie does not matter here, so they need no placing). `waiting`: `pending()`
-    when the caller asked it already."""
+    few, summed once: where the units lie does not matter here, so they need no placing). With MANY deltas
+    pending, the lot's stock items are probed instead (index on lot_id). `waiting`: `pending_count()` when the
+    caller asked it already."""
+    waiting = pending_count() if waiting is None else waiting
     lots = StockSummaryLot.__table__
     folded = select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
-    if not (pending() if waiting is None else waiting):
+    if not waiting:
         return folded
+    if waiting >= MANY:
+        from .models import StockItem
+
+        return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
     d = StockSummaryDelta.__table__
     waiting_lots = (select(d.c.lot_key, func.sum(d.c["items"]).label("items")).group_by(d.c.lot_key)
                     .subquery("waiting_lots"))

@@ -197,9 +197,9 @@ def _held(walk: Walk, product_id=None, *, pending: bool = True):
     them, or a product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry
     indexes."""
     parts = [_lot_level(walk)]
-    if walk.pending and pending:  # only the held lots' deltas are placed
-        placed = summary.placed_only(lambda d: [d.c.lot_key.in_(select(Lot.id).where(availability.lot_is_held()))]
-                                     ).subquery("held_placed")
+    if walk.pending and pending:  # with no kind, only the held lots' deltas are placed (for a kind, all are)
+        placed = walk.placed if walk.kind else summary.placed_only(
+            lambda d: [d.c.lot_key.in_(select(Lot.id).where(availability.lot_is_held()))]).subquery("held_placed")
         parts.append(select(placed.c.product_id, placed.c.lot_key, placed.c.sellable)
                      .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
     total = None
