@@ -54,7 +54,6 @@ def test_the_desk_home_lists_the_oldest_waves_in_progress_and_counts_the_rest(ap
     from wms.board import queries as board
 
     monkeypatch.setattr(board, "WAVES_SHOWN", 3)
-    monkeypatch.setattr(board.waves_in_progress, "__defaults__", (3,))
     with app.app_context():
         stocked_world()
         db.session.commit()

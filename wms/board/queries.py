@@ -106,9 +106,10 @@ class WaveProgress:
 WAVES_SHOWN = 20  # waves in progress on the board, oldest first; the rest are counted (the wave list has them)
 
 
-def waves_in_progress(limit: int = WAVES_SHOWN) -> tuple[list[WaveProgress], int]:
-    """The oldest `limit` active waves with their progress, and how many more there are. The board rendered every
-    active wave before: ~1,000 rows, ~100 ms of template at warehouse scale (issue #16)."""
+def waves_in_progress(limit: int | None = None) -> tuple[list[WaveProgress], int]:
+    """The oldest `limit` (WAVES_SHOWN) active waves with their progress, and how many more there are. The board
+    rendered every active wave before: ~1,000 rows, ~100 ms of template at warehouse scale (issue #16)."""
+    limit = limit or WAVES_SHOWN
     counted = PickTask.status != PickTaskStatus.CANCELLED.value
     active = Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])
     first = select(Wave.id, Wave.code).where(active).order_by(Wave.id).limit(limit + 1).subquery("first")
