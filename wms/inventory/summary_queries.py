@@ -243,6 +243,8 @@ def _summed(walk: Walk, sources: list, outer: bool):
                 continue  # not open: nothing sellable
             if name == "sellable" and source.name == "folded_open":
                 value = source.c.on_hand - source.c.reserved if sellable_here else literal(0)
+            elif name not in source.c:
+                continue  # the deltas summed as they are: their sellable units are added to the page's rows
             else:
                 value = source.c[name]
             parts.append(func.coalesce(value, 0) if outer else value)
@@ -379,14 +381,37 @@ def product_page(walk: Walk, limit: int, offset: int):
             .select_from(source).order_by(page.c.sku))
 
 
+def _raw(walk: Walk) -> bool:
+    """Deltas are pending and no kind is asked: a walk sums them as they are (no placing) and only the sellable
+    units of the page's rows are placed afterwards."""
+    return walk.pending and walk.kind is None
+
+
+def _with_pending_sellable(walk: Walk, query, name: str, order: tuple):
+    """The page's rows (`_lot_columns`' shape, sellable units folded only) with the pending sellable units of
+    their lots added: only those lots' deltas are placed (by key)."""
+    page = query.cte(name)
+    placed = summary.placed_only(lambda d: [d.c.lot_key.in_(select(page.c.lot_id))]).subquery(f"{name}_placed")
+    pending = (select(placed.c.product_id, placed.c.lot_key, func.sum(placed.c.sellable).label("sellable"))
+               .group_by(placed.c.product_id, placed.c.lot_key).subquery(f"{name}_pending"))
+    sellable_lot = availability.lot_is_sellable(lot_id=page.c.lot_id, status=page.c.status,
+                                                expires_on=page.c.expires_on)
+    return (select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved,
+                   (page.c.available + case((sellable_lot, func.coalesce(pending.c.sellable, 0)), else_=0))
+                   .label("available"), page.c.lot_id, page.c.lot_code, page.c.expires_on, page.c.status)
+            .select_from(page.outerjoin(pending, (pending.c.lot_key == page.c.lot_id)
+                                        & (pending.c.product_id == page.c.product_id)))
+            .order_by(*[page.c[column] for column in order]))
+
+
 def _lot_walk(walk: Walk):
     """FROM lots ⋈ products ⋈ the lot's folded figures in the walk's places, by key (the lot level; for a kind,
     the finest level's open and not-open rows of that kind, outer-joined) ⟕ the pending deltas by (product, lot);
     and the figures as of now."""
     joined = Lot.__table__.join(Product.__table__, Product.id == Lot.product_id)
     sources = _lot_sources(walk, Lot.product_id, Lot.id, a_lot=True)
-    if walk.pending:
-        pending = _pending(walk, ("product_id", "lot_key"), "pending_lots")
+    if walk.pending:  # with no kind, summed as they are (see _raw)
+        pending = _pending(walk, ("product_id", "lot_key"), "pending_lots", sellable=not _raw(walk))
         sources.append((pending, (pending.c.lot_key == Lot.id) & (pending.c.product_id == Lot.product_id)))
     if len(sources) == 1:
         return joined.join(*sources[0]), lambda name: sources[0][0].c[name]
@@ -460,14 +485,18 @@ def lot_page(walk: Walk, limit: int, offset: int, dated: int, start: tuple | Non
     undated = union_all(no_expiry, no_lot).subquery("undated")
     then = (select(undated).order_by(undated.c.sku, undated.c.lot_code)
             .limit(limit - take).offset(max(0, offset - dated)))
+    if _raw(walk):
+        return (_with_pending_sellable(walk, first, "dated_page", ("expires_on", "sku", "lot_code")),
+                _with_pending_sellable(walk, then, "undated_page", ("sku", "lot_code")))
     return first, then
 
 
 def _no_lot_rows(walk: Walk):
     """Each product's stock with no lot (lot_key 0) in the walk's places, as of now, in `_lot_columns`' shape."""
     parts = [_lot_level(walk)]
-    if walk.pending:
-        placed = walk.placed
+    if walk.pending:  # with no kind, only the deltas of stock with no lot are placed
+        placed = (summary.placed_only(lambda d: [d.c.lot_key == 0]).subquery("no_lot_placed") if _raw(walk)
+                  else walk.placed)
         parts.append(select(placed.c.product_id, placed.c.lot_key, *[placed.c[f] for f in FIGURES])
                      .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
     rows = union_all(*parts).subquery("no_lot")
