@@ -301,7 +301,7 @@ def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind,
     undated rows — a lot with no expiry, stock with no lot — by SKU; a page may hold both) give the same rows, in
     the same order, and the same totals as the aggregate over the summary's rows; small pages at every offset,
     deep ones found by the day they start on, with the deltas folded or pending."""
-    from wms.inventory import summary_queries
+    from wms.inventory import summary_walks
 
     world = seeded_world()
     summary.compact()
@@ -319,7 +319,7 @@ def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind,
     if many:  # placed by one hash join with the locations instead of a probe per delta
         monkeypatch.setattr(summary, "MANY", 1)
     filters = queries.StockFilter.from_args({"kind": kind} if kind else {})
-    walk = summary_queries.Walk(kind=kind, pending=not folded, many=many)
+    walk = summary_walks.Walk(kind=kind, pending=not folded, many=many)
     assert queries._walk(filters) == walk
     expected = {}
     with monkeypatch.context() as patch:
@@ -332,24 +332,24 @@ def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind,
     for view in ("product", "lot", "location"):
         page = queries.stock_page(view, filters, 1)
         assert (page.page.total, page.on_hand, page.reserved, page.available) == expected[view][0], view
-    total, undated = db.session.execute(summary_queries.walk_totals(walk, "lot")).one()[:2]
+    total, undated = db.session.execute(summary_walks.walk_totals(walk, "lot")).one()[:2]
     assert total == len(expected["lot"][1]) and (kind is not None or 0 < undated < total)
-    monkeypatch.setattr(summary_queries, "DEEP", 1)
+    monkeypatch.setattr(summary_walks, "DEEP", 1)
     walked, dated = [], total - undated
     for offset in range(0, total, 3):
-        start = (summary_queries.start_of(db.session.execute(summary_queries.dated_days(walk)).all(), offset)
+        start = (summary_walks.start_of(db.session.execute(summary_walks.dated_days(walk)).all(), offset)
                  if offset < dated else None)
-        for query in summary_queries.lot_page(walk, 3, offset, dated, start):
+        for query in summary_walks.lot_page(walk, 3, offset, dated, start):
             walked += [(r.product_id, r.lot_id, r.on_hand, r.available) for r in db.session.execute(query)]
     assert walked == [row[:4] for row in expected["lot"][1]]
     walked = [(r.product_id, None, r.on_hand, r.available) for offset in range(0, len(expected["product"][1]), 2)
-              for r in db.session.execute(summary_queries.product_page(walk, 2, offset))]
+              for r in db.session.execute(summary_walks.product_page(walk, 2, offset))]
     assert walked == [row[:4] for row in expected["product"][1]]
     assert (pending() > 0) is not folded
 
 
 def test_start_of_finds_the_day_a_deep_page_begins():
-    from wms.inventory.summary_queries import start_of
+    from wms.inventory.summary_walks import start_of
 
     days = [("d1", 3), ("d2", 1), ("d3", 5)]
     assert [start_of(days, offset) for offset in (0, 2, 3, 4, 8)] == [

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import availability, ledger, summary_queries
+from . import availability, ledger, summary_queries, summary_walks
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -240,12 +240,12 @@ def location_rows(filters: StockFilter, limit: int, offset: int) -> list:
     return db.session.execute(stock_query("location", filters).limit(limit).offset(offset)).all()
 
 
-def _walk(filters: StockFilter) -> summary_queries.Walk | None:
+def _walk(filters: StockFilter) -> summary_walks.Walk | None:
     """How the page is read when no filter or only a location kind is given: by index walks (see stock_page)."""
     args = filters.args()
     if args and set(args) != {"kind"}:
         return None
-    return summary_queries.Walk.of(filters.kind or None)
+    return summary_walks.Walk.of(filters.kind or None)
 
 
 def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
@@ -263,19 +263,19 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
     walk = _walk(filters)
     if walk is not None:
         total, undated, on_hand, reserved, available = db.session.execute(
-            summary_queries.walk_totals(walk, view)).one()
+            summary_walks.walk_totals(walk, view)).one()
         page = Page.of(int(total), wanted)
         if view == "location":
             return StockPage(page, location_rows(filters, page.per_page, page.offset), int(on_hand),
                              int(reserved), int(available))
         if view == "product":
-            found = db.session.execute(summary_queries.product_page(walk, page.per_page, page.offset)).all()
+            found = db.session.execute(summary_walks.product_page(walk, page.per_page, page.offset)).all()
         else:
             dated, start = int(total - undated), None
-            if summary_queries.DEEP <= page.offset < dated:
-                start = summary_queries.start_of(db.session.execute(summary_queries.dated_days(walk)).all(),
+            if summary_walks.DEEP <= page.offset < dated:
+                start = summary_walks.start_of(db.session.execute(summary_walks.dated_days(walk)).all(),
                                                  page.offset)
-            found = [row for query in summary_queries.lot_page(walk, page.per_page, page.offset, dated, start)
+            found = [row for query in summary_walks.lot_page(walk, page.per_page, page.offset, dated, start)
                      for row in db.session.execute(query).all()]
         return StockPage(page, _with_places(view, filters, found), int(on_hand), int(reserved), int(available))
     if view == "location":
