@@ -6,6 +6,8 @@ timed there.
     python bench/scale.py measure --database wms_scale      # read-mostly: timings (p50/p99, server time)
     python bench/scale.py allocate --database wms_scale     # 1,000 orders allocated in batches (writes)
     python bench/scale.py check   --database wms_scale      # `wms check` (time and peak memory of the process)
+    python bench/scale.py waves   --database wms_scale      # 1,000 waves of 4 orders, most being picked (writes)
+    python bench/scale.py pile    --database wms_scale      # 50,000 pending summary deltas (`wms worker` folds them)
 
 The warehouse: 4 zones × 50 aisles × 100 bays × 5 levels = 100,000 bins (level 1 pick faces), 20,000 products
 (four categories, each with a GTIN), 4 lots each (expiry from 30 days ago to 3 years ahead; 4 % quarantine, 1 %
@@ -190,15 +192,21 @@ DESK = ["/desk", "/desk/stock/", "/desk/stock/?by=location", "/desk/stock/?by=lo
         "/desk/stock/?page=200", "/desk/stock/expiry", "/desk/stock/expiry?page=50", "/desk/stock/adjustments",
         "/desk/stock/counts", "/desk/stock/locations/5000/ledger", "/desk/locations", "/desk/products",
         "/desk/orders/", "/desk/waves/", "/desk/receiving/"]
+# The filtered and deep stock pages (issue #16's leftovers): `measure --filtered`.
+FILTERED = ["/desk/stock/?kind=reserve", "/desk/stock/?kind=pick_face", "/desk/stock/?by=lot&kind=pick_face",
+            "/desk/stock/?by=lot&kind=reserve", "/desk/stock/?by=location&kind=pick_face",
+            "/desk/stock/?status=quarantine", "/desk/stock/?by=lot&page=800", "/desk/stock/?page=390",
+            "/desk/stock/?by=lot&kind=pick_face&page=500"]
 
 
-def measure(database: str, runs: int) -> None:
+def measure(database: str, runs: int, pages: list[str] | None = None) -> None:
+    """Every request type (or only the desk `pages` given), server time p50 / p99."""
     app, scans = samples(database, 200)
     hh = app.test_client()
     hh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     hh.post("/hh/login", data={"badge": "BADGE-0", "pin": "1234"}, headers={"HX-Request": "true"})
     print(f"{database}: server time, ms (p50 / p99); load: {load()}")
-    for name, field in HANDHELD:
+    for name, field in [] if pages else HANDHELD:
         times = []
         for scan in scans:
             t = time.perf_counter()
@@ -211,7 +219,7 @@ def measure(database: str, runs: int) -> None:
     desk = app.test_client()
     desk.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     desk.post("/login", data={"username": "sup", "password": "sup"})
-    for path in DESK:
+    for path in pages or DESK:
         p50, p99 = timed(desk, "GET", path, runs)
         print(f"  GET {path:40} {p50:7.1f} / {p99:7.1f}")
 
@@ -250,6 +258,39 @@ def allocate(database: str, n_orders: int) -> None:
               f"{result['reservations']:,} reservations; load: {load()}")
 
 
+def make_waves(database: str, count: int) -> None:
+    """`count` waves of 4 orders as bench/load.py leaves them (built through the services), then most of them
+    marked as being picked with part of their tasks done (SQL: the desk's lists read these columns only; no stock
+    moves), so that /desk and the desk wave list are timed with ~1,000 active waves."""
+    import psycopg
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from load import prepare_waves
+
+    t = time.perf_counter()
+    wave_ids, _codes = prepare_waves(database, count)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
+        conn.execute("UPDATE waves SET status = 'picking', started_at = now() - interval '2 hours' "
+                     "WHERE id = ANY(%s) AND id %% 10 <> 0", (wave_ids,))
+        conn.execute("UPDATE pick_tasks SET status = 'done', picked = quantity, picked_at = now() - "
+                     "(id %% 100) * interval '1 minute' WHERE wave_id = ANY(%s) AND wave_id %% 10 <> 0 AND id %% 2 = 0",
+                     (wave_ids,))
+    print(f"{len(wave_ids):,} waves of 4 orders in {time.perf_counter() - t:.0f} s; load: {load()}")
+
+
+def pile_deltas(database: str, count: int) -> None:
+    """`count` pending stock summary deltas, as when no worker folds for a while: count/2 stock items get one unit
+    more, then one less (two statements: the triggers write a delta per item each; nothing changes in the end)."""
+    import psycopg
+
+    ids = random.Random(3).sample(range(1, ITEMS + 1), count // 2)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
+        conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (ids,))
+        conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (ids,))
+        waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
+    print(f"{waiting:,} stock summary deltas pending; load: {load()}")
+
+
 def check(database: str) -> None:
     """`wms check` as the operator runs it, in its own process: wall time and peak memory (max RSS)."""
     env = dict(os.environ, DATABASE_URL=url_of(database))
@@ -270,15 +311,23 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "measure", "allocate", "check"])
+    parser.add_argument("step", choices=["build", "measure", "allocate", "check", "waves", "pile"])
     parser.add_argument("--database", default="wms_scale")
     parser.add_argument("--runs", type=int, default=20, help="requests per desk page")
     parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--waves", type=int, default=1000)
+    parser.add_argument("--deltas", type=int, default=50_000)
+    parser.add_argument("--page", action="append", help="measure: time only this desk page (repeatable)")
+    parser.add_argument("--filtered", action="store_true", help="measure: time only the filtered and deep stock pages")
     args = parser.parse_args()
     if args.step == "build":
         build(args.database)
     elif args.step == "measure":
-        measure(args.database, args.runs)
+        measure(args.database, args.runs, (args.page or []) + (FILTERED if args.filtered else []))
+    elif args.step == "pile":
+        pile_deltas(args.database, args.deltas)
+    elif args.step == "waves":
+        make_waves(args.database, args.waves)
     elif args.step == "allocate":
         allocate(args.database, args.orders)
     else:

@@ -140,12 +140,20 @@ def register(app) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
     @click.option("--threads", default=8, show_default=True, type=int)
+    @click.option("--fold-every", default=5.0, show_default=True, type=float,
+                  help="Seconds between folds of the stock summary's pending deltas (0: never, a `wms worker` "
+                       "folds them).")
     @with_appcontext
-    def run(host: str, port: int, threads: int):
-        """Migrate the database, load the demo warehouse on first start, and serve."""
+    def run(host: str, port: int, threads: int, fold_every: float):
+        """Migrate the database, load the demo warehouse on first start, and serve. Without `wms worker`, a thread
+        folds the stock summary's pending deltas every few seconds (each fold its own unit of work: the stock
+        pages never write)."""
+        import threading
+
         from waitress import serve
 
         from . import demo
+        from .inventory import summary
 
         upgrade_database()
         if database_is_empty():
@@ -155,7 +163,14 @@ def register(app) -> None:
         # The command's own session must not hold SQLite's write lock while requests are served.
         db.session.remove()
         click.echo(f"Serving on http://{host}:{port}  (desk: /login, handheld: /hh/login)")
-        serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+        app, stop = current_app._get_current_object(), threading.Event()
+        if fold_every > 0:
+            threading.Thread(target=summary.fold_every, args=(app, fold_every, stop), name="stock-summary-fold",
+                             daemon=True).start()
+        try:
+            serve(app, host=host, port=port, threads=threads)
+        finally:
+            stop.set()
 
     @app.cli.command("demo")
     @with_appcontext

@@ -16,7 +16,7 @@ from wms.extensions import db
 from wms.inventory import availability, lots, queries, summary
 from wms.inventory import services as inventory
 from wms.inventory.models import StockItem
-from wms.inventory.summary import StockSummaryDelta, StockSummaryLot, StockSummaryProduct
+from wms.inventory.summary import StockSummaryDelta, StockSummaryKind, StockSummaryLot, StockSummaryProduct
 from wms.locations import services as locations
 from wms.orders.models import Order
 from wms.picking import batch_allocation
@@ -101,8 +101,12 @@ def test_blocking_deactivating_or_changing_a_location_moves_its_units(ctx):
     locations.update_location(bin_id, active=True, kind="staging")
     assert right() and product_row(med.id).sellable == 0
     assert db.session.get(StockSummaryLot, (world.lots["L-LATE"].id, med.id)).on_hand == 10
+    assert db.session.get(StockSummaryKind, ("staging", med.id)).on_hand == 10
     locations.update_location(bin_id, kind="reserve")
     assert right() and product_row(med.id).sellable == 10
+    # the kind level: the units left staging for reserve, sellable there
+    staging, reserve = (db.session.get(StockSummaryKind, (kind, med.id)) for kind in ("staging", "reserve"))
+    assert (staging.on_hand, staging.items, reserve.on_hand, reserve.items, reserve.sellable) == (0, 0, 10, 1, 10)
 
 
 def test_a_recalled_or_expired_lot_is_taken_off_available_when_reading(ctx):
@@ -121,17 +125,18 @@ def test_a_recalled_or_expired_lot_is_taken_off_available_when_reading(ctx):
     assert {r.sku: r.available for r in figures.rows} == {"BOTTLE": 6, "MED": 0}
 
 
-def test_wms_check_finds_a_wrong_summary_and_rebuild_repairs_it(app, runner):
+@pytest.mark.parametrize("level", list(summary.LEVELS))
+def test_wms_check_finds_a_wrong_summary_and_rebuild_repairs_it(app, runner, level):
     with app.app_context():
         world = build_world()
         receive(world, "MED", "A-01-01-1", 10, "L-LATE")
         assert right()
-        db.session.execute(text("UPDATE stock_summary_products SET on_hand = on_hand + 1"))
+        db.session.execute(text(f"UPDATE {level} SET on_hand = on_hand + 1"))
         db.session.commit()
         db.session.remove()
     result = runner.invoke(args=["check"])
     assert result.exit_code == 1, result.output
-    assert "stock summary stock_summary_products" in result.output
+    assert f"stock summary {level} " in result.output
     assert "1 stock summary mismatches" in result.output
     assert runner.invoke(args=["rebuild-summary"]).exit_code == 0
     result = runner.invoke(args=["check"])
@@ -198,10 +203,12 @@ FILTERS = [{}, {"kind": "pick_face"}, {"kind": "reserve"}, {"status": "quarantin
 
 
 @pytest.mark.parametrize("settled", [True, False], ids=["settled", "deltas-pending"])
-def test_the_pages_show_what_the_items_add_up_to(ctx, monkeypatch, settled):
+def test_the_pages_show_what_the_items_add_up_to(ctx, settled):
     seeded_world()
-    if not settled:  # as when another transaction is folding: the pages add the pending deltas themselves
-        monkeypatch.setattr(summary, "settle", lambda: False)
+    if settled:
+        summary.compact()
+        db.session.commit()
+    else:  # the pages add the pending deltas themselves (they never fold)
         assert pending() > 0
     for args in FILTERS:
         filters = queries.StockFilter.from_args(args)
@@ -211,6 +218,7 @@ def test_the_pages_show_what_the_items_add_up_to(ctx, monkeypatch, settled):
         _, totals = from_items("product", filters)
         items = db.session.scalar(queries.filtered_items(filters, func.count(), for_availability=True))
         assert shown("location", filters)[1:] == (totals, items), args
+    assert (pending() > 0) is not settled  # reading folded nothing
 
 
 # ---------------------------------------------------------------------------------------------- concurrency
@@ -285,26 +293,166 @@ def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(a
         assert db.session.get(StockSummaryProduct, ids["product_id"]).on_hand == 2500
 
 
-def test_settled_pages_walk_in_the_same_order_as_the_aggregate(ctx, monkeypatch):
-    """By lot: dated lots by expiry, then the undated rows (a lot with no expiry, stock with no lot) by SKU — a page
-    may hold both; by product: by SKU. Small pages over every offset give the aggregate's order."""
-    from wms.inventory import summary_queries
+@pytest.mark.parametrize("kind", [None, "pick_face", "reserve", "staging"])
+@pytest.mark.parametrize("folded,many", [(True, False), (False, False), (False, True)],
+                         ids=["folded", "deltas-pending", "many-deltas-pending"])
+def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind, folded, many):
+    """No filter or a location kind alone: the index walks (by product: SKU; by lot: dated lots by expiry, then the
+    undated rows — a lot with no expiry, stock with no lot — by SKU; a page may hold both) give the same rows, in
+    the same order, and the same totals as the aggregate over the summary's rows; small pages at every offset,
+    deep ones found by the day they start on, with the deltas folded or pending."""
+    from wms.inventory import summary_walks
 
-    seeded_world()
-    summary.settle()
+    world = seeded_world()
+    summary.compact()
+    db.session.commit()
+    if not folded:  # changes after the fold: a lot emptied out of pick faces, one emptied everywhere, new stock
+        med, screw = world.products["MED"], world.products["SCREW"]
+        inventory.move_stock(product_id=screw.id, lot_id=world.lots["S-1"].id, source_id=world.loc["A-02-02-1"].id,
+                             target_id=world.loc["STAGE"].id, quantity=9, user_id=None)
+        inventory.adjust_stock(location_id=world.loc["A-02-04-1"].id, product_id=med.id,
+                               lot_id=world.lots["L-OLD"].id, delta=-5, reason="damaged", user_id=None)
+        receive(world, "BOTTLE", "A-02-04-1", 3)
+        receive(world, "MED", "A-02-01-2", 7, "L-SOON")
+        db.session.commit()
+        assert pending() > 0
+    if many:  # placed by one hash join with the locations instead of a probe per delta
+        monkeypatch.setattr(summary, "MANY", 1)
+    filters = queries.StockFilter.from_args({"kind": kind} if kind else {})
+    walk = summary_walks.Walk(kind=kind, pending=not folded, many=many)
+    assert queries._walk(filters) == walk
     expected = {}
     with monkeypatch.context() as patch:
-        patch.setattr(summary, "settle", lambda: False)
-        for view in ("product", "lot"):
-            expected[view] = [(r.product_id, getattr(r, "lot_id", None), r.on_hand, r.available)
-                              for r in queries.stock_page(view, queries.StockFilter(), 1).rows]
-    total, undated = db.session.execute(summary_queries.settled_totals("lot")).one()[:2]
-    assert total == len(expected["lot"]) and 0 < undated < total
-    walked = []
+        patch.setattr(queries, "_walk", lambda filters: None)  # the aggregate
+        for view in ("product", "lot", "location"):
+            page = queries.stock_page(view, filters, 1)
+            expected[view] = ((page.page.total, page.on_hand, page.reserved, page.available),
+                              [(r.product_id, getattr(r, "lot_id", None), r.on_hand, r.available, r.places)
+                               for r in page.rows] if view != "location" else [])
+    for view in ("product", "lot", "location"):
+        page = queries.stock_page(view, filters, 1)
+        assert (page.page.total, page.on_hand, page.reserved, page.available) == expected[view][0], view
+    total, undated = db.session.execute(summary_walks.walk_totals(walk, "lot")).one()[:2]
+    assert total == len(expected["lot"][1]) and (kind is not None or 0 < undated < total)
+    monkeypatch.setattr(summary_walks, "DEEP", 1)
+    walked, dated = [], total - undated
     for offset in range(0, total, 3):
-        for query in summary_queries.settled_lots(3, offset, total - undated):
+        start = (summary_walks.start_of(db.session.execute(summary_walks.dated_days(walk)).all(), offset)
+                 if offset < dated else None)
+        for query in summary_walks.lot_page(walk, 3, offset, dated, start):
             walked += [(r.product_id, r.lot_id, r.on_hand, r.available) for r in db.session.execute(query)]
-    assert walked == expected["lot"]
-    walked = [(r.product_id, None, r.on_hand, r.available) for offset in range(0, len(expected["product"]), 2)
-              for r in db.session.execute(summary_queries.settled_products(2, offset))]
-    assert walked == expected["product"]
+    assert walked == [row[:4] for row in expected["lot"][1]]
+    walked = [(r.product_id, None, r.on_hand, r.available) for offset in range(0, len(expected["product"][1]), 2)
+              for r in db.session.execute(summary_walks.product_page(walk, 2, offset))]
+    assert walked == [row[:4] for row in expected["product"][1]]
+    assert (pending() > 0) is not folded
+
+
+def test_start_of_finds_the_day_a_deep_page_begins():
+    from wms.inventory.summary_walks import start_of
+
+    days = [("d1", 3), ("d2", 1), ("d3", 5)]
+    assert [start_of(days, offset) for offset in (0, 2, 3, 4, 8)] == [
+        ("d1", 0), ("d1", 2), ("d2", 0), ("d3", 0), ("d3", 4)]
+    assert start_of(days, 9) == (None, 9) and start_of([], 0) == (None, 0)
+
+
+# ---------------------------------------------------------------------------------------------- who folds
+
+READ_PAGES = ["/desk", "/desk/stock/", "/desk/stock/?by=lot", "/desk/stock/?by=location", "/desk/stock/?kind=reserve",
+              "/desk/stock/?by=lot&kind=pick_face", "/desk/stock/?status=quarantine", "/desk/stock/expiry"]
+
+
+def test_the_desk_pages_read_the_pending_deltas_and_fold_nothing(app, client, auth):
+    """A GET writes nothing: the deltas wait for `wms worker` (or `wms run`'s folding thread) and the pages add them
+    themselves. Before, the stock pages folded them inside the GET's unit of work."""
+    with app.app_context():
+        seeded_world()
+        waiting = pending()
+        ids = set(db.session.scalars(select(StockSummaryDelta.id)))
+        db.session.remove()
+    assert waiting > 0
+    auth.login()
+    for path in READ_PAGES:
+        assert client.get(path).status_code == 200, path
+    with app.app_context():
+        assert set(db.session.scalars(select(StockSummaryDelta.id))) == ids
+        assert db.session.scalar(select(func.count()).select_from(StockSummaryProduct)) == 0  # nothing folded
+
+
+def test_the_folding_thread_folds_until_it_is_stopped(app):
+    import threading
+    import time
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        bottle = world.products["BOTTLE"].id
+        assert pending() > 0
+        db.session.remove()
+    stop = threading.Event()
+    folder = threading.Thread(target=summary.fold_every, args=(app, 0.05, stop), daemon=True)
+    folder.start()
+    with app.app_context():
+        deadline = time.monotonic() + 20
+        while pending() and time.monotonic() < deadline:
+            db.session.remove()
+            stop.wait(0.05)
+        assert pending() == 0 and summary.drift() == []
+        assert product_row(bottle).on_hand == 3
+        db.session.remove()
+    stop.set()
+    folder.join(timeout=10)
+    assert not folder.is_alive()
+
+
+def test_wms_run_folds_the_summary_while_it_serves(app, runner, users, monkeypatch):
+    """`wms run` (the demo, no worker) starts the folding thread beside the server and stops it with the server."""
+    import threading
+    import time
+
+    import waitress
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        db.session.remove()
+    seen = {}
+
+    def serve(app_, **_options):  # stands for the server: waits, as while serving, until the thread has folded
+        with app_.app_context():
+            deadline = time.monotonic() + 20
+            while pending() and time.monotonic() < deadline:
+                db.session.remove()
+                time.sleep(0.05)
+            seen["folded"] = pending() == 0
+            seen["threads"] = {t.name for t in threading.enumerate()}
+            db.session.remove()
+
+    monkeypatch.setattr(waitress, "serve", serve)
+    result = runner.invoke(args=["run", "--fold-every", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert seen["folded"] and "stock-summary-fold" in seen["threads"]
+
+
+def test_lot_in_stock_is_right_with_deltas_pending(ctx):
+    """The tiles and the expiry page ask "has this lot stock?": from the folded lot rows, corrected by the lots with
+    pending deltas (a lot emptied since the fold is out, a lot stocked since is in)."""
+    from wms.catalog.models import Lot
+
+    world = seeded_world()
+    summary.compact()
+    db.session.commit()
+    med = world.products["MED"]
+    inventory.adjust_stock(location_id=world.loc["A-02-04-1"].id, product_id=med.id, lot_id=world.lots["L-OLD"].id,
+                           delta=-5, reason="damaged", user_id=None)  # L-OLD emptied
+    world.lots["L-NEW"] = catalog.lot_in_transaction(med, "L-NEW", expires_on=clock.today() + timedelta(days=50))
+    receive(world, "MED", "A-02-01-2", 7, "L-NEW")
+    db.session.commit()
+    truth = set(db.session.scalars(select(StockItem.lot_id).where(StockItem.quantity > 0, StockItem.lot_id.is_not(None))))
+    assert world.lots["L-OLD"].id not in truth and world.lots["L-NEW"].id in truth
+    for waiting in (1, None, summary.MANY):  # corrected by the pending lots; as the pages ask; from the items
+        assert set(db.session.scalars(select(Lot.id).where(summary.lot_in_stock(Lot.id, waiting)))) == truth
+    summary.compact()
+    db.session.commit()
+    assert set(db.session.scalars(select(Lot.id).where(summary.lot_in_stock(Lot.id, 0)))) == truth

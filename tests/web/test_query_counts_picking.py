@@ -46,3 +46,26 @@ def test_the_desk_wave_list_takes_as_many_statements_for_six_active_waves_as_for
     assert statements(client, "GET", "/desk/waves/") == few
     body = client.get("/desk/waves/").get_data(as_text=True)
     assert body.count('href="/desk/waves/') >= 6
+
+
+def test_the_desk_home_lists_the_oldest_waves_in_progress_and_counts_the_rest(app, client, users, monkeypatch):
+    """The board showed every active wave (~1,000 rows at warehouse scale): now the oldest WAVES_SHOWN, the rest
+    counted with a link to the wave list, in as many statements for five waves as for two."""
+    from wms.board import queries as board
+
+    monkeypatch.setattr(board, "WAVES_SHOWN", 3)
+    with app.app_context():
+        stocked_world()
+        db.session.commit()
+    first = [_wave_with_totes(app, 2) for _ in range(2)]
+    client.post("/login", data={"username": "supervisor", "password": "supervisor"})
+    statements(client, "GET", "/desk")  # warm
+    few = statements(client, "GET", "/desk")
+    body = client.get("/desk").get_data(as_text=True)
+    assert "more wave" not in body and all(f'/desk/board/map/waves/{w}"' in body for w in first)
+    later = first + [_wave_with_totes(app, 2) for _ in range(3)]
+    statements(client, "GET", "/desk")
+    assert statements(client, "GET", "/desk") == few + 1  # the count of the rest
+    body = client.get("/desk").get_data(as_text=True)
+    assert [f'/desk/board/map/waves/{w}"' in body for w in later] == [True, True, True, False, False]
+    assert "and 2 more waves in progress" in body

@@ -56,10 +56,12 @@ def _live_context() -> dict:
     today = clock.today()
     hours, per_worker = queries.picked_per_hour(today)
     weeks, shorts, variances = queries.problems_per_week(today)
+    waves, waves_more = queries.waves_in_progress()
     return {
         "stages": queries.stages(today),
         "receipts": queries.receipts_today(today),
-        "waves": queries.waves_in_progress(),
+        "waves": waves,
+        "waves_more": waves_more,
         "queues": queries.queues(),
         "at_risk": queries.orders_at_risk(today),
         "tiles": desk.tile_counts(),

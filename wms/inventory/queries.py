@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..catalog.models import Lot, LotStatus, Product
 from ..extensions import db
 from ..locations.models import VIRTUAL_KINDS, Location, LocationKind, Zone
-from . import availability, ledger, summary, summary_queries
+from . import availability, ledger, summary_queries, summary_walks
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
 
 PER_PAGE = 50
@@ -240,28 +240,42 @@ def location_rows(filters: StockFilter, limit: int, offset: int) -> list:
     return db.session.execute(stock_query("location", filters).limit(limit).offset(offset)).all()
 
 
-def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
-    """One page of a stock screen with the count and totals over everything the filters match.
+def _walk(filters: StockFilter) -> summary_walks.Walk | None:
+    """How the page is read when no filter or only a location kind is given: by index walks (see stock_page)."""
+    args = filters.args()
+    if args and set(args) != {"kind"}:
+        return None
+    return summary_walks.Walk.of(filters.kind or None)
 
-    The stock summary (wms.inventory.summary) is settled first. Unfiltered: one statement for the count and the
-    totals over the folded tables, one (two by lot) for the page, walking products by SKU or lots by expiry in
-    index order. Filtered (or when another transaction is folding the summary): by product and by lot, ONE
-    aggregate over the summary's rows (or, with a place filter, the stock items) with the number of groups and the
-    unit totals taken by window functions in the same pass; by location, the count and totals from the summary
-    (or the items), then the page. Then the places and lots of the page's rows only."""
-    settled = summary.settle()
+
+def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> StockPage:
+    """One page of a stock screen with the count and totals over everything the filters match. Read only: the
+    stock summary's pending deltas are added by the queries, never folded here.
+
+    No filter, or a location kind alone: one statement for the count and the totals over the product (or kind)
+    level, one (two by lot) for the page, walking products by SKU or lots by expiry in index order and reading
+    each one's summary row by key; a deep page by lot starts its walk on the day it begins (one more statement
+    counts the lots with stock per day). Other filters: by product and by lot, ONE aggregate over the summary's
+    rows (or, with a place filter, the stock items) with the number of groups and the unit totals taken by window
+    functions in the same pass; by location, the count and totals from the summary (or the items), then the
+    page. Then the places and lots of the page's rows only."""
     wanted = max(wanted_page or 1, 1)
-    if settled and not filters.args():
+    walk = _walk(filters)
+    if walk is not None:
         total, undated, on_hand, reserved, available = db.session.execute(
-            summary_queries.settled_totals(view)).one()
+            summary_walks.walk_totals(walk, view)).one()
         page = Page.of(int(total), wanted)
         if view == "location":
             return StockPage(page, location_rows(filters, page.per_page, page.offset), int(on_hand),
                              int(reserved), int(available))
         if view == "product":
-            found = db.session.execute(summary_queries.settled_products(page.per_page, page.offset)).all()
+            found = db.session.execute(summary_walks.product_page(walk, page.per_page, page.offset)).all()
         else:
-            found = [row for query in summary_queries.settled_lots(page.per_page, page.offset, int(total - undated))
+            dated, start = int(total - undated), None
+            if summary_walks.DEEP <= page.offset < dated:
+                start = summary_walks.start_of(db.session.execute(summary_walks.dated_days(walk)).all(),
+                                                 page.offset)
+            found = [row for query in summary_walks.lot_page(walk, page.per_page, page.offset, dated, start)
                      for row in db.session.execute(query).all()]
         return StockPage(page, _with_places(view, filters, found), int(on_hand), int(reserved), int(available))
     if view == "location":

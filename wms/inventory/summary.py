@@ -1,11 +1,13 @@
 """The stock summary: the desk's stock by product, by lot and by location kind without aggregating the million
 stock items on every request (issue #16). Kept by the database itself, in the same transaction as every change.
 
-Three levels, folded from the same deltas:
+Four levels, folded from the same deltas:
 - `stock_summary`: (product, lot or 0, location kind, open = active, not blocked, not on a tote) → units on hand,
-  reserved, items with units (the stock page filtered by kind, and the check);
+  reserved, items with units (the stock page by lot filtered by kind, the held lots of a kind, and the check);
 - `stock_summary_lots`: (product, lot) → the same, plus `sellable`: units on hand less reserved in open pickable
   places (available to promise once the lot's status and expiry are applied, at read time);
+- `stock_summary_kinds`: (location kind, product) → the same (the stock page filtered by kind reads at most one
+  row per product, not the 74,000–120,000 finest rows of that kind);
 - `stock_summary_products`: product → the same (stock by product reads 20,000 rows, not 1,000,000).
 
 How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VALUES …)`, inserts, deletes, COPY):
@@ -15,9 +17,10 @@ How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VAL
   pick S→N and a put-away N→S of the same lot write new rows only). An item's plate kind (a tote is never open)
   is read then: a plate's kind never changes.
 - Readers add the pending deltas to the folded rows in the same statement, placing each delta by its location's
-  facts as of now; `compact()` folds them into the three tables in ONE statement on PostgreSQL
-  (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and by the stock
-  pages before they read (`settle`: then the unfiltered pages read the folded tables alone, by index).
+  facts as of now (grouped by key: a small hash beside the folded rows read by index); they never fold: a GET
+  writes nothing. `compact()` folds them into the four tables in ONE statement on PostgreSQL
+  (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and, for the demo
+  without a worker, by `wms run`'s folding thread (`fold_every`), each fold its own unit of work.
 - A location whose kind, active or blocked changes moves the units of its items already folded in from the old
   (kind, open) to the new, as explicit deltas, in its own transaction (trigger on `locations`).
 - Compaction and location changes are serialized by one transaction-level advisory lock on PostgreSQL: compaction
@@ -26,7 +29,21 @@ How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VAL
 Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
 `wms check` compares every level with the stock items (`drift()`).
 """
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, case, column, func, select, table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -49,6 +66,10 @@ class StockSummary(db.Model):
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     items: Mapped[int] = mapped_column(default=0)  # stock items with quantity > 0
 
+    # A kind's stock with no lot (the stock page by lot, filtered by kind) without scanning the level.
+    __table_args__ = (Index("ix_stock_summary_no_lot", "kind", "product_id", postgresql_where=text("lot_key = 0"),
+                            sqlite_where=text("lot_key = 0")),)
+
 
 class StockSummaryLot(db.Model):
     """Stock folded by product and lot (0: none); `sellable`: on hand less reserved in open pickable places."""
@@ -65,6 +86,19 @@ class StockSummaryLot(db.Model):
     # "Has this lot stock?" (the desk's tiles, the expiry page) by an index-only probe per lot.
     __table_args__ = (Index("ix_stock_summary_lots_in_stock", "lot_key", postgresql_where=text("items > 0"),
                             sqlite_where=text("items > 0")),)
+
+
+class StockSummaryKind(db.Model):
+    """Stock folded by location kind and product; `sellable` as for a product, in that kind's places."""
+
+    __tablename__ = "stock_summary_kinds"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # first: a kind's products by key
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    items: Mapped[int] = mapped_column(default=0)
+    sellable: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class StockSummaryProduct(db.Model):
@@ -99,7 +133,8 @@ class StockSummaryDelta(db.Model):
 
 
 LEVELS = {"stock_summary": ("product_id", "lot_key", "kind", "open"),
-          "stock_summary_lots": ("lot_key", "product_id"), "stock_summary_products": ("product_id",)}
+          "stock_summary_lots": ("lot_key", "product_id"), "stock_summary_kinds": ("kind", "product_id"),
+          "stock_summary_products": ("product_id",)}
 _PICKABLE_SQL = ", ".join(f"'{kind}'" for kind in PICKABLE)
 # The pending deltas placed by their location's facts now, with the sellable units they add.
 _PLACED = f"""
@@ -131,8 +166,8 @@ def compact() -> bool:
         db.session.execute(text(
             "WITH d AS (DELETE FROM stock_summary_deltas RETURNING product_id, lot_key, location_id, kind, open, "
             f"on_hand, reserved, items), placed AS ({placed}), "
-            f"s1 AS ({_fold('stock_summary', 'placed')}), s2 AS ({_fold('stock_summary_lots', 'placed')}) "
-            + _fold("stock_summary_products", "placed")))
+            f"s1 AS ({_fold('stock_summary', 'placed')}), s2 AS ({_fold('stock_summary_lots', 'placed')}), "
+            f"s3 AS ({_fold('stock_summary_kinds', 'placed')}) " + _fold("stock_summary_products", "placed")))
         return True
     # SQLite: one writer at a time, so nothing can come in between the folds and the delete of the same rows.
     last = db.session.scalar(select(func.max(StockSummaryDelta.id)))
@@ -146,8 +181,8 @@ def compact() -> bool:
 
 
 def fold_pending() -> int:
-    """`wms worker`'s step: fold the pending deltas in its own unit of work; returns how many there were (0 when
-    none, or when another transaction was folding them)."""
+    """`wms worker`'s step (and `wms run`'s folding thread): fold the pending deltas in its own unit of work;
+    returns how many there were (0 when none, or when another transaction was folding them)."""
     from ..uow import unit_of_work
 
     with unit_of_work():
@@ -155,38 +190,99 @@ def fold_pending() -> int:
         return waiting if waiting and compact() else 0
 
 
-def settle() -> bool:
-    """Fold whatever is pending before a stock page reads (cheap: the worker keeps few deltas waiting). True when
-    nothing waits now but what other transactions commit from here on, which a reader may then ignore (the page
-    shows the stock as of this moment); False when another transaction holds the lock: read the deltas too."""
-    if not db.session.scalar(select(select(StockSummaryDelta.id).exists())):
-        return True
-    return compact()
+def fold_every(app, interval: float, stop) -> None:
+    """Fold the pending deltas every `interval` seconds until `stop` (a threading.Event) is set: `wms run`'s
+    thread, so that the demo without `wms worker` keeps few deltas waiting. Each fold is its own unit of work
+    (never a request's); a failed fold is logged and tried again at the next tick."""
+    import logging
+
+    while not stop.wait(interval):
+        with app.app_context():
+            try:
+                fold_pending()
+            except Exception:  # noqa: BLE001 - the next tick tries again; readers stay right meanwhile
+                logging.getLogger(__name__).exception("folding the stock summary failed")
+            finally:
+                db.session.remove()
+
+
+def pending() -> bool:
+    """Whether deltas wait to be folded (read only: a reader adds them itself, see the module)."""
+    return bool(db.session.scalar(select(select(StockSummaryDelta.id).exists())))
 
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def lot_in_stock(lot_id):
-    """EXISTS: the lot (a column) has units somewhere. Read by key from the settled summary (lot level, the lot
-    first in its key), or from the items (index on lot_id) when another transaction is folding the summary."""
-    if settle():
-        lots = StockSummaryLot.__table__
-        return select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
-    from .models import StockItem
+def lot_in_stock(lot_id, waiting: int | None = None):
+    """True when the lot (a column) has units somewhere as of now: its folded lot-level row by key (the lot first
+    in the key), unless deltas of the lot are pending; then its folded items plus theirs (the pending lots are
+    few, summed once: where the units lie does not matter here, so they need no placing). With MANY deltas
+    pending, the lot's stock items are probed instead (index on lot_id). `waiting`: `pending_count()` when the
+    caller asked it already."""
+    waiting = pending_count() if waiting is None else waiting
+    lots = StockSummaryLot.__table__
+    folded = select(lots.c.lot_key).where(lots.c.lot_key == lot_id, lots.c["items"] > 0).exists()
+    if not waiting:
+        return folded
+    if waiting >= MANY:
+        from .models import StockItem
 
-    return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
+        return select(StockItem.id).where(StockItem.lot_id == lot_id, StockItem.quantity > 0).exists()
+    d = StockSummaryDelta.__table__
+    waiting_lots = (select(d.c.lot_key, func.sum(d.c["items"]).label("items")).group_by(d.c.lot_key)
+                    .subquery("waiting_lots"))
+    folded_items = (select(func.coalesce(func.sum(lots.c["items"]), 0)).where(lots.c.lot_key == waiting_lots.c.lot_key)
+                    .scalar_subquery())
+    return or_(and_(folded, lot_id.not_in(select(waiting_lots.c.lot_key))),
+               lot_id.in_(select(waiting_lots.c.lot_key).where(folded_items + waiting_lots.c["items"] > 0)))
 
 
-def _placed_deltas():
+def _placed_deltas(by_lookup: bool = False, where=None):
+    """The pending deltas placed by their location's facts now, with the sellable units they add. `by_lookup`:
+    each delta's location read by key (an index probe per delta: cheap for the few deltas the worker leaves, or
+    the few that `where(d)` keeps), else joined (a hash of every location: cheaper when tens of thousands pile
+    up)."""
     d = StockSummaryDelta.__table__.alias("d")
     loc = table("locations", column("id"), column("kind"), column("active", Boolean),
                 column("blocked", Boolean)).alias("l")
-    kind = func.coalesce(d.c.kind, loc.c.kind)
-    open_now = d.c.open & func.coalesce(loc.c.active & ~loc.c.blocked, True)
-    sellable = case((kind.in_(PICKABLE) & open_now, d.c.on_hand - d.c.reserved), else_=0)
-    return (select(d.c.product_id, d.c.lot_key, kind.label("kind"), open_now.label("open"), d.c.on_hand,
-                   d.c.reserved, d.c["items"], sellable.label("sellable"))
-            .select_from(d.outerjoin(loc, loc.c.id == d.c.location_id)))
+    if by_lookup:
+        facts = (select(d, select(loc.c.kind).where(loc.c.id == d.c.location_id).scalar_subquery().label("l_kind"),
+                        select(loc.c.active & ~loc.c.blocked).where(loc.c.id == d.c.location_id)
+                        .scalar_subquery().label("l_open"))
+                 .where(*(where(d) if where else [])).subquery("facts"))
+        source, location_kind, location_open = facts, facts.c.l_kind, facts.c.l_open
+    else:
+        source = d.outerjoin(loc, loc.c.id == d.c.location_id)
+        location_kind, location_open = loc.c.kind, loc.c.active & ~loc.c.blocked
+    cols = facts.c if by_lookup else d.c
+    kind = func.coalesce(cols.kind, location_kind)
+    open_now = cols.open & func.coalesce(location_open, True)
+    sellable = case((kind.in_(PICKABLE) & open_now, cols.on_hand - cols.reserved), else_=0)
+    return (select(cols.product_id, cols.lot_key, kind.label("kind"), open_now.label("open"), cols.on_hand,
+                   cols.reserved, cols["items"], sellable.label("sellable"))
+            .select_from(source))
+
+
+def _pending_fine(by_lookup: bool):
+    return _placed_deltas(by_lookup).cte("pending_fine")
+
+
+# The pending deltas placed, as ONE common table expression: a statement that reads them in several places
+# (totals, a page, the held lots) places them once (each use sums them by its own key); FEW places each by key,
+# MANY by a hash join with the locations (see `pending_count`).
+PENDING_FEW, PENDING_MANY = _pending_fine(True), _pending_fine(False)
+MANY = 2_000  # from this many pending deltas on, one hash join places them faster than probes by key
+
+
+def placed_only(where):
+    """The pending deltas that `where(d)` keeps (a list of criteria on the deltas' table), placed by key: the
+    sellable units of a page's rows or of the held lots, without placing all the others."""
+    return _placed_deltas(True, where)
+
+
+def pending_count(limit: int = MANY) -> int:
+    """How many deltas wait to be folded, counted up to `limit` (read only)."""
+    return db.session.scalar(select(func.count()).select_from(select(StockSummaryDelta.id).limit(limit).subquery()))
 
 
 def current(name: str = "stock_now"):
@@ -266,7 +362,7 @@ def drift() -> list[dict]:
     return problems
 
 
-# The three levels from the stock items (the migration's backfill and `rebuild`): the finest from the items, the
+# The four levels from the stock items (the migration's backfill and `rebuild`): the finest from the items, the
 # others from it.
 _SELLABLE = f"CASE WHEN kind IN ({_PICKABLE_SQL}) AND open THEN on_hand - reserved ELSE 0 END"
 REBUILD = [
@@ -275,6 +371,9 @@ REBUILD = [
     "INSERT INTO stock_summary_lots (product_id, lot_key, on_hand, reserved, items, sellable) "
     f"SELECT product_id, lot_key, SUM(on_hand), SUM(reserved), SUM(items), SUM({_SELLABLE}) FROM stock_summary "
     "GROUP BY product_id, lot_key",
+    "INSERT INTO stock_summary_kinds (kind, product_id, on_hand, reserved, items, sellable) "
+    f"SELECT kind, product_id, SUM(on_hand), SUM(reserved), SUM(items), SUM({_SELLABLE}) FROM stock_summary "
+    "GROUP BY kind, product_id",
     "INSERT INTO stock_summary_products (product_id, on_hand, reserved, items, sellable) "
     "SELECT product_id, SUM(on_hand), SUM(reserved), SUM(items), SUM(sellable) FROM stock_summary_lots "
     "GROUP BY product_id",

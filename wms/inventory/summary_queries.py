@@ -7,7 +7,9 @@ per key, to be summed — read from the smallest level that answers the filters:
 - by lot, or filtered by lot code or status: the (product, lot) level, with the lot's status and expiry;
 - else the product level (20,000 rows at a million items), less the sellable units of the product's lots that
   are held or expired (a few thousand lots, found in `lots` and read by key).
+With no filter or a location kind alone, the pages walk the summary in index order instead (`summary_walks`).
 """
+
 from sqlalchemy import case, func, literal, or_, select, union_all
 
 from ..catalog.models import Lot, Product
@@ -115,77 +117,3 @@ def totals(filters):
     totals."""
     found = rows("location", filters)[0]
     return select(func.coalesce(func.sum(found.c["items"]), 0), *figures(found))
-
-
-# ---------------------------------------------------------------------------------------------- settled, no filter
-
-def _held_sellable(product_id=None):
-    """Sellable units (folded) of held or expired lots: all of them, or a product's (correlated)."""
-    lots = StockSummaryLot.__table__
-    query = (select(func.coalesce(func.sum(lots.c.sellable), 0)).select_from(Lot)
-             .join(lots, lots.c.lot_key == Lot.id).where(availability.lot_is_held()))
-    if product_id is not None:
-        query = query.where(Lot.product_id == product_id)
-    return query.scalar_subquery()
-
-
-def _undated_lot_rows():
-    """(lot_key, product_id) of the lot-level rows with stock that sort after every dated lot: lots without an
-    expiry date, and stock without a lot (lot_key 0)."""
-    lots = StockSummaryLot.__table__
-    return union_all(
-        select(lots.c.lot_key, lots.c.product_id).join(Lot, Lot.id == lots.c.lot_key)
-        .where(Lot.expires_on.is_(None), lots.c["items"] > 0),
-        select(lots.c.lot_key, lots.c.product_id).where(lots.c.lot_key == 0, lots.c["items"] > 0),
-    ).subquery("undated")
-
-
-def settled_totals(view: str):
-    """ONE statement over the folded tables: (groups of the view, dated lots, on hand, reserved, available) with
-    nothing pending and no filter. Groups: products, lots or items with stock."""
-    products, lots = StockSummaryProduct.__table__, StockSummaryLot.__table__
-    with_stock = func.coalesce(func.sum(case((products.c["items"] > 0, 1), else_=0)), 0)
-    groups = {"product": with_stock, "location": func.coalesce(func.sum(products.c["items"]), 0)}.get(view)
-    if groups is None:
-        groups = select(func.count()).select_from(lots).where(lots.c["items"] > 0).scalar_subquery()
-    undated = select(func.count()).select_from(_undated_lot_rows()).scalar_subquery()
-    return select(groups, undated, func.coalesce(func.sum(products.c.on_hand), 0),
-                  func.coalesce(func.sum(products.c.reserved), 0),
-                  func.coalesce(func.sum(products.c.sellable), 0) - _held_sellable()).select_from(products)
-
-
-def settled_products(limit: int, offset: int):
-    """A page of stock by product: products walked in SKU order (index), their folded row by key; the held lots'
-    units are taken off for the page's rows only."""
-    products = StockSummaryProduct.__table__
-    page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit, products.c.on_hand,
-                   products.c.reserved, products.c.sellable)
-            .select_from(Product).join(products, products.c.product_id == Product.id)
-            .where(products.c["items"] > 0).order_by(Product.sku).limit(limit).offset(offset).subquery("page"))
-    return select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved,
-                  (page.c.sellable - _held_sellable(page.c.product_id)).label("available")).order_by(page.c.sku)
-
-
-def _lot_columns(lots):
-    return [Product.id.label("product_id"), Product.sku, Product.name, Product.unit, lots.c.on_hand,
-            lots.c.reserved, case((availability.lot_is_sellable(), lots.c.sellable), else_=0).label("available"),
-            func.nullif(lots.c.lot_key, 0).label("lot_id"), Lot.code.label("lot_code"), Lot.expires_on, Lot.status]
-
-
-def settled_lots(limit: int, offset: int, dated: int) -> tuple:
-    """A page of stock by lot, soonest expiry first (then SKU, lot): the dated lots walked by expiry (index), then
-    the undated rows (no expiry, no lot) by SKU; `dated`: how many dated rows there are. Two statements always
-    (one may ask for no row)."""
-    lots = StockSummaryLot.__table__
-    first = (select(*_lot_columns(lots)).select_from(Lot).join(lots, lots.c.lot_key == Lot.id)
-             .join(Product, Product.id == lots.c.product_id)
-             .where(Lot.expires_on.is_not(None), lots.c["items"] > 0)
-             .order_by(Lot.expires_on, Product.sku, Lot.code)
-             .limit(max(0, min(limit, dated - offset))).offset(min(offset, dated)))
-    undated = _undated_lot_rows()
-    then = (select(*_lot_columns(lots)).select_from(undated)
-            .join(lots, (lots.c.lot_key == undated.c.lot_key) & (lots.c.product_id == undated.c.product_id))
-            .join(Product, Product.id == lots.c.product_id).outerjoin(Lot, Lot.id == undated.c.lot_key)
-            .order_by(Product.sku, Lot.code)
-            .limit(limit - max(0, min(limit, dated - offset))).offset(max(0, offset - dated)))
-    return first, then
