@@ -131,7 +131,10 @@ def _move_what(state: MoveState, raw: str) -> MoveState:
     chosen = state.but(product=product, suggested=found.quantity if found.quantity > 1 else None)
     loose = chosen.loose()
     if not loose:
-        plates = stock_items(StockItem.location_id == state.source.id, StockItem.product_id == product.id)
+        # On a plate only — read as such: between the two reads another handheld may have brought a loose unit
+        # back (each statement sees what was committed before it).
+        plates = stock_items(StockItem.location_id == state.source.id, StockItem.product_id == product.id,
+                             StockItem.lpn_id.is_not(None))
         if plates:
             raise DomainError(_l("%(sku)s at %(code)s is on LPN %(lpn)s: scan the LPN to move it whole.",
                                  sku=product.sku, code=state.source.code, lpn=plates[0].lpn.code))
