@@ -52,11 +52,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(database: str, port: int, workers: int) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """The production pair on 127.0.0.1: gunicorn (`gunicorn -c gunicorn.conf.py wsgi:app`) and `wms worker`
+    (it folds the stock summary the moves and picks add to, as in a warehouse)."""
     env = dict(os.environ, WMS_BIND=f"127.0.0.1:{port}", WMS_WORKERS=str(workers), SECRET_KEY="bench-load",
                DATABASE_URL=f"postgresql://postgres@127.0.0.1/{database}")
     log = open(SERVER_LOG, "w")  # noqa: SIM115  (the server's errors, for a refusal that says 500)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                              env=env, stdout=log, stderr=log)
+    worker = subprocess.Popen([sys.executable, "-c", "from wms.cli import main; main()", "worker"], cwd=ROOT,
                               env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -64,16 +68,17 @@ def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
-                return server
+                return server, worker
         except OSError:
             time.sleep(0.3)
     server.terminate()
+    worker.terminate()
     raise SystemExit("the server did not start")
 
 
-def cpu_seconds(server_pid: int, database: str) -> dict[int, tuple[str, float]]:
-    """CPU seconds used so far by each process that serves this bench (Linux /proc): the server's (gunicorn and
-    its workers), PostgreSQL's backends of `database` and its own background processes, and this load
+def cpu_seconds(server_pids: set[int], database: str) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process that serves this bench (Linux /proc): the server's (gunicorn, its
+    workers and `wms worker`), PostgreSQL's backends of `database` and its own background processes, and this load
     generator — to say where a scan's time goes on the shared cores."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {}
@@ -89,7 +94,7 @@ def cpu_seconds(server_pid: int, database: str) -> dict[int, tuple[str, float]]:
             continue
         fields = rest.split()
         ppid, seconds = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
-        if int(pid) == server_pid or ppid == server_pid:
+        if int(pid) in server_pids or ppid in server_pids:
             used[int(pid)] = ("server", seconds)
         elif name.endswith("(postgres"):
             backend = "127.0.0.1(" in command or "[local]" in command
@@ -561,9 +566,11 @@ def main() -> None:
     warm_waves, wave_ids = wave_ids[:2 * args.workers], wave_ids[2 * args.workers:]
     waves_per_level = len(wave_ids) // len(levels)
     port = free_port()
-    server = start_server(args.database, port, args.workers)
+    server, worker = start_server(args.database, port, args.workers)
+    serving = {server.pid, worker.pid}
     try:
-        print(f"What's here? ×3 + a move or picking (4 scans) through HTTP, gunicorn with {args.workers} workers on "
+        mix = "What's here? only" if args.mix == "here" else "What's here? ×3 + a move or picking (4 scans)"
+        print(f"{mix} through HTTP, gunicorn with {args.workers} workers on "
               f"127.0.0.1, PostgreSQL {args.database}; SQL statements per scan: What's here? "
               f"{statistics.mean(here):.1f}, move {statistics.mean(move or [0]):.1f}, picking {statistics.mean(pick or [0]):.1f}; "
               f"{len(wave_ids)} waves of 4 orders; load before: {os.getloadavg()[0]:.1f}")
@@ -576,24 +583,25 @@ def main() -> None:
         cpu: list[tuple[int, dict[str, float]]] = []
         for n, clients in enumerate(levels):
             waves = wave_ids[n * waves_per_level:(n + 1) * waves_per_level]
-            before = cpu_seconds(server.pid, args.database)
+            before = cpu_seconds(serving, args.database)
             rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors, scans = http_level(
                 port, clients, work, waves, codes, args.seconds, args.max_scans)
-            cpu.append((clients, cpu_per_scan(before, cpu_seconds(server.pid, args.database), scans)))
+            cpu.append((clients, cpu_per_scan(before, cpu_seconds(serving, args.database), scans)))
             raw = raw_level(args.database, clients, captured, args.seconds, args.max_scans)
             print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {h50:.1f} / {h99:.1f} | {m50:.1f} / {m99:.1f} "
                   f"| {k50:.1f} / {k99:.1f} | {picked} | {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
         print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print("CPU ms per scan during the HTTP runs (logins included; /proc):")
-        print("| clients | server (gunicorn) | PostgreSQL | load generator | all | bound on 2 cores, scans/s |")
+        print("| clients | server (gunicorn + wms worker) | PostgreSQL | load generator | all | bound on 2 cores, scans/s |")
         print("|---:|---:|---:|---:|---:|---:|")
         for clients, per in cpu:
             total = sum(per.values())
             print(f"| {clients} | {per['server']:.1f} | {per['postgres']:.1f} | {per['generator']:.1f} | {total:.1f} "
                   f"| {(os.cpu_count() or 1) * 1000 / total:.0f} |")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=30)
 
 
 if __name__ == "__main__":
