@@ -10,15 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.handheld_client import opened, press, scan
-from tests.web.test_pt_br_pages import (
-    ALLOWED,
-    ENGLISH,
-    ONE_PLURAL,
-    SINGULAR_ENDING_IN_S,
-    WORD,
-    _free_text_data,
-    visible_text,
-)
+from tests.web.test_pt_br_pages import _free_text_data, english_words, plurals_after_one, visible_text
 from wms.extensions import db
 
 GOOD, REFUSED = ("ok", "attention"), (404, 409, 422)
@@ -228,21 +220,14 @@ def test_the_walk_answers_every_flow_with_a_refusal_in_each(answers):
 
 
 def test_no_english_word_in_a_portuguese_answer(answers):
-    leaks = []
-    for flow, done, _status, _sound, text in answers:
-        words = sorted({w for w in WORD.findall(text) if w.lower() in ENGLISH - ALLOWED and not w.isupper()})
-        if words:
-            leaks.append(f"{flow}, {done}: {', '.join(words)}  [{text[:300]}]")
+    leaks = [f"{flow}, {done}: {', '.join(words)}  [{text[:300]}]"
+             for flow, done, _status, _sound, text in answers if (words := english_words(text))]
     assert not leaks, f"{len(leaks)} answers with English words:\n" + "\n".join(leaks)
 
 
 def test_no_plural_after_one_in_an_answer(answers):
-    wrong = []
-    for flow, done, _status, _sound, text in answers:
-        for match in ONE_PLURAL.finditer(text):
-            if match.group(1) not in SINGULAR_ENDING_IN_S:
-                start = max(0, match.start() - 30)
-                wrong.append(f"{flow}, {done}: …{text[start:match.end() + 20]}…")
+    wrong = [f"{flow}, {done}: {found}" for flow, done, _status, _sound, text in answers
+             for found in plurals_after_one(text)]
     assert not wrong, f"{len(wrong)} plurals after 1:\n" + "\n".join(wrong)
 
 

@@ -36,6 +36,17 @@ SINGULAR_ENDING_IN_S = {"mês", "lápis", "ônibus", "vírus", "gás"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
 ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 ([a-zà-ú]+s)\b")
 
+
+def english_words(text: str) -> list[str]:
+    """The English words (of ENGLISH, less ALLOWED and codes in capitals) a Portuguese text shows, sorted."""
+    return sorted({w for w in WORD.findall(text) if w.lower() in ENGLISH - ALLOWED and not w.isupper()})
+
+
+def plurals_after_one(text: str) -> list[str]:
+    """Each "1 <plural>" of the text, with its surroundings."""
+    return [f"…{text[max(0, m.start() - 30):m.end() + 20]}…" for m in ONE_PLURAL.finditer(text)
+            if m.group(1) not in SINGULAR_ENDING_IN_S]
+
 # GET routes that are not pages to read: machine formats, redirects to files, the API, the static files.
 NOT_PAGES = {
     "static": "static files", "health.favicon": "an icon", "health.healthz": "a machine health probe",
@@ -193,19 +204,10 @@ def test_the_walk_reads_every_page(pages):
 
 
 def test_no_english_word_on_a_portuguese_page(pages):
-    leaks = []
-    for url, page in pages.items():
-        words = sorted({w for w in WORD.findall(page) if w.lower() in ENGLISH - ALLOWED and not w.isupper()})
-        if words:
-            leaks.append(f"{url}: {', '.join(words)}")
+    leaks = [f"{url}: {', '.join(words)}" for url, page in pages.items() if (words := english_words(page))]
     assert not leaks, f"{len(leaks)} pages with English words:\n" + "\n".join(leaks)
 
 
 def test_no_plural_after_one(pages):
-    wrong = []
-    for url, page in pages.items():
-        for match in ONE_PLURAL.finditer(page):
-            if match.group(1) not in SINGULAR_ENDING_IN_S:
-                start = max(0, match.start() - 30)
-                wrong.append(f"{url}: …{page[start:match.end() + 20]}…")
+    wrong = [f"{url}: {found}" for url, page in pages.items() for found in plurals_after_one(page)]
     assert not wrong, f"{len(wrong)} plurals after 1:\n" + "\n".join(wrong)

@@ -131,16 +131,20 @@ def _dock_state(app) -> tuple:
     return state
 
 
-def test_a_refused_lot_asks_the_same_units_lot_again_and_changes_nothing(app, client, auth, shipped):
+def opened_return(app, client, auth, order_id: int, sku: str):
+    """A return of one unit of `sku` from the shipped order, opened on the worker's handheld: its first screen."""
     with app.app_context():
         from wms.returns import rmas
 
-        rma, _ = rmas.create_rma({"order_id": shipped["med"],
-                                  "lines": [{"sku": "MED", "quantity": 1, "reason": "regret"}]})
+        rma, _ = rmas.create_rma({"order_id": order_id, "lines": [{"sku": sku, "quantity": 1, "reason": "regret"}]})
         db.session.commit()
         rma_id = rma.id
     auth.login("worker")
-    screen = client.post("/hh/returns/", data={"scan": f"RMA-{rma_id}"}, headers=HX)
+    return client.post("/hh/returns/", data={"scan": f"RMA-{rma_id}"}, headers=HX)
+
+
+def test_a_refused_lot_asks_the_same_units_lot_again_and_changes_nothing(app, client, auth, shipped):
+    screen = opened_return(app, client, auth, shipped["med"], "MED")
     lot_step = client.post(action(screen), data={"scan": MEDICINE_GTIN, "scan_id": "c1"}, headers=HX)
     assert step(lot_step) == "lot" and hidden(lot_step) == {"raw": MEDICINE_GTIN}
     before = _dock_state(app)
@@ -162,15 +166,7 @@ def test_a_refused_lot_asks_the_same_units_lot_again_and_changes_nothing(app, cl
 
 
 def test_restock_on_the_handheld_asks_for_the_put_away_bin(app, client, auth, shipped):
-    with app.app_context():
-        from wms.returns import rmas
-
-        rma, _ = rmas.create_rma({"order_id": shipped["bottle"],
-                                  "lines": [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}]})
-        db.session.commit()
-        rma_id = rma.id
-    auth.login("worker")
-    screen = client.post("/hh/returns/", data={"scan": f"RMA-{rma_id}"}, headers=HX)
+    screen = opened_return(app, client, auth, shipped["bottle"], "BOTTLE")
     condition = client.post(action(screen), data={"scan": BOTTLE_GTIN, "scan_id": "b1"}, headers=HX)
     choose = client.post(action(condition), data={**hidden(condition), "scan": "2", "scan_id": "b2"}, headers=HX)
     assert step(choose) == "disposition"
