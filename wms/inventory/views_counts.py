@@ -15,8 +15,8 @@ from ..extensions import db
 from ..locations import services as locations
 from ..locations.models import Location
 from . import adjustments as adjusting
+from . import count_queries, queries, rules
 from . import counts as counting
-from . import queries, rules
 from .lpns import lpn_by_code
 from .models import Adjustment, AdjustmentStatus, CountStatus, CountTask, Lpn
 from .views import COUNT_REASON, bp, wanted_page
@@ -28,8 +28,8 @@ from .words import ADJUSTMENT_REASON
 def _render_adjustments(*, error: str | None = None, form=None, threshold_error: str | None = None,
                         status: int = 200):
     body = render_template(
-        "inventory/desk/adjustments.html", pending=queries.pending_adjustments(),
-        recent=queries.recent_adjustments(), error=error, form=form if form is not None else request.args,
+        "inventory/desk/adjustments.html", pending=count_queries.pending_adjustments(),
+        recent=count_queries.recent_adjustments(), error=error, form=form if form is not None else request.args,
         threshold_error=threshold_error, threshold=settings.get("adjustment_approval_units"),
         reasons=rules.ADJUSTMENT_REASONS, reason_labels=ADJUSTMENT_REASON,
     )
@@ -114,7 +114,7 @@ def decide(adjustment_id: int, decision: str):
         error, status = str(exc), exc.status
     from_count = request.form.get("from") == "count"
     if request.headers.get("HX-Request") and (error or from_count):
-        row = queries.adjustment_rows(select(Adjustment).where(Adjustment.id == adjustment_id))[0]
+        row = count_queries.adjustment_rows(select(Adjustment).where(Adjustment.id == adjustment_id))[0]
         from_count = from_count and row.adjustment.count_task_id
         return render_template(
             "inventory/desk/_adjustment_row.html", row=row, row_error=error, swapped=True,
@@ -157,7 +157,7 @@ COUNT_TABS = (CountStatus.OPEN.value, CountStatus.COUNTED.value, CountStatus.DON
 def _render_counts(*, error: str | None = None, form=None, status: int = 200):
     tab = request.args.get("status", CountStatus.OPEN.value)
     tab = tab if tab in COUNT_TABS else CountStatus.OPEN.value
-    listing = queries.count_listing(tab, wanted_page())
+    listing = count_queries.count_listing(tab, wanted_page())
     body = render_template(
         "inventory/desk/counts.html", tab=tab, tabs=COUNT_TABS, tallies=listing.tallies, tasks=listing.tasks,
         page=listing.page, lines=listing.lines, variances=listing.variances, pending=listing.pending,
@@ -194,8 +194,8 @@ def count_task(task_id: int):
     if task is None:
         abort(404)
     return render_template(
-        "inventory/desk/count_task.html", task=task, plates=queries.plate_codes(line.lpn_id for line in task.lines),
-        adjustments=queries.count_adjustments(task.id),
+        "inventory/desk/count_task.html", task=task, plates=count_queries.plate_codes(line.lpn_id for line in task.lines),
+        adjustments=count_queries.count_adjustments(task.id),
         names=queries.user_names([task.created_by_id, task.counted_by_id]),
         threshold=settings.get("adjustment_approval_units"),
     )
@@ -206,5 +206,5 @@ def count_task(task_id: int):
 @bp.get("/check")
 def check():
     """Recompute every stock item from the ledger and show the ones that disagree."""
-    items, moves = queries.books_size()
-    return render_template("inventory/desk/check.html", mismatches=queries.mismatches(), items=items, moves=moves)
+    items, moves = count_queries.books_size()
+    return render_template("inventory/desk/check.html", mismatches=count_queries.mismatches(), items=items, moves=moves)
