@@ -58,14 +58,29 @@ def codes(text: str) -> Markup:
     return Markup('<code translate="no">{}</code>').format(text)
 
 
+_DAYS: dict = {}
+
+
+def day(value: date | None) -> str:
+    """A date in the reader's language, short ("03/12/2026", "12/3/26"). Written by Babel once per language and
+    day, then kept: the handheld's stock cards write a lot's expiry on every card."""
+    if not value:
+        return ""
+    key = (get_locale(), value)
+    text = _DAYS.get(key)
+    if text is None:
+        if len(_DAYS) > 20_000:
+            _DAYS.clear()
+        text = _DAYS[key] = format_date(value, "short")
+    return text
+
+
+def when(value: datetime | None) -> str:
+    return format_datetime(value, "short") if value else ""
+
+
 def register(app) -> None:
     app.add_template_filter(number, "number")
     app.add_template_global(codes, "codes")
-
-    @app.template_filter("when")
-    def when(value: datetime | None) -> str:
-        return format_datetime(value, "short") if value else ""
-
-    @app.template_filter("day")
-    def day(value: date | None) -> str:
-        return format_date(value, "short") if value else ""
+    app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")

@@ -2,7 +2,8 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from .. import audit, gs1, numbers, uow
 from ..errors import DomainError, get_or_not_found
@@ -144,12 +145,38 @@ def by_sku(sku: str) -> Product | None:
 
 
 def barcode_lookup(code: str) -> ProductBarcode | None:
-    """The barcode row for a scanned code, whatever form of a GTIN was scanned."""
+    """The barcode row for a scanned code, whatever form of a GTIN was scanned, with its product."""
+    return barcode_and_lot(code)[0]
+
+
+def _barcode_statement(with_lot: bool):
+    statement = (select(ProductBarcode, Lot) if with_lot else select(ProductBarcode)) \
+        .join(ProductBarcode.product).options(contains_eager(ProductBarcode.product)) \
+        .where(ProductBarcode.code.in_(bindparam("codes", expanding=True)))
+    if with_lot:
+        statement = statement.outerjoin(Lot, and_(Lot.product_id == ProductBarcode.product_id,
+                                                  Lot.code == bindparam("lot_code")))
+    return statement.limit(1)
+
+
+_BARCODE_STATEMENTS: dict[bool, object] = {}
+
+
+def barcode_and_lot(code: str, lot_code: str | None = None) -> tuple[ProductBarcode | None, Lot | None]:
+    """A scan's barcode row with its product and, when the scan names a lot, the product's known lot of that
+    code (None if new): one statement, built once, for the scan path of every handheld screen."""
     code = (code or "").strip()
     candidates = [code]
     if gs1.is_valid_gtin(code):
         candidates.insert(0, gs1.normalize_gtin(code))
-    return db.session.scalar(select(ProductBarcode).where(ProductBarcode.code.in_(candidates)))
+    with_lot = bool(lot_code)
+    statement = _BARCODE_STATEMENTS.get(with_lot)
+    if statement is None:
+        statement = _BARCODE_STATEMENTS[with_lot] = _barcode_statement(with_lot)
+    if not with_lot:
+        return db.session.scalar(statement, {"codes": candidates}), None
+    row = db.session.execute(statement, {"codes": candidates, "lot_code": lot_code}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def find_lot(product_id: int, code: str) -> Lot | None:

@@ -7,10 +7,11 @@ from ..station_cards import add_command_card
 
 
 def register(app) -> None:
-    from . import handheld_count, handheld_move, views  # noqa: F401  (the move and count routes)
+    from . import cards, handheld_count, handheld_move, views  # noqa: F401  (the move and count routes)
     from .handheld import bp as handheld_bp
 
     app.register_blueprint(handheld_bp)
+    cards.register(app)  # the stock cards the handheld's stock screens show
     add_menu_item(10, "inventory_hh.here", _l("What's here?"))
     add_menu_item(20, "inventory_hh.move", _l("Move"))
     add_menu_item(30, "inventory_hh.count", _l("Count"))

@@ -11,13 +11,13 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from .. import clock, numbers
 from ..access import blueprint_role
 from ..auth.models import Role
-from ..catalog.models import Lot, Product
+from ..catalog.models import Lot, LotStatus, Product
 from ..errors import DomainError
 from ..extensions import db
 from ..locations.models import Location
@@ -79,6 +79,47 @@ def loose_items(location: Location, product: Product) -> list[StockItem]:
 SHOWN = 12  # stock rows a 5" handheld screen lists (about three screens of cards, FEFO first); the rest is counted
 
 
+@dataclass(slots=True, frozen=True)
+class Named:
+    """A place, a plate or a product as a stock card shows it (read as plain columns, not as ORM rows)."""
+
+    code: str = ""
+    name: str = ""
+    unit: str = ""
+
+    @property
+    def sku(self) -> str:
+        return self.code
+
+
+@dataclass(slots=True, frozen=True)
+class LotFacts:
+    code: str
+    expires_on: date | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return LotStatus.label_of(self.status)
+
+    def is_expired(self, today: date) -> bool:
+        return self.expires_on is not None and self.expires_on < today
+
+
+@dataclass(slots=True, frozen=True)
+class Card:
+    """One stock item as the handheld's card shows it: the same names as a StockItem's (`item.lot.code`,
+    `item.location.code`...), so the stock screens' card takes either."""
+
+    id: int
+    quantity: int
+    reserved: int
+    product: Named
+    location: Named
+    lot: LotFacts | None
+    lpn: Named | None
+
+
 @dataclass
 class Shown:
     """What the screen shows: kind (location, product, lot, lpn) and the row, with the first SHOWN of its stock
@@ -86,7 +127,7 @@ class Shown:
 
     kind: str
     thing: object
-    items: list[StockItem]
+    items: list[Card]
     count: int = 0
     total: int = 0
     reserved: int = 0
@@ -100,28 +141,47 @@ class Shown:
         return self.count - len(self.items)
 
 
-def _show(kind: str, thing) -> Shown:
-    """One statement whatever the stock: the first SHOWN items sorted in SQL (by SKU then FEFO for a place, a
-    plate or a lot; FEFO for a product) with their product, lot, place and plate, each row carrying the totals
-    over all of them (window aggregates are taken before the LIMIT)."""
+_SHOWN_COLUMNS = (StockItem.id, StockItem.quantity, StockItem.reserved, Product.sku, Product.name, Product.unit,
+                  Location.code, Lot.code, Lot.expires_on, Lot.status, Lpn.code, func.count().over(),
+                  func.sum(StockItem.quantity).over(), func.sum(StockItem.reserved).over())
+
+
+def _card(row) -> Card:
+    (item_id, quantity, reserved, sku, name, unit, location, lot, expires_on, status, lpn, *_totals) = row
+    return Card(item_id, quantity, reserved, Named(sku, name, unit), Named(location),
+                LotFacts(lot, expires_on, status) if lot is not None else None,
+                Named(lpn) if lpn is not None else None)
+
+
+def _shown_statement(kind: str):
+    """The statement of `_show` for a kind, built once: the first SHOWN items sorted in SQL (by SKU then FEFO
+    for a place, a plate or a lot; FEFO for a product) with their product, lot, place and plate as plain
+    columns, each row carrying the totals over all of them (window aggregates are taken before the LIMIT)."""
     column = {"location": StockItem.location_id, "product": StockItem.product_id, "lot": StockItem.lot_id,
               "lpn": StockItem.lpn_id}[kind]
     fefo_order = (Lot.expires_on.is_(None), Lot.expires_on, func.coalesce(Lot.code, ""), Location.code,
                   func.coalesce(Lpn.code, ""))
     order = fefo_order if kind == "product" else (Product.sku, *fefo_order)
-    rows = db.session.execute(
-        select(StockItem, func.count().over(), func.sum(StockItem.quantity).over(),
-               func.sum(StockItem.reserved).over())
-        .where(column == thing.id, StockItem.quantity > 0)
-        .join(Product, StockItem.product_id == Product.id).join(Location, StockItem.location_id == Location.id)
-        .outerjoin(Lot, StockItem.lot_id == Lot.id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
-        .options(contains_eager(StockItem.product), contains_eager(StockItem.location),
-                 contains_eager(StockItem.lot), contains_eager(StockItem.lpn))
-        .order_by(*order, StockItem.id).limit(SHOWN)).all()
+    return (select(*_SHOWN_COLUMNS)
+            .where(column == bindparam("thing_id"), StockItem.quantity > 0)
+            .join(Product, StockItem.product_id == Product.id).join(Location, StockItem.location_id == Location.id)
+            .outerjoin(Lot, StockItem.lot_id == Lot.id).outerjoin(Lpn, StockItem.lpn_id == Lpn.id)
+            .order_by(*order, StockItem.id).limit(SHOWN))
+
+
+_SHOWN_STATEMENTS: dict[str, object] = {}
+
+
+def _show(kind: str, thing) -> Shown:
+    """One statement whatever the stock (see `_shown_statement`), read as plain rows."""
+    statement = _SHOWN_STATEMENTS.get(kind)
+    if statement is None:
+        statement = _SHOWN_STATEMENTS[kind] = _shown_statement(kind)
+    rows = db.session.execute(statement, {"thing_id": thing.id}).all()
     if not rows:
         return Shown(kind, thing, [])
-    _item, count, total, reserved = rows[0]
-    return Shown(kind, thing, [row[0] for row in rows], count, int(total), int(reserved))
+    count, total, reserved = rows[0][-3:]
+    return Shown(kind, thing, [_card(row) for row in rows], count, int(total), int(reserved))
 
 
 def _shown_from_scan(raw: str) -> Shown:

@@ -67,7 +67,11 @@ def read(raw: str) -> Scan:
 
 
 def _product_scan(scan: Scan, code: str, barcode=None) -> Identified:
-    barcode = barcode or catalog.barcode_lookup(code)
+    lot = None
+    if barcode is None:
+        barcode, lot = catalog.barcode_and_lot(code, scan.lot)
+    elif scan.lot:
+        lot = catalog.find_lot(barcode.product_id, scan.lot)
     if barcode is None:
         raise UnknownScan(_l("Barcode %(code)s is not in the catalogue: check the product or call your "
                              "supervisor.", code=code))
@@ -75,8 +79,7 @@ def _product_scan(scan: Scan, code: str, barcode=None) -> Identified:
     found = Identified(kind="product", scan=scan, product=product, units=barcode.units, lot_code=scan.lot,
                        expires_on=scan.expires_on, serial=scan.serial, count=scan.count,
                        anvisa_registration=scan.anvisa_registration)
-    if scan.lot:
-        found.lot = catalog.find_lot(product.id, scan.lot)
+    found.lot = lot
     if scan.anvisa_registration and product.anvisa_registration and \
             scan.anvisa_registration != product.anvisa_registration:
         raise AnvisaMismatch(_l("The barcode's Anvisa registration %(scanned)s is not %(sku)s's (%(known)s): "
