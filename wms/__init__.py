@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     guard.install(app)
+    from .auth.cookies import ShiftSessionInterface
+
+    app.session_interface = ShiftSessionInterface()
     _init_extensions(app)
     _init_message_bus(app)
     _escape_lazy_text(app)

@@ -42,7 +42,8 @@ def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections are pinged only after lying idle a while (wms/extensions.py), not on every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "WMS_TIMEZONE": os.environ.get("WMS_TIMEZONE", "America/Sao_Paulo"),
         "WMS_GS_SUBSTITUTE": os.environ.get("WMS_GS_SUBSTITUTE", "|"),
         "WMS_LABEL_DIR": os.environ.get("WMS_LABEL_DIR", str(instance_path / "labels")),
