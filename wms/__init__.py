@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    app.before_request(uow.start_request)  # first: before the login is loaded
+    app.teardown_request(uow.end_request)
     guard.install(app)
     from .auth.cookies import ShiftSessionInterface
 

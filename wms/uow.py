@@ -197,6 +197,62 @@ def abandon() -> None:
     db.session.rollback()
 
 
+_READS_ONLY = "wms.reads_only"
+
+
+def reads_only(view: F) -> F:
+    """Mark a view that only reads (What's here?). On PostgreSQL its request runs outside a transaction
+    (autocommit): no BEGIN and no COMMIT round trips, ~0.3 ms of a ~3 ms scan (issue #16); each statement sees
+    the latest commits, as it would under READ COMMITTED inside a transaction. A write in such a request is a
+    programming error and is refused before it reaches the database."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def start_request() -> None:
+    """app.before_request, first of all (before the login is loaded): a request to a `reads_only` view takes
+    its connection in autocommit on PostgreSQL and is marked so that a write in it is refused."""
+    from flask import request
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if not getattr(view, "reads_only", False):
+        return
+    session = db.session()
+    if db.engine.dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_READS_ONLY] = True
+
+
+def end_request(_error=None) -> None:
+    """app.teardown_request: the mark ends with the request."""
+    db.session().info.pop(_READS_ONLY, None)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    pass
+
+
+def _refuse_writes_when_reading_only(orm_execute_state) -> None:
+    if orm_execute_state.session.info.get(_READS_ONLY) and not orm_execute_state.is_select:
+        raise WriteInReadOnlyRequest("a request marked reads_only tried to write")
+
+
+def _refuse_flush_when_reading_only(session, _flush_context, _instances) -> None:
+    if session.info.get(_READS_ONLY) and (session.new or session.dirty or session.deleted):
+        raise WriteInReadOnlyRequest("a request marked reads_only tried to write")
+
+
+def _install_read_only_guards() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    event.listen(Session, "do_orm_execute", _refuse_writes_when_reading_only)
+    event.listen(Session, "before_flush", _refuse_flush_when_reading_only)
+
+
+_install_read_only_guards()
+
+
 @contextmanager
 def separately():
     """A session of its own that commits at the end of the block, for work outside any request's unit

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, numbers
+from .. import clock, numbers, uow
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog.models import Lot, LotStatus, Product
@@ -210,11 +210,13 @@ def _shown_from_ref(ref: str) -> Shown | None:
 
 
 @bp.get("/here")
+@uow.reads_only
 def here():
     return render_template("inventory/hh/here.html", shown=None, today=clock.today())
 
 
 @bp.post("/here")
+@uow.reads_only
 def here_scan():
     try:
         shown = _shown_from_scan(request.form.get("scan", ""))
