@@ -447,7 +447,9 @@ def summary(samples: list[float]) -> tuple[float, float]:
 
 
 def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dict[str, str], seconds: float,
-               max_scans: int):
+               max_scans: int, cpu_now=dict):
+    """One level of concurrency: log the handhelds in, then let them scan for `seconds`. `cpu_now()` is read just
+    before the scans start and once they have stopped (the logins' password hashing is not counted)."""
     handhelds = [Handheld(port) for _ in range(clients)]
     queued: queue.SimpleQueue[int] = queue.SimpleQueue()
     for wave_id in waves:
@@ -481,15 +483,18 @@ def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dic
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    cpu_before = cpu_now()
     stop_at[0] = time.perf_counter() + seconds
     started = time.perf_counter()
     barrier.wait()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_used = (cpu_before, cpu_now())
     here, move, pick = ([x for per in latencies[kind] for x in per] for kind in ("here", "move", "pick"))
     return ((len(here) + len(move) + len(pick)) / elapsed, *summary(here + move + pick), *summary(here),
-            *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors), len(here) + len(move) + len(pick))
+            *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors), len(here) + len(move) + len(pick),
+            cpu_used)
 
 
 def raw_level(database: str, clients: int, captured, seconds: float, max_scans: int) -> float:
@@ -580,18 +585,21 @@ def main() -> None:
         # Every worker process compiles its templates and loads its translations on first use: warm them all up
         # with the same mix before anything is timed.
         http_level(port, 2 * args.workers, work, warm_waves, codes, args.warmup, args.max_scans)
+
+        def cpu_now():
+            return cpu_seconds(serving, args.database)
+
         cpu: list[tuple[int, dict[str, float]]] = []
         for n, clients in enumerate(levels):
             waves = wave_ids[n * waves_per_level:(n + 1) * waves_per_level]
-            before = cpu_seconds(serving, args.database)
-            rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors, scans = http_level(
-                port, clients, work, waves, codes, args.seconds, args.max_scans)
-            cpu.append((clients, cpu_per_scan(before, cpu_seconds(serving, args.database), scans)))
+            rate, p50, p99, h50, h99, m50, m99, k50, k99, picked, errors, scans, (before, after) = http_level(
+                port, clients, work, waves, codes, args.seconds, args.max_scans, cpu_now)
+            cpu.append((clients, cpu_per_scan(before, after, scans)))
             raw = raw_level(args.database, clients, captured, args.seconds, args.max_scans)
             print(f"| {clients} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {h50:.1f} / {h99:.1f} | {m50:.1f} / {m99:.1f} "
                   f"| {k50:.1f} / {k99:.1f} | {picked} | {errors} | {raw:.0f} | {rate / raw:.0%} |", flush=True)
         print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-        print("CPU ms per scan during the HTTP runs (logins included; /proc):")
+        print("CPU ms per scan while the handhelds scanned (from /proc; the logins before are not counted):")
         print("| clients | server (gunicorn + wms worker) | PostgreSQL | load generator | all | bound on 2 cores, scans/s |")
         print("|---:|---:|---:|---:|---:|---:|")
         for clients, per in cpu:
