@@ -10,36 +10,56 @@ from datetime import date
 from flask_babel import get_translations
 from markupsafe import Markup, escape
 
+from ..catalog.models import LotStatus
 from ..formatting import day, number
 
 
-def _words():
-    return get_translations().ugettext
+class _Words:
+    """The reader's words for one list of cards: the request's translations read once, each lot status and
+    each expiry day written once (a list repeats the same few)."""
+
+    def __init__(self):
+        self.gettext = get_translations().ugettext
+        self._statuses: dict[str, str] = {}
+        self._days: dict[date, str] = {}
+
+    def status(self, code: str) -> str:
+        label = self._statuses.get(code)
+        if label is None:
+            label = self._statuses[code] = LotStatus.label_of(code)
+        return label
+
+    def day(self, value: date) -> str:
+        text = self._days.get(value)
+        if text is None:
+            text = self._days[value] = day(value)
+        return text
 
 
-def lot_status(lot, today: date, gettext=None) -> Markup:
+def lot_status(lot, today: date, words: _Words | None = None) -> Markup:
     """The lot's status badge, and "expired" before it when it is past its date."""
-    gettext = gettext or _words()
+    words = words or _Words()
     expired = lot.is_expired(today)
-    text = f'<span class="badge-status expired">{escape(gettext("expired"))}</span>' if expired else ""
+    text = f'<span class="badge-status expired">{escape(words.gettext("expired"))}</span>' if expired else ""
     if lot.status != "released" or not expired:
-        text += f'<span class="badge-status {escape(lot.status)}">{escape(lot.status_label)}</span>'
+        text += f'<span class="badge-status {escape(lot.status)}">{escape(words.status(lot.status))}</span>'
     return Markup(text)
 
 
-def lot_line(lot, today: date, label: bool = True, gettext=None) -> Markup:
+def lot_line(lot, today: date, label: bool = True, words: _Words | None = None) -> Markup:
     """"Lot L1 · exp. 12/03/27 [released]"."""
-    gettext = gettext or _words()
-    text = f"{escape(gettext('Lot'))} " if label else ""
+    words = words or _Words()
+    text = f"{escape(words.gettext('Lot'))} " if label else ""
     text += f"<strong>{escape(lot.code)}</strong>"
     if lot.expires_on:
-        text += f" · {escape(gettext('exp.'))} {escape(day(lot.expires_on))}"
-    return Markup(f"{text} {lot_status(lot, today, gettext)}")
+        text += f" · {escape(words.gettext('exp.'))} {escape(words.day(lot.expires_on))}"
+    return Markup(f"{text} {lot_status(lot, today, words)}")
 
 
 def stock_cards(items, today: date, *, location: bool = True, product: bool = True, lot: bool = True) -> Markup:
     """One card per stock item: its place (or its plate), its product, its lot and the units (reserved)."""
-    gettext = _words()
+    words = _Words()
+    gettext = words.gettext
     plate_word = escape(gettext("LPN"))
     cards = []
     for item in items:
@@ -52,7 +72,7 @@ def stock_cards(items, today: date, *, location: bool = True, product: bool = Tr
         if product:
             lines.append(f"<div><strong>{escape(item.product.sku)}</strong> {escape(item.product.name)}</div>")
         if lot and item.lot:
-            lines.append(f"<div>{lot_line(item.lot, today, gettext=gettext)}</div>")
+            lines.append(f"<div>{lot_line(item.lot, today, words=words)}</div>")
         reserved = (" · " + escape(gettext("%(qty)s reserved") % {"qty": number(item.reserved)})
                     if item.reserved else "")
         lines.append(f'<div><span class="qty">{escape(number(item.quantity))}</span> '
