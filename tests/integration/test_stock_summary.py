@@ -294,9 +294,8 @@ def test_opposite_moves_of_one_lot_folding_and_blocking_at_once_never_deadlock(a
 
 
 @pytest.mark.parametrize("kind", [None, "pick_face", "reserve", "staging"])
-@pytest.mark.parametrize("folded,many", [(True, False), (False, False), (False, True)],
-                         ids=["folded", "deltas-pending", "many-deltas-pending"])
-def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind, folded, many):
+@pytest.mark.parametrize("folded", [True, False], ids=["folded", "deltas-pending"])
+def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind, folded):
     """No filter or a location kind alone: the index walks (by product: SKU; by lot: dated lots by expiry, then the
     undated rows — a lot with no expiry, stock with no lot — by SKU; a page may hold both) give the same rows, in
     the same order, and the same totals as the aggregate over the summary's rows; small pages at every offset,
@@ -316,10 +315,8 @@ def test_the_walks_give_the_aggregates_rows_in_its_order(ctx, monkeypatch, kind,
         receive(world, "MED", "A-02-01-2", 7, "L-SOON")
         db.session.commit()
         assert pending() > 0
-    if many:  # placed by one hash join with the locations instead of a probe per delta
-        monkeypatch.setattr(summary, "MANY", 1)
     filters = queries.StockFilter.from_args({"kind": kind} if kind else {})
-    walk = summary_walks.Walk(kind=kind, pending=not folded, many=many)
+    walk = summary_walks.Walk(kind=kind, pending=not folded)
     assert queries._walk(filters) == walk
     expected = {}
     with monkeypatch.context() as patch:

@@ -22,17 +22,15 @@ class Walk:
 
     kind: str | None = None
     pending: bool = False
-    many: bool = False  # so many deltas pending that they are placed by a hash join (summary.MANY)
 
     @classmethod
     def of(cls, kind: str | None = None) -> "Walk":
-        waiting = summary.pending_count()
-        return cls(kind=kind, pending=waiting > 0, many=waiting >= summary.MANY)
+        return cls(kind=kind, pending=summary.pending_count(1) > 0)
 
     @property
     def placed(self):
-        """The pending deltas by finest key (a CTE, placed once per statement)."""
-        return summary.PENDING_MANY if self.many else summary.PENDING_FEW
+        """The pending deltas with their sellable units (a CTE: read once per statement)."""
+        return summary.PENDING
 
 
 FIGURES = ("on_hand", "reserved", "items", "sellable")
