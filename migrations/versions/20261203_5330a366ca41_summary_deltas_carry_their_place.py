@@ -149,6 +149,8 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_stock_summary_deltas_location_id'))
         batch_op.drop_column('location_id')
         batch_op.alter_column('kind', existing_type=sa.String(length=20), nullable=False)
+        # A product's or lot's pending deltas by key: the stock pages probe them for each product or lot they walk.
+        batch_op.create_index('ix_stock_summary_deltas_product', ['product_id', 'lot_key'], unique=False)
     for statement in (POSTGRESQL if postgresql else SQLITE):
         op.execute(statement)
 
@@ -161,6 +163,7 @@ def downgrade():
         op.execute("LOCK TABLE stock_items, locations IN SHARE MODE")
     _drop_triggers(postgresql)
     with op.batch_alter_table('stock_summary_deltas', schema=None) as batch_op:
+        batch_op.drop_index('ix_stock_summary_deltas_product')
         batch_op.add_column(sa.Column('location_id', sa.Integer(), nullable=True))
         batch_op.alter_column('kind', existing_type=sa.String(length=20), nullable=True)
         batch_op.create_index(batch_op.f('ix_stock_summary_deltas_location_id'), ['location_id'], unique=False)

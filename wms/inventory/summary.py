@@ -130,6 +130,9 @@ class StockSummaryDelta(db.Model):
     reserved: Mapped[int] = mapped_column()
     items: Mapped[int] = mapped_column()
 
+    # A walked product's or lot's pending deltas by an index probe (the stock pages, `summary_walks._pending_of`).
+    __table_args__ = (Index("ix_stock_summary_deltas_product", "product_id", "lot_key"),)
+
 
 LEVELS = {"stock_summary": ("product_id", "lot_key", "kind", "open"),
           "stock_summary_lots": ("lot_key", "product_id"), "stock_summary_kinds": ("kind", "product_id"),
@@ -233,9 +236,9 @@ def lot_in_stock(lot_id, waiting: int | None = None):
                lot_id.in_(select(waiting_lots.c.lot_key).where(folded_items + waiting_lots.c["items"] > 0)))
 
 
-def _placed_deltas(where=None):
+def pending_deltas(where=None):
     """The pending deltas (those `where(d)` keeps, a list of criteria on the deltas' table) with the sellable units
-    they add: read as they are, each carries its place."""
+    they add, as a select: read as they are, each carries its place."""
     d = StockSummaryDelta.__table__.alias("d")
     sellable = case((d.c.kind.in_(PICKABLE) & d.c.open, d.c.on_hand - d.c.reserved), else_=0)
     return (select(d.c.product_id, d.c.lot_key, d.c.kind, d.c.open, d.c.on_hand, d.c.reserved, d.c["items"],
@@ -243,16 +246,7 @@ def _placed_deltas(where=None):
             .where(*(where(d) if where else [])))
 
 
-# The pending deltas as ONE common table expression: a statement that reads them in several places (totals, a
-# page, the held lots) scans them once (each use sums them by its own key).
-PENDING = _placed_deltas().cte("pending_fine")
 MANY = 2_000  # from this many pending deltas on, "has this lot stock?" probes the lot's items (`lot_in_stock`)
-
-
-def placed_only(where):
-    """The pending deltas that `where(d)` keeps (a list of criteria on the deltas' table): the sellable units of a
-    page's rows or of the held lots, without reading all the others' twice."""
-    return _placed_deltas(where)
 
 
 def pending_count(limit: int = MANY) -> int:
@@ -263,7 +257,7 @@ def pending_count(limit: int = MANY) -> int:
 def current(name: str = "stock_now"):
     """The (product, lot, kind, open) summary as of now (folded rows plus pending deltas), as a subquery:
     several rows may share a key; sum them."""
-    s, placed = StockSummary.__table__, _placed_deltas().subquery()
+    s, placed = StockSummary.__table__, pending_deltas().subquery()
     return select(s.c.product_id, s.c.lot_key, s.c.kind, s.c.open, s.c.on_hand, s.c.reserved, s.c["items"]).union_all(
         select(placed.c.product_id, placed.c.lot_key, placed.c.kind, placed.c.open, placed.c.on_hand,
                placed.c.reserved, placed.c["items"])).subquery(name)
@@ -274,7 +268,7 @@ def current_level(model, name: str):
     summed by key (a tiny set), so nothing but the deltas is aggregated."""
     folded = model.__table__
     keys = ["product_id"] + (["lot_key"] if model is StockSummaryLot else [])
-    placed = _placed_deltas().subquery()
+    placed = pending_deltas().subquery()
     figures = ("on_hand", "reserved", "items", "sellable")
     pending = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in figures])
                .group_by(*[placed.c[k] for k in keys]).subquery(f"{name}_pending"))
