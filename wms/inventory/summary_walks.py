@@ -204,9 +204,9 @@ def _group_count(walk: Walk, level: str):
     return count
 
 
-def walk_totals(walk: Walk, view: str):
+def walk_totals(walk: Walk, view: str, *, count: bool = True):
     """ONE statement: (groups of the view, undated lot groups, on hand, reserved, available). Groups: products,
-    lots or items with stock."""
+    lots or items with stock; not counted (0) without `count` (a deep page by lot adds up `dated_days` instead)."""
     level = _product_level(walk)
     sums = [select(*[func.coalesce(func.sum(level.c[f]), 0).label(f) for f in FIGURES]).subquery("folded_sums")]
     if walk.pending:
@@ -226,7 +226,7 @@ def walk_totals(walk: Walk, view: str):
     elif view == "product":
         groups = _group_count(walk, "product")
     else:
-        groups = _group_count(walk, "lot")
+        groups = _group_count(walk, "lot") if count else literal(0)
         joined, now = _lot_walk(walk)
         undated = (select(func.count()).select_from(joined).where(Lot.expires_on.is_(None), now("items") > 0)
                    .scalar_subquery()
