@@ -28,6 +28,7 @@ class Walk:
     def of(cls, kind: str | None = None) -> "Walk":
         return cls(kind=kind, pending=summary.pending_count(1) > 0)
 
+
 FIGURES = ("on_hand", "reserved", "items", "sellable")
 
 
@@ -239,9 +240,8 @@ def walk_totals(walk: Walk, view: str, *, count: bool = True):
 
 
 def product_page(walk: Walk, limit: int, offset: int):
-    """A page of stock by product: products walked in SKU order (index), their folded row by key and, with
-    deltas pending, theirs summed by an index probe (`_pending_of`); the held lots' units are taken off for the
-    page's rows only."""
+    """A page of stock by product: products in SKU order, their folded row by key and, with deltas pending,
+    theirs summed by product (`_pending_of`); the held lots' units are taken off for the page's rows only."""
     folded = _product_level(walk)
     if walk.pending:
         pending, on = _pending_of(walk, "pending_product", Product.id)
