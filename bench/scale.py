@@ -286,15 +286,20 @@ def make_waves(database: str, count: int) -> None:
 
 
 def pile_deltas(database: str, count: int) -> None:
-    """`count` pending stock summary deltas, as when no worker folds for a while: count/2 stock items get one unit
-    more, then one less (two statements: the triggers write a delta per item each; nothing changes in the end)."""
+    """About `count` pending stock summary deltas, as when no worker folds for a while: stock items get one unit
+    more, then one less (two statements a batch: the triggers write a delta per (product, lot, place) each;
+    nothing changes in the end), in batches until `count` wait (items of one lot in one kind of place share a
+    delta)."""
     import psycopg
 
-    ids = random.Random(3).sample(range(1, ITEMS + 1), count // 2)
+    ids = random.Random(3).sample(range(1, ITEMS + 1), count)
     with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
-        conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (ids,))
-        conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (ids,))
         waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
+        while waiting < count and ids:
+            batch, ids = ids[:max(1, (count - waiting) // 2)], ids[max(1, (count - waiting) // 2):]
+            conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (batch,))
+            conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (batch,))
+            waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
     print(f"{waiting:,} stock summary deltas pending; load: {load()}")
 
 
