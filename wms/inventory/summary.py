@@ -215,7 +215,7 @@ def pending() -> bool:
 def lot_in_stock(lot_id, waiting: int | None = None):
     """True when the lot (a column) has units somewhere as of now: its folded lot-level row by key (the lot first
     in the key), unless deltas of the lot are pending; then its folded items plus theirs (the pending lots are
-    few, summed once: where the units lie does not matter here, so they need no placing). With MANY deltas
+    few, summed once). With MANY deltas
     pending, the lot's stock items are probed instead (index on lot_id). `waiting`: `pending_count()` when the
     caller asked it already."""
     waiting = pending_count() if waiting is None else waiting
