@@ -8,6 +8,8 @@ timed there.
     python bench/scale.py check   --database wms_scale      # `wms check` (time and peak memory of the process)
     python bench/scale.py waves   --database wms_scale      # 1,000 waves of 4 orders, most being picked (writes)
     python bench/scale.py pile    --database wms_scale      # 50,000 pending summary deltas (`wms worker` folds them)
+    python bench/scale.py fold    --database wms_scale      # fold them (timed)
+    python bench/scale.py writes  --database wms_scale      # an UPDATE of 1 and of 3,000 items (the triggers' cost)
 
 The warehouse: 4 zones × 50 aisles × 100 bays × 5 levels = 100,000 bins (level 1 pick faces), 20,000 products
 (four categories, each with a GTIN), 4 lots each (expiry from 30 days ago to 3 years ahead; 4 % quarantine, 1 %
@@ -286,16 +288,51 @@ def make_waves(database: str, count: int) -> None:
 
 
 def pile_deltas(database: str, count: int) -> None:
-    """`count` pending stock summary deltas, as when no worker folds for a while: count/2 stock items get one unit
-    more, then one less (two statements: the triggers write a delta per item each; nothing changes in the end)."""
+    """About `count` pending stock summary deltas, as when no worker folds for a while: stock items get one unit
+    more, then one less (two statements a batch: the triggers write a delta per (product, lot, place) each;
+    nothing changes in the end), in batches until `count` wait (items of one lot in one kind of place share a
+    delta)."""
     import psycopg
 
-    ids = random.Random(3).sample(range(1, ITEMS + 1), count // 2)
+    ids = random.Random(3).sample(range(1, ITEMS + 1), count)
     with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
-        conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (ids,))
-        conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (ids,))
         waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
+        while waiting < count and ids:
+            batch, ids = ids[:max(1, (count - waiting) // 2)], ids[max(1, (count - waiting) // 2):]
+            conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)", (batch,))
+            conn.execute("UPDATE stock_items SET quantity = quantity - 1 WHERE id = ANY(%s)", (batch,))
+            waiting = conn.execute("SELECT count(*) FROM stock_summary_deltas").fetchone()[0]
     print(f"{waiting:,} stock summary deltas pending; load: {load()}")
+
+
+def fold(database: str) -> None:
+    """`wms worker`'s fold of the pending stock summary deltas (one unit of work), timed."""
+    from wms.inventory import summary
+
+    with app_for(database).app_context():
+        t = time.perf_counter()
+        folded = summary.fold_pending()
+        print(f"folded {folded:,} deltas in {(time.perf_counter() - t) * 1000:.0f} ms; load: {load()}")
+
+
+def writes(database: str) -> None:
+    """What the summary's triggers cost a write: an UPDATE of 1 stock item (200 times) and of 3,000 (15 times),
+    quantity + 1, each rolled back; p50 / p90, ms."""
+    import psycopg
+
+    ids = random.Random(9).sample(range(1, ITEMS + 1), 3000)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") as conn:
+        for n, runs in ((1, 200), (3000, 15)):
+            times = []
+            for run in range(runs):
+                t = time.perf_counter()
+                conn.execute("UPDATE stock_items SET quantity = quantity + 1 WHERE id = ANY(%s)",
+                             (ids[:n] if n > 1 else [ids[run]],))
+                times.append((time.perf_counter() - t) * 1000)
+                conn.rollback()
+            times.sort()
+            print(f"UPDATE of {n:,} stock items: {statistics.median(times):.2f} / "
+                  f"{times[int(len(times) * 0.9) - 1]:.2f} ms; load: {load()}")
 
 
 def check(database: str) -> None:
@@ -318,7 +355,7 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "measure", "allocate", "check", "waves", "pile"])
+    parser.add_argument("step", choices=["build", "measure", "allocate", "check", "waves", "pile", "fold", "writes"])
     parser.add_argument("--database", default="wms_scale")
     parser.add_argument("--runs", type=int, default=20, help="requests per desk page")
     parser.add_argument("--orders", type=int, default=1000)
@@ -337,6 +374,10 @@ def main() -> None:
         pile_deltas(args.database, args.deltas)
     elif args.step == "waves":
         make_waves(args.database, args.waves)
+    elif args.step == "fold":
+        fold(args.database)
+    elif args.step == "writes":
+        writes(args.database)
     elif args.step == "allocate":
         allocate(args.database, args.orders)
     else:

@@ -119,11 +119,11 @@ def lot_is_sellable(today: date | None = None, *, lot_id=Lot.id, status=Lot.stat
                 or_(lot_id.is_(None), expires_on.is_(None), expires_on >= today))
 
 
-def lot_is_held(today: date | None = None):
-    """A lot (joined) whose stock is not available: not released, or expired. The complement of
-    `lot_is_sellable` for a lot, written so that the indexes on status and expiry find them."""
+def lot_is_held(today: date | None = None, *, status=Lot.status, expires_on=Lot.expires_on):
+    """A lot (joined, or its columns given) whose stock is not available: not released, or expired. The
+    complement of `lot_is_sellable` for a lot, written so that the indexes on status and expiry find them."""
     today = today or clock.today()
-    return or_(Lot.status.in_([s.value for s in LotStatus if s != LotStatus.RELEASED]), Lot.expires_on < today)
+    return or_(status.in_([s.value for s in LotStatus if s != LotStatus.RELEASED]), expires_on < today)
 
 
 def summary_sellable(kind, open_, today: date | None = None):

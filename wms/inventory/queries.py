@@ -254,15 +254,20 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
     No filter, or a location kind alone: one statement for the count and the totals over the product (or kind)
     level, one (two by lot) for the page, walking products by SKU or lots by expiry in index order and reading
     each one's summary row by key; a deep page by lot starts its walk on the day it begins (one more statement
-    counts the lots with stock per day). Other filters: by product and by lot, ONE aggregate over the summary's
-    rows (or, with a place filter, the stock items) with the number of groups and the unit totals taken by window
-    functions in the same pass; by location, the count and totals from the summary (or the items), then the
-    page. Then the places and lots of the page's rows only."""
+    counts the lots with stock per day, which also gives the count). Other filters: by product and by lot, ONE
+    aggregate over the summary's rows (or, with a place filter, the stock items) with the number of groups and
+    the unit totals taken by window functions in the same pass; by location, the count and totals from the
+    summary (or the items), then the page. Then the places and lots of the page's rows only."""
     wanted = max(wanted_page or 1, 1)
     walk = _walk(filters)
     if walk is not None:
+        # A deep page by lot needs the dated lots per day: they add up to the count too (not counted twice).
+        days = (db.session.execute(summary_walks.dated_days(walk)).all()
+                if view == "lot" and (wanted - 1) * PER_PAGE >= summary_walks.DEEP else None)
         total, undated, on_hand, reserved, available = db.session.execute(
-            summary_walks.walk_totals(walk, view)).one()
+            summary_walks.walk_totals(walk, view, count=days is None)).one()
+        if days is not None:
+            total = sum(int(lots) for _day, lots in days) + undated
         page = Page.of(int(total), wanted)
         if view == "location":
             return StockPage(page, location_rows(filters, page.per_page, page.offset), int(on_hand),
@@ -272,8 +277,9 @@ def stock_page(view: str, filters: StockFilter, wanted_page: int | None) -> Stoc
         else:
             dated, start = int(total - undated), None
             if summary_walks.DEEP <= page.offset < dated:
-                start = summary_walks.start_of(db.session.execute(summary_walks.dated_days(walk)).all(),
-                                                 page.offset)
+                if days is None:
+                    days = db.session.execute(summary_walks.dated_days(walk)).all()
+                start = summary_walks.start_of(days, page.offset)
             found = [row for query in summary_walks.lot_page(walk, page.per_page, page.offset, dated, start)
                      for row in db.session.execute(query).all()]
         return StockPage(page, _with_places(view, filters, found), int(on_hand), int(reserved), int(available))

@@ -11,21 +11,22 @@ Four levels, folded from the same deltas:
 - `stock_summary_products`: product → the same (stock by product reads 20,000 rows, not 1,000,000).
 
 How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VALUES …)`, inserts, deletes, COPY):
-- Triggers on `stock_items` (migration e0ca2688d791; statement-level with transition tables on PostgreSQL,
-  row-level on SQLite) only INSERT signed deltas into the append-only `stock_summary_deltas`, keyed by the item's
-  location. Concurrent moves never update a shared row, so they never wait on each other for it nor deadlock (a
-  pick S→N and a put-away N→S of the same lot write new rows only). An item's plate kind (a tote is never open)
-  is read then: a plate's kind never changes.
-- Readers add the pending deltas to the folded rows in the same statement, placing each delta by its location's
-  facts as of now (grouped by key: a small hash beside the folded rows read by index); they never fold: a GET
-  writes nothing. `compact()` folds them into the four tables in ONE statement on PostgreSQL
-  (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and, for the demo
-  without a worker, by `wms run`'s folding thread (`fold_every`), each fold its own unit of work.
-- A location whose kind, active or blocked changes moves the units of its items already folded in from the old
-  (kind, open) to the new, as explicit deltas, in its own transaction (trigger on `locations`).
-- Compaction and location changes are serialized by one transaction-level advisory lock on PostgreSQL: compaction
-  only *tries* it (and skips when busy: readers stay right, they add the deltas themselves), so a location change
-  never moves units that a concurrent compaction is placing by the old facts.
+- Triggers on `stock_items` (statement-level with transition tables on PostgreSQL, row-level on SQLite) only
+  INSERT signed deltas into the append-only `stock_summary_deltas`, each with its place as of then: the location's
+  kind and open (read by key when written; migration 5330a366ca41). Concurrent moves never update a shared row, so
+  they never wait on each other for it nor deadlock (a pick S→N and a put-away N→S of the same lot write new rows
+  only).
+- The invariant: everything of a location is in the summary (folded plus pending) under the location's kind and
+  open of now. A location whose kind, active or blocked changes moves ALL its items from the old (kind, open) to
+  the new, as explicit deltas, in its own transaction (trigger on `locations`). On PostgreSQL it takes the
+  exclusive "place" advisory lock that every item trigger takes shared, so no delta is written by facts that a
+  concurrent location change is replacing without counting it.
+- Readers add the pending deltas to the folded rows in the same statement, as they are (no location to read);
+  they never fold: a GET writes nothing. `compact()` folds them into the four tables in ONE statement on
+  PostgreSQL (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and,
+  for the demo without a worker, by `wms run`'s folding thread (`fold_every`), each fold its own unit of work.
+  Folds only *try* the fold lock (one at a time; readers stay right meanwhile); `rebuild` and location changes
+  take it.
 Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
 `wms check` compares every level with the stock items (`drift()`).
 """
@@ -37,11 +38,9 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    column,
     func,
     or_,
     select,
-    table,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,7 +48,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..locations.models import PICKABLE_KINDS
 
-LOCK_KEY = 7_160_016  # pg advisory lock: compaction and location changes (issue 16); also in the migration
+LOCK_KEY = 7_160_016  # pg advisory lock: folds, rebuilds and location changes (issue 16); also in the migrations
+PLACE_KEY = 7_160_017  # pg advisory lock: item triggers (shared) and location changes (exclusive); migration
 PICKABLE = tuple(sorted(k.value for k in PICKABLE_KINDS))
 
 
@@ -115,35 +115,34 @@ class StockSummaryProduct(db.Model):
 
 
 class StockSummaryDelta(db.Model):
-    """A change not folded in yet. Written by triggers only: by an item's change (location_id set, kind NULL:
-    placed by the location's facts when read or folded; open = not on a tote) or by a location's change
-    (location_id NULL, kind and open given)."""
+    """A change not folded in yet, with its place (location kind, open) as of when it was written. Written by
+    triggers only: by an item's change, or by a location's change (its items moved from the old place to the
+    new)."""
 
     __tablename__ = "stock_summary_deltas"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     product_id: Mapped[int] = mapped_column()
     lot_key: Mapped[int] = mapped_column()
-    location_id: Mapped[int | None] = mapped_column(index=True)
-    kind: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
     open: Mapped[bool] = mapped_column(Boolean)
     on_hand: Mapped[int] = mapped_column()
     reserved: Mapped[int] = mapped_column()
     items: Mapped[int] = mapped_column()
+
+    # A walked product's or lot's pending deltas by an index probe (the stock pages, `summary_walks._pending_of`).
+    __table_args__ = (Index("ix_stock_summary_deltas_product", "product_id", "lot_key"),)
 
 
 LEVELS = {"stock_summary": ("product_id", "lot_key", "kind", "open"),
           "stock_summary_lots": ("lot_key", "product_id"), "stock_summary_kinds": ("kind", "product_id"),
           "stock_summary_products": ("product_id",)}
 _PICKABLE_SQL = ", ".join(f"'{kind}'" for kind in PICKABLE)
-# The pending deltas placed by their location's facts now, with the sellable units they add.
+# The pending deltas with the sellable units they add (a delta carries its place).
 _PLACED = f"""
-    SELECT d.product_id, d.lot_key, COALESCE(d.kind, l.kind) AS kind,
-           d.open AND COALESCE(l.active AND NOT l.blocked, TRUE) AS open,
-           d.on_hand, d.reserved, d.items,
-           CASE WHEN COALESCE(d.kind, l.kind) IN ({_PICKABLE_SQL}) AND d.open AND COALESCE(l.active AND NOT l.blocked,
-                     TRUE) THEN d.on_hand - d.reserved ELSE 0 END AS sellable
-    FROM {{source}} d LEFT JOIN locations l ON l.id = d.location_id {{where}}"""
+    SELECT d.product_id, d.lot_key, d.kind, d.open, d.on_hand, d.reserved, d.items,
+           CASE WHEN d.kind IN ({_PICKABLE_SQL}) AND d.open THEN d.on_hand - d.reserved ELSE 0 END AS sellable
+    FROM {{source}} d {{where}}"""
 
 
 def _fold(level: str, placed: str) -> str:
@@ -164,7 +163,7 @@ def compact() -> bool:
         # ONE statement: exactly the deltas it deletes (committed before it started) are folded, into each level.
         placed = _PLACED.format(source="d", where="")
         db.session.execute(text(
-            "WITH d AS (DELETE FROM stock_summary_deltas RETURNING product_id, lot_key, location_id, kind, open, "
+            "WITH d AS (DELETE FROM stock_summary_deltas RETURNING product_id, lot_key, kind, open, "
             f"on_hand, reserved, items), placed AS ({placed}), "
             f"s1 AS ({_fold('stock_summary', 'placed')}), s2 AS ({_fold('stock_summary_lots', 'placed')}), "
             f"s3 AS ({_fold('stock_summary_kinds', 'placed')}) " + _fold("stock_summary_products", "placed")))
@@ -216,7 +215,7 @@ def pending() -> bool:
 def lot_in_stock(lot_id, waiting: int | None = None):
     """True when the lot (a column) has units somewhere as of now: its folded lot-level row by key (the lot first
     in the key), unless deltas of the lot are pending; then its folded items plus theirs (the pending lots are
-    few, summed once: where the units lie does not matter here, so they need no placing). With MANY deltas
+    few, summed once). With MANY deltas
     pending, the lot's stock items are probed instead (index on lot_id). `waiting`: `pending_count()` when the
     caller asked it already."""
     waiting = pending_count() if waiting is None else waiting
@@ -237,47 +236,17 @@ def lot_in_stock(lot_id, waiting: int | None = None):
                lot_id.in_(select(waiting_lots.c.lot_key).where(folded_items + waiting_lots.c["items"] > 0)))
 
 
-def _placed_deltas(by_lookup: bool = False, where=None):
-    """The pending deltas placed by their location's facts now, with the sellable units they add. `by_lookup`:
-    each delta's location read by key (an index probe per delta: cheap for the few deltas the worker leaves, or
-    the few that `where(d)` keeps), else joined (a hash of every location: cheaper when tens of thousands pile
-    up)."""
+def pending_deltas(where=None):
+    """The pending deltas (those `where(d)` keeps, a list of criteria on the deltas' table) with the sellable units
+    they add, as a select: read as they are, each carries its place."""
     d = StockSummaryDelta.__table__.alias("d")
-    loc = table("locations", column("id"), column("kind"), column("active", Boolean),
-                column("blocked", Boolean)).alias("l")
-    if by_lookup:
-        facts = (select(d, select(loc.c.kind).where(loc.c.id == d.c.location_id).scalar_subquery().label("l_kind"),
-                        select(loc.c.active & ~loc.c.blocked).where(loc.c.id == d.c.location_id)
-                        .scalar_subquery().label("l_open"))
-                 .where(*(where(d) if where else [])).subquery("facts"))
-        source, location_kind, location_open = facts, facts.c.l_kind, facts.c.l_open
-    else:
-        source = d.outerjoin(loc, loc.c.id == d.c.location_id)
-        location_kind, location_open = loc.c.kind, loc.c.active & ~loc.c.blocked
-    cols = facts.c if by_lookup else d.c
-    kind = func.coalesce(cols.kind, location_kind)
-    open_now = cols.open & func.coalesce(location_open, True)
-    sellable = case((kind.in_(PICKABLE) & open_now, cols.on_hand - cols.reserved), else_=0)
-    return (select(cols.product_id, cols.lot_key, kind.label("kind"), open_now.label("open"), cols.on_hand,
-                   cols.reserved, cols["items"], sellable.label("sellable"))
-            .select_from(source))
+    sellable = case((d.c.kind.in_(PICKABLE) & d.c.open, d.c.on_hand - d.c.reserved), else_=0)
+    return (select(d.c.product_id, d.c.lot_key, d.c.kind, d.c.open, d.c.on_hand, d.c.reserved, d.c["items"],
+                   sellable.label("sellable"))
+            .where(*(where(d) if where else [])))
 
 
-def _pending_fine(by_lookup: bool):
-    return _placed_deltas(by_lookup).cte("pending_fine")
-
-
-# The pending deltas placed, as ONE common table expression: a statement that reads them in several places
-# (totals, a page, the held lots) places them once (each use sums them by its own key); FEW places each by key,
-# MANY by a hash join with the locations (see `pending_count`).
-PENDING_FEW, PENDING_MANY = _pending_fine(True), _pending_fine(False)
-MANY = 2_000  # from this many pending deltas on, one hash join places them faster than probes by key
-
-
-def placed_only(where):
-    """The pending deltas that `where(d)` keeps (a list of criteria on the deltas' table), placed by key: the
-    sellable units of a page's rows or of the held lots, without placing all the others."""
-    return _placed_deltas(True, where)
+MANY = 2_000  # from this many pending deltas on, "has this lot stock?" probes the lot's items (`lot_in_stock`)
 
 
 def pending_count(limit: int = MANY) -> int:
@@ -288,7 +257,7 @@ def pending_count(limit: int = MANY) -> int:
 def current(name: str = "stock_now"):
     """The (product, lot, kind, open) summary as of now (folded rows plus pending deltas), as a subquery:
     several rows may share a key; sum them."""
-    s, placed = StockSummary.__table__, _placed_deltas().subquery()
+    s, placed = StockSummary.__table__, pending_deltas().subquery()
     return select(s.c.product_id, s.c.lot_key, s.c.kind, s.c.open, s.c.on_hand, s.c.reserved, s.c["items"]).union_all(
         select(placed.c.product_id, placed.c.lot_key, placed.c.kind, placed.c.open, placed.c.on_hand,
                placed.c.reserved, placed.c["items"])).subquery(name)
@@ -299,7 +268,7 @@ def current_level(model, name: str):
     summed by key (a tiny set), so nothing but the deltas is aggregated."""
     folded = model.__table__
     keys = ["product_id"] + (["lot_key"] if model is StockSummaryLot else [])
-    placed = _placed_deltas().subquery()
+    placed = pending_deltas().subquery()
     figures = ("on_hand", "reserved", "items", "sellable")
     pending = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in figures])
                .group_by(*[placed.c[k] for k in keys]).subquery(f"{name}_pending"))

@@ -39,7 +39,7 @@ def _by_kind(filters):
 def _lot_rows(*criteria):
     """Lot-level rows (folded and pending, several per key) of the lots that meet the criteria (Lot joined)."""
     folded = StockSummaryLot.__table__
-    placed = summary._placed_deltas().subquery("placed")
+    placed = summary.pending_deltas().subquery("placed")
     parts = []
     for source in (folded, placed):
         parts.append(select(source.c.product_id, source.c.lot_key, source.c.on_hand, source.c.reserved,

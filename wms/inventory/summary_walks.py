@@ -1,14 +1,16 @@
 """The stock pages read by index walks over the stock summary (wms.inventory.summary): no filter, or a location
 kind alone (issue #16). Products are walked by SKU and lots by expiry in index order, each one's folded row read by
 key; the count and totals come from the folded rows, corrected by the pending deltas' keys; a deep page by lot
-starts on the day it begins. Pending deltas are added, never folded (a GET writes nothing). Other filters:
-`summary_queries`' aggregates.
+starts on the day it begins. Pending deltas are added, never folded (a GET writes nothing): each walked row's by
+an index probe (`_pending_of`), the totals' and counts' by one pass over them. Other filters: `summary_queries`'
+aggregates.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import and_, case, func, literal, null, select, true, union_all
 
 from ..catalog.models import Lot, Product
+from ..extensions import db
 from . import availability, summary
 from .summary import StockSummary, StockSummaryDelta, StockSummaryKind, StockSummaryLot, StockSummaryProduct
 
@@ -17,22 +19,14 @@ from .summary import StockSummary, StockSummaryDelta, StockSummaryKind, StockSum
 class Walk:
     """A stock page read by walking products (by SKU) or lots (by expiry) in index order and reading each one's
     folded row by key: with no filter (`kind` None) or filtered by a location kind alone. `pending`: deltas wait to
-    be folded; they are then added, grouped by key (a small hash next to the walk), so the page is right as of
-    now without folding (a GET writes nothing)."""
+    be folded; they are then added, so the page is right as of now without folding (a GET writes nothing)."""
 
     kind: str | None = None
     pending: bool = False
-    many: bool = False  # so many deltas pending that they are placed by a hash join (summary.MANY)
 
     @classmethod
     def of(cls, kind: str | None = None) -> "Walk":
-        waiting = summary.pending_count()
-        return cls(kind=kind, pending=waiting > 0, many=waiting >= summary.MANY)
-
-    @property
-    def placed(self):
-        """The pending deltas by finest key (a CTE, placed once per statement)."""
-        return summary.PENDING_MANY if self.many else summary.PENDING_FEW
+        return cls(kind=kind, pending=summary.pending_count(1) > 0)
 
 
 FIGURES = ("on_hand", "reserved", "items", "sellable")
@@ -44,19 +38,44 @@ def _finest_sellable(fine):
                 else_=0)
 
 
-def _pending(walk: Walk, keys: tuple, name: str, *, sellable: bool = True):
-    """The pending deltas of the walk's kind, summed by `keys`. Without `sellable` and with no kind, they need no
-    placing: summed from the deltas' table as they are (its statistics also give the planner their number)."""
-    if not sellable and walk.kind is None:
-        d = StockSummaryDelta.__table__
-        return (select(*[d.c[k] for k in keys], *[func.sum(d.c[f]).label(f) for f in FIGURES[:3]])
-                .group_by(*[d.c[k] for k in keys]).subquery(name))
-    placed = walk.placed
-    query = (select(*[placed.c[k] for k in keys], *[func.sum(placed.c[f]).label(f) for f in FIGURES])
-             .group_by(*[placed.c[k] for k in keys]))
-    if walk.kind:
-        query = query.where(placed.c.kind == walk.kind)
-    return query.subquery(name)
+def _deltas(walk: Walk, name: str, *where):
+    """The pending deltas in the walk's places (those that `where(d)` keeps), each with the sellable units it adds,
+    as a subquery of the deltas' table (its statistics tell the planner how many there are)."""
+    found = summary.pending_deltas(lambda d: [*([d.c.kind == walk.kind] if walk.kind else []),
+                                              *[criterion(d) for criterion in where]])
+    return found.subquery(name)
+
+
+def _pending(walk: Walk, keys: tuple, name: str):
+    """The pending deltas of the walk's places summed by `keys` (one pass over them, a hash)."""
+    deltas = _deltas(walk, f"{name}_deltas")
+    return (select(*[deltas.c[k] for k in keys], *[func.sum(deltas.c[f]).label(f) for f in FIGURES])
+            .group_by(*[deltas.c[k] for k in keys]).subquery(name))
+
+
+def _pending_of(walk: Walk, name: str, product_id, lot_key=None) -> tuple:
+    """(source, join condition): the pending deltas of a product (with the sellable units of its held lots apart)
+    or of a (product, lot) in the walk's places, summed by key. A lot's, on PostgreSQL: a LATERAL subquery, an
+    index probe per lot walked (`ix_stock_summary_deltas_product`). The pending keys summed once into a hash are
+    cheaper per row, but a hash join's output is not ordered: with one, the planner hash-joins and sorts the 80,000
+    lots instead of walking the expiry index (~200 ms with 50,000 deltas pending); a page by lot walks at most
+    `DEEP` + a day's lots. Products are 20,000: hashed and sorted, ~50 ms at any page with 50,000 deltas pending,
+    where probing them takes ~8 µs each (~160 ms for page 390). SQLite has no LATERAL: summed once and joined."""
+    d = StockSummaryDelta.__table__.alias(f"{name}_d")
+    held_lot = Lot.__table__.alias(f"{name}_held")
+    sellable = case((d.c.kind.in_(summary.PICKABLE) & d.c.open, d.c.on_hand - d.c.reserved), else_=0)
+    query = select(*[func.sum(d.c[f]).label(f) for f in FIGURES[:3]], func.sum(sellable).label("sellable"))
+    if lot_key is None:  # a product's deltas: those of its held lots apart (their lot read by key)
+        held = availability.lot_is_held(status=held_lot.c.status, expires_on=held_lot.c.expires_on)
+        query = (query.add_columns(func.sum(case((held_lot.c.id.is_not(None), sellable), else_=0))
+                                   .label("held_sellable"))
+                 .select_from(d.outerjoin(held_lot, (held_lot.c.id == d.c.lot_key) & held)))
+    query = query.where(*([d.c.kind == walk.kind] if walk.kind else []))
+    keys = [(d.c.product_id, product_id)] + ([(d.c.lot_key, lot_key)] if lot_key is not None else [])
+    if lot_key is not None and db.session.get_bind().dialect.name == "postgresql":
+        return query.where(*[mine == theirs for mine, theirs in keys]).lateral(name), true()
+    grouped = query.add_columns(*[mine for mine, _ in keys]).group_by(*[mine for mine, _ in keys]).subquery(name)
+    return grouped, and_(*[grouped.c[mine.name] == theirs for mine, theirs in keys])
 
 
 def _product_level(walk: Walk):
@@ -88,15 +107,11 @@ def _held(walk: Walk, product_id=None, *, pending: bool = True):
     """Sellable units of held or expired lots in the walk's places (folded and, with `pending`, pending): all of
     them, or a product's (correlated). The held lots are a few thousand, found by `lots`' status and expiry
     indexes."""
-    parts = [_lot_level(walk)]
-    if walk.pending and pending:  # with no kind, only the held lots' deltas are placed (for a kind, all are)
-        placed = walk.placed if walk.kind else summary.placed_only(
-            lambda d: [d.c.lot_key.in_(select(Lot.id).where(availability.lot_is_held()))]).subquery("held_placed")
-        parts.append(select(placed.c.product_id, placed.c.lot_key, placed.c.sellable)
-                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
+    parts = [_lot_level(walk).subquery("held_rows")]
+    if walk.pending and pending:
+        parts.append(_deltas(walk, "held_deltas"))
     total = None
-    for part in parts:
-        rows = part.subquery("held_rows")
+    for rows in parts:
         query = (select(func.coalesce(func.sum(rows.c.sellable), 0)).select_from(Lot)
                  .join(rows, (rows.c.lot_key == Lot.id) & (rows.c.product_id == Lot.product_id))
                  .where(availability.lot_is_held()))
@@ -135,8 +150,6 @@ def _summed(walk: Walk, sources: list, outer: bool):
                 continue  # not open: nothing sellable
             if name == "sellable" and source.name == "folded_open":
                 value = source.c.on_hand - source.c.reserved if sellable_here else literal(0)
-            elif name not in source.c:
-                continue  # the deltas summed as they are: their sellable units are added to the page's rows
             else:
                 value = source.c[name]
             parts.append(func.coalesce(value, 0) if outer else value)
@@ -153,12 +166,12 @@ def _correction(walk: Walk, level: str):
     (select of it, the pending keys joined, the correction per key) — each pending key's folded row(s) read by
     key."""
     if level == "product":
-        pending = _pending(walk, ("product_id",), "pending_groups", sellable=False)
+        pending = _pending(walk, ("product_id",), "pending_groups")
         folded = _product_level(walk)
         joined = pending.outerjoin(folded, folded.c.product_id == pending.c.product_id)
         before = func.coalesce(folded.c["items"], 0)
     else:
-        pending = _pending(walk, ("product_id", "lot_key"), "pending_groups", sellable=False)
+        pending = _pending(walk, ("product_id", "lot_key"), "pending_groups")
         sources = _lot_sources(walk, pending.c.product_id, pending.c.lot_key)
         joined = pending
         for source, on in sources:
@@ -192,25 +205,20 @@ def _group_count(walk: Walk, level: str):
     return count
 
 
-def walk_totals(walk: Walk, view: str):
+def walk_totals(walk: Walk, view: str, *, count: bool = True):
     """ONE statement: (groups of the view, undated lot groups, on hand, reserved, available). Groups: products,
-    lots or items with stock."""
+    lots or items with stock; not counted (0) without `count` (a deep page by lot adds up `dated_days` instead)."""
     level = _product_level(walk)
-    folded = select(*[func.coalesce(func.sum(level.c[f]), 0).label(f) for f in FIGURES]).subquery("folded_sums")
-    sums = [folded]
-    if walk.pending:  # with no kind, only the sellable units need the deltas placed
-        raw = _pending(walk, ("product_id",), "pending_products", sellable=False)
-        sums.append(select(*[func.coalesce(func.sum(raw.c[f]), 0).label(f) for f in FIGURES[:3]])
+    sums = [select(*[func.coalesce(func.sum(level.c[f]), 0).label(f) for f in FIGURES]).subquery("folded_sums")]
+    if walk.pending:
+        deltas = _deltas(walk, "pending_deltas")
+        sums.append(select(*[func.coalesce(func.sum(deltas.c[f]), 0).label(f) for f in FIGURES])
                     .subquery("pending_sums"))
-        placed = walk.placed
-        sums.append(select(func.coalesce(func.sum(placed.c.sellable), 0).label("sellable"))
-                    .where(*([placed.c.kind == walk.kind] if walk.kind else [])).subquery("pending_sellable"))
 
     def total(name):
-        value = folded.c[name]
+        value = sums[0].c[name]
         for part in sums[1:]:
-            if name in part.c:
-                value = value + part.c[name]
+            value = value + part.c[name]
         return value
 
     undated = literal(0)
@@ -219,7 +227,7 @@ def walk_totals(walk: Walk, view: str):
     elif view == "product":
         groups = _group_count(walk, "product")
     else:
-        groups = _group_count(walk, "lot")
+        groups = _group_count(walk, "lot") if count else literal(0)
         joined, now = _lot_walk(walk)
         undated = (select(func.count()).select_from(joined).where(Lot.expires_on.is_(None), now("items") > 0)
                    .scalar_subquery()
@@ -232,79 +240,34 @@ def walk_totals(walk: Walk, view: str):
 
 
 def product_page(walk: Walk, limit: int, offset: int):
-    """A page of stock by product: products walked in SKU order (index), their row by key (and the pending
-    deltas summed by product, a hash); the held lots' units are taken off for the page's rows only. With no kind,
-    only the page's products' pending deltas are placed (for their sellable units)."""
+    """A page of stock by product: products in SKU order, their folded row by key and, with deltas pending,
+    theirs summed by product (`_pending_of`); the held lots' units are taken off for the page's rows only."""
     folded = _product_level(walk)
-    raw = walk.pending and walk.kind is None
-    pending = _pending(walk, ("product_id",), "pending_products", sellable=not raw) if walk.pending else None
-    now = _now(folded, pending)
-    joined = (Product.__table__.join(folded, folded.c.product_id == Product.id) if pending is None else
-              Product.__table__.outerjoin(folded, folded.c.product_id == Product.id)
-              .outerjoin(pending, pending.c.product_id == Product.id))
-    sellable = func.coalesce(folded.c.sellable, 0) if raw else now("sellable")
-    page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit,
-                   now("on_hand").label("on_hand"), now("reserved").label("reserved"), sellable.label("sellable"))
-            .select_from(joined).where(now("items") > 0).order_by(Product.sku).limit(limit).offset(offset))
-    # Read more than once when deltas are pending (their placing is restricted to the page's products): ONE CTE.
-    page = page.cte("page") if walk.pending else page.subquery("page")
-    available = page.c.sellable - _held(walk, page.c.product_id, pending=False)
-    query = select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved)
-    if not walk.pending:
-        return query.add_columns(available.label("available")).order_by(page.c.sku)
-    # The pending sellable units of the page's products (with no kind: only theirs are placed), and those of
-    # their held lots, summed by product in one pass (not once per row of the page).
-    if raw:
-        placed = summary.placed_only(lambda d: [d.c.product_id.in_(select(page.c.product_id))]).subquery("page_placed")
+    if walk.pending:
+        pending, on = _pending_of(walk, "pending_product", Product.id)
+        joined = Product.__table__.outerjoin(folded, folded.c.product_id == Product.id).outerjoin(pending, on)
+        held_pending = func.coalesce(pending.c.held_sellable, 0)
     else:
-        placed = walk.placed
-    kind = [placed.c.kind == walk.kind] if walk.kind else []
-    sellable_now = (select(placed.c.product_id, func.sum(placed.c.sellable).label("sellable")).where(*kind)
-                    .group_by(placed.c.product_id).subquery("pending_sellable"))
-    held = (select(placed.c.product_id, func.sum(placed.c.sellable).label("sellable"))
-            .join(Lot, (Lot.id == placed.c.lot_key) & (Lot.product_id == placed.c.product_id))
-            .where(availability.lot_is_held(), *kind).group_by(placed.c.product_id).subquery("held_pending"))
-    if raw:
-        available = available + func.coalesce(sellable_now.c.sellable, 0)
-    source = page.outerjoin(held, held.c.product_id == page.c.product_id)
-    if raw:
-        source = source.outerjoin(sellable_now, sellable_now.c.product_id == page.c.product_id)
-    return (query.add_columns((available - func.coalesce(held.c.sellable, 0)).label("available"))
-            .select_from(source).order_by(page.c.sku))
-
-
-def _raw(walk: Walk) -> bool:
-    """Deltas are pending and no kind is asked: a walk sums them as they are (no placing) and only the sellable
-    units of the page's rows are placed afterwards."""
-    return walk.pending and walk.kind is None
-
-
-def _with_pending_sellable(walk: Walk, query, name: str, order: tuple):
-    """The page's rows (`_lot_columns`' shape, sellable units folded only) with the pending sellable units of
-    their lots added: only those lots' deltas are placed (by key)."""
-    page = query.cte(name)
-    placed = summary.placed_only(lambda d: [d.c.lot_key.in_(select(page.c.lot_id))]).subquery(f"{name}_placed")
-    pending = (select(placed.c.product_id, placed.c.lot_key, func.sum(placed.c.sellable).label("sellable"))
-               .group_by(placed.c.product_id, placed.c.lot_key).subquery(f"{name}_pending"))
-    sellable_lot = availability.lot_is_sellable(lot_id=page.c.lot_id, status=page.c.status,
-                                                expires_on=page.c.expires_on)
+        pending, joined, held_pending = None, Product.__table__.join(folded, folded.c.product_id == Product.id), 0
+    now = _now(folded, pending)
+    page = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit,
+                   now("on_hand").label("on_hand"), now("reserved").label("reserved"),
+                   (now("sellable") - held_pending).label("sellable"))
+            .select_from(joined).where(now("items") > 0).order_by(Product.sku).limit(limit).offset(offset)
+            .subquery("page"))
+    available = page.c.sellable - _held(walk, page.c.product_id, pending=False)
     return (select(page.c.product_id, page.c.sku, page.c.name, page.c.unit, page.c.on_hand, page.c.reserved,
-                   (page.c.available + case((sellable_lot, func.coalesce(pending.c.sellable, 0)), else_=0))
-                   .label("available"), page.c.lot_id, page.c.lot_code, page.c.expires_on, page.c.status)
-            .select_from(page.outerjoin(pending, (pending.c.lot_key == page.c.lot_id)
-                                        & (pending.c.product_id == page.c.product_id)))
-            .order_by(*[page.c[column] for column in order]))
+                   available.label("available")).order_by(page.c.sku))
 
 
 def _lot_walk(walk: Walk):
     """FROM lots ⋈ products ⋈ the lot's folded figures in the walk's places, by key (the lot level; for a kind,
-    the finest level's open and not-open rows of that kind, outer-joined) ⟕ the pending deltas by (product, lot);
-    and the figures as of now."""
+    the finest level's open and not-open rows of that kind, outer-joined) ⟕ the lot's pending deltas, summed by
+    an index probe (`_pending_of`); and the figures as of now."""
     joined = Lot.__table__.join(Product.__table__, Product.id == Lot.product_id)
     sources = _lot_sources(walk, Lot.product_id, Lot.id, a_lot=True)
-    if walk.pending:  # with no kind, summed as they are (see _raw)
-        pending = _pending(walk, ("product_id", "lot_key"), "pending_lots", sellable=not _raw(walk))
-        sources.append((pending, (pending.c.lot_key == Lot.id) & (pending.c.product_id == Lot.product_id)))
+    if walk.pending:
+        sources.append(_pending_of(walk, "pending_lot", Lot.product_id, Lot.id))
     if len(sources) == 1:
         return joined.join(*sources[0]), lambda name: sources[0][0].c[name]
     for source, on in sources:
@@ -377,20 +340,15 @@ def lot_page(walk: Walk, limit: int, offset: int, dated: int, start: tuple | Non
     undated = union_all(no_expiry, no_lot).subquery("undated")
     then = (select(undated).order_by(undated.c.sku, undated.c.lot_code)
             .limit(limit - take).offset(max(0, offset - dated)))
-    if _raw(walk):
-        return (_with_pending_sellable(walk, first, "dated_page", ("expires_on", "sku", "lot_code")),
-                _with_pending_sellable(walk, then, "undated_page", ("sku", "lot_code")))
     return first, then
 
 
 def _no_lot_rows(walk: Walk):
     """Each product's stock with no lot (lot_key 0) in the walk's places, as of now, in `_lot_columns`' shape."""
     parts = [_lot_level(walk)]
-    if walk.pending:  # with no kind, only the deltas of stock with no lot are placed
-        placed = (summary.placed_only(lambda d: [d.c.lot_key == 0]).subquery("no_lot_placed") if _raw(walk)
-                  else walk.placed)
-        parts.append(select(placed.c.product_id, placed.c.lot_key, *[placed.c[f] for f in FIGURES])
-                     .where(*([placed.c.kind == walk.kind] if walk.kind else [])))
+    if walk.pending:
+        deltas = _deltas(walk, "no_lot_deltas", lambda d: d.c.lot_key == 0)
+        parts.append(select(deltas.c.product_id, deltas.c.lot_key, *[deltas.c[f] for f in FIGURES]))
     rows = union_all(*parts).subquery("no_lot")
     summed = (select(rows.c.product_id, *[func.sum(rows.c[f]).label(f) for f in FIGURES])
               .where(rows.c.lot_key == 0).group_by(rows.c.product_id).having(func.sum(rows.c["items"]) > 0)
