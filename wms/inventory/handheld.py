@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from .. import clock, numbers, uow
 from ..access import blueprint_role
 from ..auth.models import Role
-from ..catalog.models import Lot, LotStatus, Product
+from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
 from ..locations.models import Location
@@ -80,16 +80,17 @@ SHOWN = 12  # stock rows a 5" handheld screen lists (about three screens of card
 
 
 @dataclass(slots=True, frozen=True)
-class Named:
-    """A place, a plate or a product as a stock card shows it (read as plain columns, not as ORM rows)."""
+class Coded:
+    """A place or a plate as a stock card names it."""
 
-    code: str = ""
-    name: str = ""
-    unit: str = ""
+    code: str
 
-    @property
-    def sku(self) -> str:
-        return self.code
+
+@dataclass(slots=True, frozen=True)
+class ProductFacts:
+    sku: str
+    name: str
+    unit: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -97,10 +98,6 @@ class LotFacts:
     code: str
     expires_on: date | None
     status: str
-
-    @property
-    def status_label(self) -> str:
-        return LotStatus.label_of(self.status)
 
     def is_expired(self, today: date) -> bool:
         return self.expires_on is not None and self.expires_on < today
@@ -114,10 +111,10 @@ class Card:
     id: int
     quantity: int
     reserved: int
-    product: Named
-    location: Named
+    product: ProductFacts
+    location: Coded
     lot: LotFacts | None
-    lpn: Named | None
+    lpn: Coded | None
 
 
 @dataclass
@@ -148,9 +145,9 @@ _SHOWN_COLUMNS = (StockItem.id, StockItem.quantity, StockItem.reserved, Product.
 
 def _card(row) -> Card:
     (item_id, quantity, reserved, sku, name, unit, location, lot, expires_on, status, lpn, *_totals) = row
-    return Card(item_id, quantity, reserved, Named(sku, name, unit), Named(location),
+    return Card(item_id, quantity, reserved, ProductFacts(sku, name, unit), Coded(location),
                 LotFacts(lot, expires_on, status) if lot is not None else None,
-                Named(lpn) if lpn is not None else None)
+                Coded(lpn) if lpn is not None else None)
 
 
 def _shown_statement(kind: str):

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..auth.models import User
 from ..catalog import services as catalog
@@ -88,11 +88,24 @@ def _product_scan(scan: Scan, code: str, barcode=None) -> Identified:
     return found
 
 
+_BY_CODE: dict[type, object] = {}
+
+
+def _by_code(model, code: str):
+    """The row of `model` (Location, Lpn, User by badge) whose code is `code`: a statement built once per model,
+    as every scan of every screen asks it."""
+    statement = _BY_CODE.get(model)
+    if statement is None:
+        column = model.badge if model is User else model.code
+        statement = _BY_CODE[model] = select(model).where(column == bindparam("code"))
+    return db.session.scalar(statement, {"code": code})
+
+
 def identify(raw: str) -> Identified:
     scan = read(raw)
     if scan.sscc:
         # A pallet label: (00) alone, or with the contents' (02) GTIN and (37) count. Its plate decides.
-        lpn = db.session.scalar(select(Lpn).where(Lpn.code == scan.sscc))
+        lpn = _by_code(Lpn, scan.sscc)
         return Identified(kind="sscc", scan=scan, sscc=scan.sscc, lpn=lpn, count=scan.count,
                           lot_code=scan.lot, expires_on=scan.expires_on)
     if scan.kind in ("gs1", "gtin"):
@@ -101,10 +114,10 @@ def identify(raw: str) -> Identified:
         return _product_scan(scan, scan.gtin)
     code = (scan.code or "").strip()
     upper = code.upper()
-    location = db.session.scalar(select(Location).where(Location.code == upper))
+    location = _by_code(Location, upper)
     if location is not None and not location.is_virtual:
         return Identified(kind="location", scan=scan, location=location)
-    lpn = db.session.scalar(select(Lpn).where(Lpn.code == upper))
+    lpn = _by_code(Lpn, upper)
     if lpn is not None:
         return Identified(kind="lpn", scan=scan, lpn=lpn)
     barcode = catalog.barcode_lookup(code)
@@ -113,7 +126,7 @@ def identify(raw: str) -> Identified:
     product = catalog.by_sku(code)
     if product is not None:
         return Identified(kind="product", scan=scan, product=product)
-    user = db.session.scalar(select(User).where(User.badge == code))
+    user = _by_code(User, code)
     if user is not None:
         return Identified(kind="badge", scan=scan, user=user)
     raise UnknownScan(_l("%(code)s is not a known location, product, LPN or badge.", code=code[:40]))
