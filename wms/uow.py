@@ -212,10 +212,7 @@ def reads_only(view: F) -> F:
 def start_request() -> None:
     """app.before_request, first of all (before the login is loaded): a request to a `reads_only` view takes
     its connection in autocommit on PostgreSQL and is marked so that a write in it is refused."""
-    from flask import request
-
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if not getattr(view, "reads_only", False):
+    if not _reads_only_view():
         return
     session = db.session()
     if db.engine.dialect.name == "postgresql" and not session.in_transaction():
@@ -225,7 +222,15 @@ def start_request() -> None:
 
 def end_request(_error=None) -> None:
     """app.teardown_request: the mark ends with the request."""
-    db.session().info.pop(_READS_ONLY, None)
+    if _reads_only_view():
+        db.session().info.pop(_READS_ONLY, None)
+
+
+def _reads_only_view() -> bool:
+    from flask import request
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "reads_only", False)
 
 
 class WriteInReadOnlyRequest(RuntimeError):
