@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..errors import NotFound
@@ -26,9 +27,12 @@ def lock_orders(order_ids: Iterable[int]) -> list[Order]:
         return []
     orders = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
                                      .execution_options(populate_existing=True)))
-    list(db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
-                            .with_for_update().execution_options(populate_existing=True)
-                            .options(selectinload(OrderLine.product))))
+    lines = list(db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
+                                    .with_for_update().execution_options(populate_existing=True)
+                                    .options(selectinload(OrderLine.product))))
+    for order in orders:  # the lines just read are each order's lines: `order.lines` needs no second read
+        set_committed_value(order, "lines", sorted((line for line in lines if line.order_id == order.id),
+                                                   key=lambda line: line.line_no))
     return orders
 
 

@@ -194,7 +194,7 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
         allocation.allocate_lines(order, [line], exclude_location_ids=[task.location_id])
         made = list(db.session.scalars(select(Reservation).where(Reservation.order_line_id == line.id)))
         waves.add_tasks_for_active_wave(order, made)
-    order_status.refresh_status(order)
+    order_status.refresh_status(order, in_wave=True)  # the task's wave is being picked (checked above)
     db.session.flush()
     replenishment.replenish_faces({task.location_id}, user_id=user_id)
     if task.short:
