@@ -62,10 +62,14 @@ def _sqlite_begin(connection):
     """SQLite ignores SELECT ... FOR UPDATE: take the write lock when a transaction starts.
 
     With BEGIN IMMEDIATE two transactions never read the same stock and both write it;
-    PostgreSQL gets row locks (with_for_update) instead.
+    PostgreSQL gets row locks (with_for_update) instead. A request that only reads (`uow.reads_only`) begins
+    deferred: it reads a snapshot (WAL) and does not queue behind a writer.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        from .uow import READS_ONLY_OPTION
+
+        deferred = connection.get_execution_options().get(READS_ONLY_OPTION)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 # A pooled connection that lay idle longer than this is pinged before use (a database restarted meanwhile would

@@ -198,6 +198,7 @@ def abandon() -> None:
 
 
 _READS_ONLY = "wms.reads_only"
+READS_ONLY_OPTION = "wms_reads_only"  # the connection's execution option for a reads_only request on SQLite
 
 
 def reads_only(view: F) -> F:
@@ -211,26 +212,29 @@ def reads_only(view: F) -> F:
 
 def start_request() -> None:
     """app.before_request, first of all (before the login is loaded): a request to a `reads_only` view takes
-    its connection in autocommit on PostgreSQL and is marked so that a write in it is refused."""
-    if not _reads_only_view():
+    its connection in autocommit on PostgreSQL, and on SQLite in a deferred transaction (a snapshot under WAL:
+    it does not wait for a writer's lock, see `extensions._sqlite_begin`); it is marked so that a write in it is
+    refused."""
+    from flask import g, request
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if not getattr(view, "reads_only", False):
         return
+    g.wms_reads_only = True
     session = db.session()
-    if db.engine.dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if not session.in_transaction():
+        postgresql = db.engine.dialect.name == "postgresql"
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"} if postgresql
+                           else {READS_ONLY_OPTION: True})
     session.info[_READS_ONLY] = True
 
 
 def end_request(_error=None) -> None:
     """app.teardown_request: the mark ends with the request."""
-    if _reads_only_view():
+    from flask import g
+
+    if g.pop("wms_reads_only", False):
         db.session().info.pop(_READS_ONLY, None)
-
-
-def _reads_only_view() -> bool:
-    from flask import request
-
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "reads_only", False)
 
 
 class WriteInReadOnlyRequest(RuntimeError):

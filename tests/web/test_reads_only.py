@@ -45,6 +45,32 @@ def test_whats_here_runs_outside_a_transaction_on_postgresql(app, auth, client, 
     assert "BOTTLE" in client.post("/hh/stock/here", data={"scan": "A-01-01-2"}, headers=HX).get_data(as_text=True)
 
 
+def test_whats_here_on_sqlite_begins_deferred_and_a_move_takes_the_write_lock(app, auth, client, stocked,
+                                                                               is_postgres):
+    """On SQLite a What's here? reads a snapshot (BEGIN: no write lock, it never queues behind a move); a screen
+    that writes still begins IMMEDIATE, so two writers never read the same stock."""
+    if is_postgres:
+        pytest.skip("SQLite's transactions")
+    auth.login("worker")
+    begun = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            begun.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.post("/hh/stock/here", data={"scan": "A-01-01-2"}, headers=HX).status_code == 200
+        here, begun[:] = list(begun), []
+        assert client.post("/hh/stock/move", data={"scan": "A-01-01-2"}, headers=HX).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert here == ["BEGIN"]
+    assert begun and set(begun) == {"BEGIN IMMEDIATE"}
+
+
 def test_a_screen_that_writes_keeps_its_transaction(app, auth, client, stocked):
     auth.login("worker")
     client.get("/hh/stock/move")

@@ -1,9 +1,11 @@
 """Catalogue: products, barcodes, lots. Services commit once; `*_in_transaction` helpers don't."""
+import functools
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, gs1, numbers, uow
 from ..errors import DomainError, get_or_not_found
@@ -149,6 +151,7 @@ def barcode_lookup(code: str) -> ProductBarcode | None:
     return barcode_and_lot(code)[0]
 
 
+@functools.cache
 def _barcode_statement(with_lot: bool):
     statement = (select(ProductBarcode, Lot) if with_lot else select(ProductBarcode)) \
         .join(ProductBarcode.product).options(contains_eager(ProductBarcode.product)) \
@@ -159,9 +162,6 @@ def _barcode_statement(with_lot: bool):
     return statement.limit(1)
 
 
-_BARCODE_STATEMENTS: dict[bool, object] = {}
-
-
 def barcode_and_lot(code: str, lot_code: str | None = None) -> tuple[ProductBarcode | None, Lot | None]:
     """A scan's barcode row with its product and, when the scan names a lot, the product's known lot of that
     code (None if new): one statement, built once, for the scan path of every handheld screen."""
@@ -169,14 +169,15 @@ def barcode_and_lot(code: str, lot_code: str | None = None) -> tuple[ProductBarc
     candidates = [code]
     if gs1.is_valid_gtin(code):
         candidates.insert(0, gs1.normalize_gtin(code))
-    with_lot = bool(lot_code)
-    statement = _BARCODE_STATEMENTS.get(with_lot)
-    if statement is None:
-        statement = _BARCODE_STATEMENTS[with_lot] = _barcode_statement(with_lot)
-    if not with_lot:
-        return db.session.scalar(statement, {"codes": candidates}), None
-    row = db.session.execute(statement, {"codes": candidates, "lot_code": lot_code}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    if not lot_code:
+        return db.session.scalar(_barcode_statement(False), {"codes": candidates}), None
+    row = db.session.execute(_barcode_statement(True), {"codes": candidates, "lot_code": lot_code}).first()
+    if row is None:
+        return None, None
+    barcode, lot = row
+    if lot is not None and "product" not in lot.__dict__:
+        set_committed_value(lot, "product", barcode.product)  # the same row: no lazy load when it is shown
+    return barcode, lot
 
 
 def find_lot(product_id: int, code: str) -> Lot | None:

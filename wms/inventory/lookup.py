@@ -1,5 +1,6 @@
 """What did the worker scan? `identify(raw)` turns any scan into warehouse things: a location, a product
 (by any barcode, with lot and expiry from a GS1 code), an LPN, an SSCC, or a user badge."""
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -88,17 +89,16 @@ def _product_scan(scan: Scan, code: str, barcode=None) -> Identified:
     return found
 
 
-_BY_CODE: dict[type, object] = {}
+@functools.cache
+def _by_code_statement(model):
+    """Every scan of every screen asks for a row by its code: the statement is built once per model."""
+    column = model.badge if model is User else model.code
+    return select(model).where(column == bindparam("code"))
 
 
 def _by_code(model, code: str):
-    """The row of `model` (Location, Lpn, User by badge) whose code is `code`: a statement built once per model,
-    as every scan of every screen asks it."""
-    statement = _BY_CODE.get(model)
-    if statement is None:
-        column = model.badge if model is User else model.code
-        statement = _BY_CODE[model] = select(model).where(column == bindparam("code"))
-    return db.session.scalar(statement, {"code": code})
+    """The row of `model` (Location, Lpn, User by badge) whose code is `code`."""
+    return db.session.scalar(_by_code_statement(model), {"code": code})
 
 
 def identify(raw: str) -> Identified:
