@@ -62,17 +62,27 @@ _DAYS: dict = {}
 
 
 def day(value: date | None) -> str:
-    """A date in the reader's language, short ("03/12/2026", "12/3/26"). Written by Babel once per language and
-    day, then kept: the handheld's stock cards write a lot's expiry on every card."""
-    if not value:
-        return ""
-    key = (get_locale(), value)
-    text = _DAYS.get(key)
-    if text is None:
-        if len(_DAYS) > 20_000:
-            _DAYS.clear()
-        text = _DAYS[key] = format_date(value, "short")
-    return text
+    """A date in the reader's language, short ("03/12/2026", "12/3/26")."""
+    return day_writer()(value)
+
+
+def day_writer():
+    """`day` for one list, bound to the reader's language once: each day is written by Babel once per language
+    and then kept (the handheld's stock cards write a lot's expiry on every card)."""
+    locale = get_locale()
+
+    def write(value: date | None) -> str:
+        if not value:
+            return ""
+        key = (locale, value)
+        text = _DAYS.get(key)
+        if text is None:
+            if len(_DAYS) > 20_000:
+                _DAYS.clear()
+            text = _DAYS[key] = format_date(value, "short")
+        return text
+
+    return write
 
 
 def when(value: datetime | None) -> str:

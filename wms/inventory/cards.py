@@ -7,33 +7,27 @@ take a StockItem or a `handheld.Card` (the same attribute names).
 """
 from datetime import date
 
-from flask_babel import get_translations
 from markupsafe import Markup, escape
 
 from ..catalog.models import LotStatus
-from ..formatting import day, number
+from ..formatting import day_writer, number
+from ..i18n import bound_gettext
 
 
 class _Words:
-    """The reader's words for one list of cards: the request's translations read once, each lot status and
-    each expiry day written once (a list repeats the same few)."""
+    """The reader's words for one list of cards: the request's translations and language read once, each lot
+    status written once (a list repeats the same few)."""
 
     def __init__(self):
-        self.gettext = get_translations().ugettext
+        self.gettext = bound_gettext()
+        self.day = day_writer()
         self._statuses: dict[str, str] = {}
-        self._days: dict[date, str] = {}
 
     def status(self, code: str) -> str:
         label = self._statuses.get(code)
         if label is None:
             label = self._statuses[code] = LotStatus.label_of(code)
         return label
-
-    def day(self, value: date) -> str:
-        text = self._days.get(value)
-        if text is None:
-            text = self._days[value] = day(value)
-        return text
 
 
 def _html(text) -> str:

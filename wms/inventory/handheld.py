@@ -100,8 +100,7 @@ class LotFacts:
     expires_on: date | None
     status: str
 
-    def is_expired(self, today: date) -> bool:
-        return self.expires_on is not None and self.expires_on < today
+    is_expired = Lot.is_expired  # a lot's facts expire as the lot does
 
 
 @dataclass(slots=True, frozen=True)
