@@ -167,6 +167,15 @@ def auth(client, users):
 
 
 @pytest.fixture
+def printer():
+    """A pretend Zebra listening on 127.0.0.1 (wms/printing/fakes.py)."""
+    from wms.printing.fakes import FakePrinter
+
+    with FakePrinter() as fake:
+        yield fake
+
+
+@pytest.fixture
 def is_postgres(database_url):
     return database_url.startswith("postgresql")
 

@@ -33,12 +33,6 @@ def background_sender(live_app, monkeypatch):
     sender.stop_background(live_app)
 
 
-@pytest.fixture
-def printer():
-    with FakePrinter() as fake:
-        yield fake
-
-
 def desk_login(page):
     page.goto("/login")
     page.fill("input[name=username]", "supervisor")

@@ -13,7 +13,7 @@ from wms.dbtypes import utcnow
 from wms.errors import DomainError, NotFound
 from wms.extensions import db
 from wms.printing import rules, sender, services
-from wms.printing.fakes import FakePrinter
+from wms.printing.fakes import FakePrinter, silent_printer
 from wms.printing.models import JobStatus, PrintJob
 from wms.uow import unit_of_work
 
@@ -215,23 +215,8 @@ def test_backoff_doubles_while_the_printer_stays_off(ctx, fast_retries):
 
 def test_a_printer_that_never_answers_times_out_and_the_job_is_retried_with_backoff(ctx, fast_retries):
     # A listener that never accepts, with its backlog full: connecting times out, nothing was sent.
-    import socket
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    try:
-        for _ in range(16):
-            filler = socket.socket()
-            filler.settimeout(0.2)
-            fillers.append(filler)
-            try:
-                filler.connect(("127.0.0.1", port))
-            except TimeoutError:
-                break
-        else:
+    with silent_printer() as port:
+        if port is None:
             pytest.skip("the kernel kept accepting connections: cannot simulate a printer that is silent")
         add_printer(f"tcp://127.0.0.1:{port}")
         job_id = services.queue_label("location", LOCATION, station="dock")
@@ -242,10 +227,6 @@ def test_a_printer_that_never_answers_times_out_and_the_job_is_retried_with_back
         assert row.status == JobStatus.QUEUED and row.attempts == 1
         assert "did not answer within 1 s" in row.last_error
         assert timedelta(0) < row.next_attempt_at - utcnow() <= timedelta(seconds=0.3)
-    finally:
-        for filler in fillers:
-            filler.close()
-        listener.close()
     with FakePrinter(port) as printer:
         time.sleep(0.35)
         assert drain().sent == [job_id]

@@ -12,6 +12,7 @@ import pytest
 
 from printers.transports import PrinterError, send
 from wms.errors import DomainError
+from wms.printing.fakes import silent_printer
 
 LABEL = b"^XA^CI28^FO20,20^A0N,30,30^FH_^FDS_C3_A3o Paulo^FS^XZ\n"
 
@@ -114,33 +115,16 @@ def test_closed_port_fails_fast_with_a_clear_message():
 
 
 def test_printer_that_never_answers_times_out():
-    # A listener that never accepts: once its backlog is full, new SYNs are dropped,
-    # which is what a switched-off printer looks like from here.
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        fillers = []
-        try:
-            for _ in range(16):
-                filler = socket.socket()
-                filler.settimeout(0.2)
-                fillers.append(filler)
-                try:
-                    filler.connect(("127.0.0.1", port))
-                except TimeoutError:
-                    break
-            else:
-                pytest.skip("the kernel kept accepting connections: cannot simulate a silent printer")
-            started = time.monotonic()
-            with pytest.raises(
-                PrinterError, match=rf"Printer 127\.0\.0\.1:{port} did not answer within 0\.5 s: is it on\?"
-            ):
-                send(f"tcp://127.0.0.1:{port}", LABEL, timeout=0.5)
-            assert time.monotonic() - started < 2
-        finally:
-            for filler in fillers:
-                filler.close()
+    # Once a listener's backlog is full, new SYNs are dropped: what a switched-off printer looks like from here.
+    with silent_printer() as port:
+        if port is None:
+            pytest.skip("the kernel kept accepting connections: cannot simulate a silent printer")
+        started = time.monotonic()
+        with pytest.raises(
+            PrinterError, match=rf"Printer 127\.0\.0\.1:{port} did not answer within 0\.5 s: is it on\?"
+        ):
+            send(f"tcp://127.0.0.1:{port}", LABEL, timeout=0.5)
+        assert time.monotonic() - started < 2
 
 
 def test_printer_that_stops_reading_times_out():

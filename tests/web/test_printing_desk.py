@@ -1,43 +1,17 @@
 """The desk's printer screens through the Flask client, with a real TCP listener as the printer."""
 import html
 import re
-import time
 
 import pytest
 from sqlalchemy import select
 
 from printers.zpl import render_label
 from tests.factories import build_world
+from tests.printing_helpers import background_sender, settled  # noqa: F401  (an autouse fixture)
 from wms.extensions import db
-from wms.printing import sender, services
+from wms.printing import services
 from wms.printing.fakes import FakePrinter
 from wms.printing.models import Printer, PrinterAssignment, PrintJob
-
-POLL = re.compile(r'hx-get="([^"]*/jobs/\d+/state[^"]*)"')
-
-
-@pytest.fixture(autouse=True)
-def background_sender(app, monkeypatch):
-    """The production path: a request's label goes to the printer from the background sender thread."""
-    monkeypatch.setitem(app.config, "WMS_PRINT_SENDER", "background")
-    yield
-    sender.stop_background(app)  # no sender thread outlives the test
-
-
-def settled(client, response, timeout=10.0):
-    """Follow the job page's state poll as htmx does, until the job is settled: the last state box."""
-    deadline = time.monotonic() + timeout
-    while found := POLL.search(response.get_data(as_text=True)):
-        assert time.monotonic() < deadline, "the print job never settled"
-        time.sleep(0.1)
-        response = client.get(html.unescape(found.group(1)), headers={"HX-Request": "true"})
-    return response
-
-
-@pytest.fixture
-def printer():
-    with FakePrinter() as fake:
-        yield fake
 
 
 @pytest.fixture

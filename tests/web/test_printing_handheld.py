@@ -2,7 +2,6 @@
 the answer polls the job's state, which says how it went, with the bad sound for a printer problem. The label
 is sent by the background sender thread, off the request path, as in production."""
 import html
-import re
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from printers.zpl import render_label
 from tests.factories import build_world
+from tests.printing_helpers import background_sender, settled  # noqa: F401  (an autouse fixture)
 from wms.extensions import db
 from wms.printing import sender, services
 from wms.printing.fakes import FakePrinter
@@ -18,25 +18,6 @@ from wms.printing.models import PrintJob
 
 HX = {"HX-Request": "true"}
 URL = "/hh/print/label"
-POLL = re.compile(r'hx-get="([^"]*/jobs/\d+/state[^"]*)"')
-
-
-@pytest.fixture(autouse=True)
-def background_sender(app, monkeypatch):
-    """The production path: a request's label goes to the printer from the background sender thread."""
-    monkeypatch.setitem(app.config, "WMS_PRINT_SENDER", "background")
-    yield
-    sender.stop_background(app)  # no sender thread outlives the test
-
-
-def settled(client, response, timeout=10.0):
-    """Follow the answer's job-state poll as htmx does, until the job is settled: the last answer."""
-    deadline = time.monotonic() + timeout
-    while found := POLL.search(response.get_data(as_text=True)):
-        assert time.monotonic() < deadline, "the print job never settled"
-        time.sleep(0.1)
-        response = client.get(html.unescape(found.group(1)), headers=HX)
-    return response
 
 
 @pytest.fixture

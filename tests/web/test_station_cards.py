@@ -21,12 +21,6 @@ CARDS = "/desk/printing/cards"
 
 
 @pytest.fixture
-def printer():
-    with FakePrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
 def desk(app, auth, printer):
     """A supervisor logged in; ZB-CARDS (the fake printer, 100x50) the default printer."""
     with app.app_context():

@@ -9,6 +9,7 @@ answer carries; `answers=False` makes it a listener that takes bytes and never a
 """
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -167,3 +168,31 @@ class FakePrinter:
                     self.jobs.append(job)
                     self.arrivals.append(time.perf_counter())
                     self._lock.notify_all()
+
+
+@contextlib.contextmanager
+def silent_printer():
+    """A printer that is off without refusing: a listener that never accepts, its backlog filled, so that a new
+    connection's SYN is dropped and connecting times out. Yields its port, or None where the kernel keeps
+    accepting connections (it cannot be simulated there)."""
+    listener = socket.socket()
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(16):
+            filler = socket.socket()
+            filler.settimeout(0.2)
+            fillers.append(filler)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except TimeoutError:
+                break
+        else:
+            port = None
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
