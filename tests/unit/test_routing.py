@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wms.locations import routing
+from wms.locations import route_programme, routing
 from wms.locations.routing import Layout, grid_distance, plan_route, route_length, s_shape_order
 
 # --- Independent references ---------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def test_the_recovered_walk_is_as_long_as_the_programme_says():
     for _ in range(100):
         layout = random_layout(rng, rng.choice([0, 1, 2]))
         stops = random_stops(rng, layout, rng.randint(1, 30))
-        _, optimum = routing._exact_tour(layout, layout.levels, [(a, float(y)) for a, y in stops])
+        _, optimum = route_programme.exact_tour(layout, layout.levels, [(a, float(y)) for a, y in stops])
         _, distance = plan_route(layout, stops)
         assert distance == pytest.approx(optimum, rel=1e-9, abs=1e-9)
 
@@ -441,8 +441,8 @@ def test_plans_made_in_parallel_threads_agree_with_plans_made_one_by_one(monkeyp
     for _ in range(16):
         layout = random_layout(rng, rng.choice([0, 1, 2]))
         cases.append((layout, random_stops(rng, layout, 40)))
-    monkeypatch.setattr(routing, "_frontiers", {})
+    monkeypatch.setattr(route_programme, "_frontiers", {})
     with ThreadPoolExecutor(max_workers=8) as pool:
         parallel = list(pool.map(lambda case: plan_route(*case)[1], cases))
-    monkeypatch.setattr(routing, "_frontiers", {})
+    monkeypatch.setattr(route_programme, "_frontiers", {})
     assert parallel == [plan_route(*case)[1] for case in cases]
