@@ -1,0 +1,328 @@
+"""No N+1 on the other handheld screens (issue #16): blind count, receiving and put-away, returns, packing, the
+dock, printing and replenishment. Each request type — a screen and its first meaningful scan — is counted in SQL
+statements (SQLAlchemy's `before_cursor_execute`) for a few rows and again for many, and the two counts are
+equal, on SQLite and PostgreSQL. A scan that changes something is counted on a fresh state each time (a new
+receipt, order, return or plate of n lines), so the only difference between the two runs is n."""
+import itertools
+import re
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, gtin13, receive
+from tests.handheld_client import HX, scan, scan_form
+from tests.picking_helpers import stocked_world
+from wms import clock, gs1
+from wms.auth import loading
+from wms.catalog import services as catalog
+from wms.extensions import db
+from wms.locations import services as locations
+
+SMALL, LARGE = 2, 7  # lines (or rows) of the small and of the grown state
+_codes = itertools.count(1)
+
+
+def counted(client, method: str, path: str, data: dict | None = None, status: int = 200):
+    """The statements a request sends (their text) and its response. The signed-in person's snapshot is dropped
+    first, so both runs read the person alike however long the state took to build (WMS_USER_CACHE_SECONDS)."""
+    seen: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with client.application.app_context():
+        engine = db.engine
+    loading.forget_all()
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        response = client.open(path, method=method, data=data, headers=HX)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert response.status_code == status, (path, response.status_code, response.get_data(as_text=True)[:600])
+    return seen, response
+
+
+def flat(measure) -> tuple[int, int]:
+    """`measure(n)` builds a state of n rows (not counted) and answers the statements of the request on it: the
+    same number for SMALL and LARGE. The first run warms what the first request of a process caches."""
+    measure(SMALL)
+    few = measure(SMALL)
+    many = measure(LARGE)
+    grown = Counter(map(_shape, many))
+    grown.subtract(Counter(map(_shape, few)))
+    assert len(many) == len(few), f"{len(few)} statements for {SMALL} rows, {len(many)} for {LARGE}:\n" + \
+        "\n".join(f"{n:+d} × {text}" for text, n in grown.items() if n)
+    return len(few), len(many)
+
+
+def _shape(statement: str) -> str:
+    return " ".join(statement.split())[:300]
+
+
+def extra_products(prefix: str, count: int, **values) -> list[str]:
+    """SKUs of `count` new products, each with its own GTIN (sizes that fit the small box)."""
+    skus = []
+    for n in range(count):
+        sku = f"{prefix}{n}"
+        catalog.create_product(sku=sku, name=f"Extra {sku}", length_mm=100, width_mm=100, height_mm=20,
+                               weight_g=50, barcodes=[(gtin13(f"7892{next(_codes):08d}"), "gtin", 1)], **values)
+        skus.append(sku)
+    db.session.commit()
+    return skus
+
+
+def gtin_of(sku: str) -> str:
+    from wms.catalog.models import Product
+
+    return db.session.scalar(select(Product).where(Product.sku == sku)).gtin.lstrip("0")
+
+
+def login(client):
+    response = client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
+    assert response.status_code in (200, 302, 303)
+
+
+def new_bins(app, count: int) -> list[str]:
+    with app.app_context():
+        zone = f"Z{next(_codes)}"
+        made = [place.code for place in locations.create_range(zone, (1, 1), (1, count), (1, 1))]
+        db.session.commit()
+        db.session.remove()
+    return made
+
+
+# --------------------------------------------------------------------------------------------- blind count
+
+
+@pytest.fixture
+def counting(app, client, users):
+    with app.app_context():
+        stocked_world()
+        skus = extra_products("CT", LARGE)
+        gtins = [gtin_of(sku) for sku in skus]
+        db.session.remove()
+    login(client)
+    return SimpleNamespace(gtins=gtins)
+
+
+def test_the_count_list(app, client, counting):
+    def measure(n):
+        with app.app_context():
+            from wms.inventory.counts import open_count
+            from wms.locations.models import Location
+
+            for code in new_bins(app, n):
+                open_count(db.session.scalar(select(Location.id).where(Location.code == code)), user_id=None)
+            db.session.commit()
+        seen, response = counted(client, "GET", "/hh/stock/count")
+        assert "Counts to do" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_count_opened_by_scanning_its_location(app, client, counting):
+    def measure(n):
+        place, *others = new_bins(app, n + 1)
+        with app.app_context():
+            from wms.inventory.counts import open_count
+            from wms.locations.models import Location
+
+            world = _world()
+            for code in others:  # more counts waiting, and more stock in the place counted
+                open_count(db.session.scalar(select(Location.id).where(Location.code == code)), user_id=None)
+                receive(world, "BOTTLE", place, 1)
+            db.session.commit()
+        seen, response = counted(client, "POST", "/hh/stock/count", {"scan": place, "scan_id": f"c{next(_codes)}"})
+        assert 'data-step="scan"' in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_product_scanned_into_a_count_of_many_lines(app, client, counting):
+    """The tally travels in the form: a scan answers every line counted so far (product, lot, plate)."""
+    def measure(n):
+        (place,) = new_bins(app, 1)
+        screen = client.post("/hh/stock/count", data={"scan": place}, headers=HX)
+        for gtin in counting.gtins[:n - 1]:
+            screen = scan(client, screen, gtin)
+        lot = "]d2" + gs1.element_string(gtin=MEDICINE_GTIN, lot="L-LATE")
+        screen = scan(client, screen, lot)  # a lot line too
+        url, fields = scan_form(screen)
+        seen, response = counted(client, "POST", url, {**fields, "scan": BOTTLE_GTIN, "scan_id": f"c{next(_codes)}"})
+        assert response.get_data(as_text=True).count('class="card') == n + 1
+        return seen
+
+    flat(measure)
+
+
+def _world():
+    from tests.web.test_query_counts import _world as world_of
+    from wms.locations.models import Warehouse
+
+    return world_of(db.session.scalar(select(Warehouse.id)))
+
+
+# --------------------------------------------------------------------------------------------- receiving
+
+
+@pytest.fixture
+def receiving(app, client, users):
+    with app.app_context():
+        stocked_world()
+        skus = extra_products("RC", LARGE)
+        db.session.remove()
+    login(client)
+    return SimpleNamespace(skus=skus)
+
+
+def new_asn(app, skus) -> tuple[int, str]:
+    from wms.receiving import asns
+
+    with app.app_context():
+        reference = f"PO-{next(_codes)}"
+        asn, _created = asns.create_asn({"supplier": "ACME", "reference": reference,
+                                         "expected_on": clock.today().isoformat(),
+                                         "lines": [{"sku": sku, "quantity": 10} for sku in skus]})
+        db.session.commit()
+        asn_id = asn.id
+        db.session.remove()
+    return asn_id, reference
+
+
+def receipt_of(app, skus, received: int, *, plates: bool = False, finish: bool = False) -> int:
+    """A receipt of an ASN of `skus`, one unit of each of the first `received` taken in (each on its own plate
+    when `plates`; the plates finished, waiting for put-away, when `plates` or `finish`)."""
+    from wms.receiving import dock_scan, receipts
+
+    asn_id, _reference = new_asn(app, skus)
+    with app.app_context():
+        receipt_id = receipts.start_receipt(asn_id=asn_id, user_id=None).id
+        for sku in skus[:received]:
+            if plates:
+                receipts.new_plate(receipt_id, user_id=None)
+            result = dock_scan.receive_scan(receipt_id, gtin_of(sku), dock_scan.Answers(quantity=1), user_id=None)
+            assert result["status"] == "received", result
+        if plates or finish:
+            receipts.finish_plates(receipt_id, user_id=None)
+        db.session.commit()
+        db.session.remove()
+    return receipt_id
+
+
+def test_the_asns_to_receive(app, client, receiving):
+    def measure(n):
+        for _ in range(n):
+            new_asn(app, receiving.skus[:n])
+        seen, response = counted(client, "GET", "/hh/receive")
+        assert f"lines: {n}" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_an_asn_scanned_opens_its_receipt(app, client, receiving):
+    def measure(n):
+        _asn_id, reference = new_asn(app, receiving.skus[:n])
+        seen, response = counted(client, "POST", "/hh/receive", {"scan": reference, "scan_id": f"r{next(_codes)}"})
+        assert all(sku in response.get_data(as_text=True) for sku in receiving.skus[:n])
+        return seen
+
+    flat(measure)
+
+
+def test_a_receipt_screen(app, client, receiving):
+    def measure(n):
+        receipt_id = receipt_of(app, receiving.skus[:n], n)
+        seen, response = counted(client, "GET", f"/hh/receive/{receipt_id}")
+        assert all(sku in response.get_data(as_text=True) for sku in receiving.skus[:n])
+        return seen
+
+    flat(measure)
+
+
+@pytest.mark.parametrize("step", ["product", "quantity"])
+def test_a_scan_on_a_receipt(app, client, receiving, step):
+    """The product scanned (the quantity is asked), then the quantity (the goods are taken in), on a receipt of n
+    lines whose other lines were received."""
+    def measure(n):
+        skus = receiving.skus[:n]
+        receipt_id = receipt_of(app, skus, n - 1)
+        with app.app_context():
+            last = gtin_of(skus[-1])
+        screen = client.get(f"/hh/receive/{receipt_id}", headers=HX)
+        if step == "quantity":
+            screen = scan(client, screen, last)
+            assert 'data-need="quantity"' in screen.get_data(as_text=True)
+        url, fields = scan_form(screen)
+        code = last if step == "product" else "1"
+        seen, response = counted(client, "POST", url, {**fields, "scan": code, "scan_id": f"r{next(_codes)}"})
+        page = response.get_data(as_text=True)
+        assert 'data-need="quantity"' in page if step == "product" else f"+1 × {skus[-1]}" in page
+        return seen
+
+    flat(measure)
+
+
+def test_the_plates_to_put_away(app, client, receiving):
+    def measure(n):
+        receipt_of(app, receiving.skus[:n], n, plates=True)
+        seen, response = counted(client, "GET", "/hh/putaway")
+        assert response.get_data(as_text=True).count("LPN") >= n
+        return seen
+
+    flat(measure)
+
+
+def test_a_plate_scanned_for_put_away(app, client, receiving):
+    """A plate of n products: where it goes is shown (the plan reads the plate as a whole)."""
+    def measure(n):
+        receipt_of(app, receiving.skus[:n], n, finish=True)
+        code = _newest_plate(app)
+        seen, response = counted(client, "POST", "/hh/putaway", {"scan": code, "scan_id": f"p{next(_codes)}"})
+        assert f"{n} units at DOCK" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_product_waiting_on_many_plates_scanned_for_put_away(app, client, receiving):
+    """A product received on n plates: the screen lists them to choose from."""
+    def measure(n):
+        receipt_of(app, [receiving.skus[0]] * n, n, plates=True)
+        with app.app_context():
+            gtin = gtin_of(receiving.skus[0])
+        seen, response = counted(client, "POST", "/hh/putaway", {"scan": gtin, "scan_id": f"p{next(_codes)}"})
+        assert response.get_data(as_text=True).count('name="pick_item"') >= n
+        return seen
+
+    flat(measure)
+
+
+def test_a_plate_put_away_with_many_plates_waiting(app, client, receiving):
+    """The destination scanned: the goods move, and the screen lists the n plates still waiting. (A plate of
+    more products is more ledger moves, one per product: what grows here is the list.)"""
+    def measure(n):
+        receipt_of(app, receiving.skus[:n], n, plates=True)
+        screen = client.post("/hh/putaway", data={"scan": _newest_plate(app)}, headers=HX)
+        target = re.search(r'<p class="target" id="target">([^<]+)</p>', screen.get_data(as_text=True)).group(1)
+        url, fields = scan_form(screen)
+        seen, response = counted(client, "POST", url, {**fields, "scan": target, "scan_id": f"p{next(_codes)}"})
+        page = response.get_data(as_text=True)
+        assert f"(1 units) is in {target}" in page or f"(1 unit) is in {target}" in page, page[:1500]
+        assert page.count('name="pick_lpn"') >= n - 1
+        return seen
+
+    flat(measure)
+
+
+def _newest_plate(app) -> str:
+    from wms.inventory.models import Lpn
+
+    with app.app_context():
+        code = db.session.scalar(select(Lpn.code).order_by(Lpn.id.desc()))
+        db.session.remove()
+    return code
