@@ -326,3 +326,270 @@ def _newest_plate(app) -> str:
         code = db.session.scalar(select(Lpn.code).order_by(Lpn.id.desc()))
         db.session.remove()
     return code
+
+
+# --------------------------------------------------------------------------------------------- returns
+
+
+@pytest.fixture
+def returning(app, client, users):
+    """Extra products on pick faces (so orders of many lines are picked), and a function that makes a return of
+    an order of n lines shipped: its RMA id."""
+    with app.app_context():
+        stocked_world()
+        skus = extra_products("RT", LARGE)
+        world = _world()
+        for sku, place in zip(skus, FREE_FACES):
+            receive(world, sku, place, 500)
+        db.session.remove()
+    login(client)
+
+    def rma(n: int, received: int = 0) -> int:
+        """A return of all n lines of a shipped order, one unit of each of the first `received` lines in."""
+        from tests.returns_helpers import shipped_order
+        from wms.returns import dock, rmas
+
+        with app.app_context():
+            order_id = shipped_order([(sku, 1) for sku in skus[:n]])
+            made, _created = rmas.create_rma({"order_id": order_id, "lines": [
+                {"sku": sku, "quantity": 1, "reason": "regret"} for sku in skus[:n]]})
+            rma_id = made.id
+            db.session.commit()
+            for sku in skus[:received]:
+                dock.receive_unit(rma_id, gtin_of(sku), user_id=None)
+            db.session.commit()
+            db.session.remove()
+        return rma_id
+
+    return SimpleNamespace(skus=skus, rma=rma)
+
+
+FREE_FACES = ["A-01-02-1", "A-01-03-1", "A-01-05-1", "A-02-01-1", "A-02-02-1", "A-02-03-1", "A-02-04-1"]
+
+
+def test_the_returns_screen(app, client, returning):
+    def measure(n):
+        for _ in range(n):
+            returning.rma(1)
+        return counted(client, "GET", "/hh/returns/")[0]
+
+    flat(measure)
+
+
+def test_a_return_found_by_its_rma(app, client, returning):
+    """The return's screen: what was received and each unit waiting for inspection."""
+    def measure(n):
+        rma_id = returning.rma(n, received=n)
+        seen, response = counted(client, "POST", "/hh/returns/", {"scan": f"RMA-{rma_id}"})
+        assert response.get_data(as_text=True).count(">inspect</a>") == n
+        return seen
+
+    flat(measure)
+
+
+def test_a_unit_scanned_into_a_return(app, client, returning):
+    """The last of n units scanned: it comes in, on a return whose other units wait for inspection."""
+    def measure(n):
+        rma_id = returning.rma(n, received=n - 1)
+        with app.app_context():
+            gtin = gtin_of(returning.skus[n - 1])
+        seen, response = counted(client, "POST", f"/hh/returns/{rma_id}/unit",
+                                 {"scan": gtin, "scan_id": f"u{next(_codes)}"})
+        assert 'data-step="condition"' in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def _units(app, rma_id: int) -> list[int]:
+    from wms.returns.models import ReturnUnit
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(ReturnUnit.id).where(ReturnUnit.rma_id == rma_id)
+                                      .order_by(ReturnUnit.id)))
+        db.session.remove()
+    return ids
+
+
+def test_a_returned_units_screen(app, client, returning):
+    def measure(n):
+        unit_id = _units(app, returning.rma(n, received=n))[-1]
+        seen, response = counted(client, "GET", f"/hh/returns/unit/{unit_id}")
+        assert 'data-step="condition"' in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_returned_unit_inspected(app, client, returning):
+    """Damaged: scrapped at once, and the return's screen lists the n - 1 units still waiting."""
+    def measure(n):
+        unit_id = _units(app, returning.rma(n, received=n))[-1]
+        seen, response = counted(client, "POST", f"/hh/returns/unit/{unit_id}",
+                                 {"step": "condition", "scan": "3", "scan_id": f"i{next(_codes)}"})
+        page = response.get_data(as_text=True)
+        assert 'data-step="unit"' in page and page.count(">inspect</a>") == n - 1, page[:1500]
+        return seen
+
+    flat(measure)
+
+
+# --------------------------------------------------------------------------------------------- packing
+
+
+@pytest.fixture
+def shipping(app, client, users, tmp_path):
+    """tests/shipping_helpers.py's warehouse (carriers, box types, a label printer) with extra products on pick
+    faces, and functions that make an order of n lines picked into its own tote, and one packed."""
+    from tests.shipping_helpers import picked_order, shipping_world
+    from wms.shipping import boxes, packing
+
+    with app.app_context():
+        shipping_world(tmp_path)
+        skus = extra_products("SH", LARGE)
+        world = _world()
+        for sku, place in zip(skus, FREE_FACES, strict=True):
+            receive(world, sku, place, 500)
+        db.session.remove()
+    login(client)
+
+    def picked(n: int, units: int = 1) -> tuple[int, str]:
+        tote = f"TOTE-{next(_codes)}"
+        with app.app_context():
+            order_id = picked_order([(sku, units) for sku in skus[:n]], tote=tote)
+            db.session.remove()
+        return order_id, tote
+
+    def boxed(order_id: int, count: int) -> None:
+        """One unit of each of the first `count` lines packed, each in its own box, closed."""
+        with app.app_context():
+            for sku in skus[:count]:
+                assert packing.pack_unit(order_id, gtin_of(sku), station_code="PACK", user_id=None)["sku"] == sku
+                boxes.close_box(order_id, 500, recounted=True, user_id=None)
+            db.session.commit()
+            db.session.remove()
+
+    return SimpleNamespace(skus=skus, picked=picked, boxed=boxed)
+
+
+def test_a_tote_scanned_at_the_packing_station(app, client, shipping):
+    def measure(n):
+        order_id, tote = shipping.picked(n)
+        seen, response = counted(client, "POST", "/hh/shipping/pack", {"scan": tote, "station": "PACK"})
+        assert response.headers["HX-Redirect"].startswith(f"/hh/shipping/pack/{order_id}")
+        return seen
+
+    flat(measure)
+
+
+def test_an_orders_pack_screen(app, client, shipping):
+    """An order of n lines of two units: one unit of each line but the last packed, each in its own box."""
+    def measure(n):
+        order_id, _tote = shipping.picked(n, units=2)
+        shipping.boxed(order_id, n - 1)
+        seen, response = counted(client, "GET", f"/hh/shipping/pack/{order_id}?station=PACK")
+        page = response.get_data(as_text=True)
+        assert 'data-step="scan"' in page and page.count("Reprint label") == n - 1, page[:1500]
+        return seen
+
+    flat(measure)
+
+
+def test_a_unit_scanned_into_a_box(app, client, shipping):
+    """The same order: the last line's unit opens a new box; the screen lists every line and box."""
+    def measure(n):
+        order_id, _tote = shipping.picked(n, units=2)
+        shipping.boxed(order_id, n - 1)
+        with app.app_context():
+            gtin = gtin_of(shipping.skus[n - 1])
+        seen, response = counted(client, "POST", f"/hh/shipping/pack/{order_id}",
+                                 {"scan": gtin, "station": "PACK", "scan_id": f"k{next(_codes)}"})
+        assert f"1 × {shipping.skus[n - 1]} into box {n}/" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+# --------------------------------------------------------------------------------------------- the dock
+
+
+def packed(app, shipping, count: int) -> int:
+    """`count` more orders of one unit packed and closed onto today's Correios manifest: its id."""
+    from wms.shipping.models import Shipment
+
+    for n in range(count):
+        order_id, _tote = shipping.picked(1 + n % 2)
+        shipping.boxed(order_id, 1 + n % 2)
+    with app.app_context():
+        manifest_id = db.session.scalar(select(Shipment.manifest_id).where(Shipment.order_id == order_id))
+        db.session.remove()
+    assert manifest_id is not None
+    return manifest_id
+
+
+def _tracking_codes(app, manifest_id: int, loaded: bool) -> list[str]:
+    from wms.shipping.models import Package, Shipment
+
+    with app.app_context():
+        codes = list(db.session.scalars(
+            select(Package.tracking_code).join(Shipment, Shipment.id == Package.shipment_id)
+            .where(Shipment.manifest_id == manifest_id, Package.loaded_at.is_not(None) if loaded else
+                   Package.loaded_at.is_(None)).order_by(Package.id)))
+        db.session.remove()
+    return codes
+
+
+def test_the_open_manifests(app, client, shipping):
+    """Manifests of n carriers open."""
+    from wms.shipping import carriers
+    from wms.shipping.models import Manifest
+
+    def measure(n):
+        with app.app_context():
+            for _ in range(n):
+                code = f"c{next(_codes)}"
+                carrier = carriers.save_carrier(code=code, name=f"Carrier {code}", kind="table")
+                db.session.add(Manifest(carrier_id=carrier.id, pickup_on=clock.today()))
+            db.session.commit()
+            db.session.remove()
+        seen, response = counted(client, "GET", "/hh/shipping/dock")
+        assert response.get_data(as_text=True).count("MAN-") >= n
+        return seen
+
+    flat(measure)
+
+
+def test_a_manifest_scanned_at_the_dock(app, client, shipping):
+    def measure(n):
+        manifest_id = packed(app, shipping, n)
+        seen, response = counted(client, "POST", "/hh/shipping/dock", {"scan": f"MAN-{manifest_id}"})
+        assert response.headers["HX-Redirect"] == f"/hh/shipping/dock/{manifest_id}"
+        return seen
+
+    flat(measure)
+
+
+def test_a_manifests_screen(app, client, shipping):
+    """Its packages listed, some loaded."""
+    def measure(n):
+        manifest_id = packed(app, shipping, n)
+        client.post(f"/hh/shipping/dock/{manifest_id}", data={"scan": _tracking_codes(app, manifest_id, False)[0]},
+                    headers=HX)
+        seen, response = counted(client, "GET", f"/hh/shipping/dock/{manifest_id}")
+        page = response.get_data(as_text=True)
+        assert page.count("on the truck") >= 1 and page.count("missing") >= n - 1
+        return seen
+
+    flat(measure)
+
+
+def test_a_package_scanned_onto_the_truck(app, client, shipping):
+    def measure(n):
+        manifest_id = packed(app, shipping, n)
+        code = _tracking_codes(app, manifest_id, False)[-1]
+        seen, response = counted(client, "POST", f"/hh/shipping/dock/{manifest_id}",
+                                 {"scan": code, "scan_id": f"d{next(_codes)}"})
+        assert f"{code} is on the truck" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
