@@ -339,7 +339,7 @@ def returning(app, client, users):
         stocked_world()
         skus = extra_products("RT", LARGE)
         world = _world()
-        for sku, place in zip(skus, FREE_FACES):
+        for sku, place in zip(skus, FREE_FACES, strict=True):
             receive(world, sku, place, 500)
         db.session.remove()
     login(client)
@@ -590,6 +590,181 @@ def test_a_package_scanned_onto_the_truck(app, client, shipping):
         seen, response = counted(client, "POST", f"/hh/shipping/dock/{manifest_id}",
                                  {"scan": code, "scan_id": f"d{next(_codes)}"})
         assert f"{code} is on the truck" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+# --------------------------------------------------------------------------------------------- printing
+
+
+@pytest.fixture
+def printing(app, client, users, tmp_path):
+    """A default label printer (writing to a folder), and a function that grows what printing could read: n
+    more printers assigned to stations, n more products in the bin printed, n more jobs in the queue."""
+    from wms.printing import queue, services
+
+    with app.app_context():
+        stocked_world()
+        printer = services.create_printer("ZB-1", f"file://{tmp_path}", label_size="100x50")
+        services.assign_printer("", "", printer.id)
+        db.session.commit()
+        db.session.remove()
+    login(client)
+
+    def grow(n: int) -> None:
+        with app.app_context():
+            world = _world()
+            for sku in extra_products(f"PR{next(_codes)}-", n):
+                world = _world()
+                receive(world, sku, "A-01-01-2", 1)
+            for _ in range(n):
+                station = f"ST{next(_codes)}"
+                other = services.create_printer(f"ZB-{station}", f"file://{tmp_path}", label_size="100x50")
+                services.assign_printer(station, "location", other.id)
+                queue.print_record("location", "A-01-01-1", printer_name=other.name)
+            db.session.commit()
+            db.session.remove()
+
+    return grow
+
+
+def test_the_print_screen(app, client, printing):
+    def measure(n):
+        printing(n)
+        return counted(client, "GET", "/hh/print/")[0]
+
+    flat(measure)
+
+
+@pytest.mark.parametrize("step", ["what", "printer", "copies"])
+def test_a_scan_on_the_print_screen(app, client, printing, step):
+    """The bin scanned, then the printer (Enter: the default one), then the copies (the label is queued)."""
+    def measure(n):
+        printing(n)
+        screen = client.get("/hh/print/", headers=HX)
+        for code in {"what": [], "printer": ["A-01-01-2"], "copies": ["A-01-01-2", ""]}[step]:
+            screen = scan(client, screen, code)
+        url, fields = scan_form(screen)
+        code = {"what": "A-01-01-2", "printer": "", "copies": "1"}[step]
+        seen, response = counted(client, "POST", url, {**fields, "scan": code, "scan_id": f"q{next(_codes)}"})
+        after = {"what": "printer", "printer": "copies", "copies": "what"}[step]
+        assert f'data-step="{after}"' in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_print_button_tapped(app, client, printing):
+    def measure(n):
+        printing(n)
+        seen, response = counted(client, "POST", "/hh/print/label", {"kind": "location", "ref": "A-01-01-2",
+                                                                     "scan_id": f"q{next(_codes)}"})
+        assert "Label queued for ZB-1." in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_print_jobs_state_asked_after(app, client, printing):
+    from wms.printing.models import PrintJob
+
+    def measure(n):
+        printing(n)
+        client.post("/hh/print/label", data={"kind": "location", "ref": "A-01-01-2"}, headers=HX)
+        with app.app_context():
+            job_id = db.session.scalar(select(PrintJob.id).order_by(PrintJob.id.desc()))
+            db.session.remove()
+        seen, response = counted(client, "GET", f"/hh/print/jobs/{job_id}/state?n=1")
+        assert "ZB-1" in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+# --------------------------------------------------------------------------------------------- replenishment
+
+
+@pytest.fixture
+def replenishing(app, client, users):
+    """A function that opens n more replenishment jobs: n new products, each in reserve above its own empty pick
+    face (its slot: 6 to 20)."""
+    from wms.catalog.models import Product
+    from wms.locations.models import Location
+    from wms.picking import replenishment
+
+    with app.app_context():
+        stocked_world()
+        db.session.remove()
+    login(client)
+
+    def more(n: int) -> None:
+        with app.app_context():
+            skus = extra_products(f"RP{next(_codes)}-", n)
+            places = locations.create_range(f"R{next(_codes)}", (1, 1), (1, n), (1, 2), pick_face_levels=(1,))
+            faces = [place.id for place in places if place.level == 1]
+            db.session.commit()
+            world = _world()
+            for sku, face in zip(skus, faces, strict=True):
+                receive(world, sku, db.session.get(Location, face).code[:-1] + "2", 50)
+                product_id = db.session.scalar(select(Product.id).where(Product.sku == sku))
+                locations.update_location(face, slot_product_id=product_id, slot_min=6, slot_max=20)
+            db.session.commit()
+            assert len(replenishment.replenish_faces(faces, user_id=None)) == n
+            db.session.commit()
+            db.session.remove()
+
+    return more
+
+
+def test_the_replenishment_jobs(app, client, replenishing):
+    def measure(n):
+        replenishing(n)
+        seen, response = counted(client, "GET", "/hh/pick/replenish")
+        assert response.get_data(as_text=True).count('name="take"') >= n
+        return seen
+
+    flat(measure)
+
+
+@pytest.mark.parametrize("how", ["enter", "tap"])
+def test_a_replenishment_job_taken(app, client, replenishing, how):
+    """Enter takes the first job of the list; a tap takes the one tapped."""
+    from wms.picking.models import ReplenishmentTask
+
+    def measure(n):
+        replenishing(n)
+        if how == "enter":
+            data = {"scan": "", "scan_id": f"e{next(_codes)}"}
+        else:
+            with app.app_context():
+                data = {"take": db.session.scalar(select(ReplenishmentTask.id).order_by(ReplenishmentTask.id.desc())),
+                        "scan_id": f"e{next(_codes)}"}
+                db.session.remove()
+        seen, response = counted(client, "POST", "/hh/pick/replenish", data)
+        assert 'data-step="from"' in response.get_data(as_text=True)
+        return seen
+
+    flat(measure)
+
+
+def test_a_replenishment_done(app, client, replenishing):
+    """The TO location scanned: the units move, and the list of the jobs still open comes back."""
+    def measure(n):
+        replenishing(n)
+        screen = client.post("/hh/pick/replenish", data={"scan": ""}, headers=HX)
+        page = screen.get_data(as_text=True)
+        source = re.search(r'<div class="target">([^<]+)</div>', page).group(1)
+        screen = scan(client, screen, source)
+        sku = re.search(r"<strong>([^<]+)</strong>", screen.get_data(as_text=True)).group(1)
+        with app.app_context():
+            screen = scan(client, screen, gtin_of(sku))
+        screen = scan(client, screen, "")
+        target = re.search(r'<div class="target">([^<]+)</div>', screen.get_data(as_text=True)).group(1)
+        url, fields = scan_form(screen)
+        seen, response = counted(client, "POST", url, {**fields, "scan": target, "scan_id": f"e{next(_codes)}"})
+        page = response.get_data(as_text=True)
+        assert 'id="replenished"' in page and page.count('name="take"') >= n - 1, page[:1500]
         return seen
 
     flat(measure)
