@@ -24,7 +24,7 @@ SMALL, LARGE = 2, 7  # lines (or rows) of the small and of the grown state
 _codes = itertools.count(1)
 
 
-def counted(client, method: str, path: str, data: dict | None = None, status: int = 200):
+def counted(client, method: str, path: str, data: dict | None = None):
     """The statements a request sends (their text) and its response. The signed-in person's snapshot is dropped
     first, so both runs read the person alike however long the state took to build (WMS_USER_CACHE_SECONDS)."""
     seen: list[str] = []
@@ -40,7 +40,7 @@ def counted(client, method: str, path: str, data: dict | None = None, status: in
         response = client.open(path, method=method, data=data, headers=HX)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
-    assert response.status_code == status, (path, response.status_code, response.get_data(as_text=True)[:600])
+    assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:600])
     return seen, response
 
 
@@ -61,13 +61,13 @@ def _shape(statement: str) -> str:
     return " ".join(statement.split())[:300]
 
 
-def extra_products(prefix: str, count: int, **values) -> list[str]:
+def extra_products(prefix: str, count: int) -> list[str]:
     """SKUs of `count` new products, each with its own GTIN (sizes that fit the small box)."""
     skus = []
     for n in range(count):
         sku = f"{prefix}{n}"
         catalog.create_product(sku=sku, name=f"Extra {sku}", length_mm=100, width_mm=100, height_mm=20,
-                               weight_g=50, barcodes=[(gtin13(f"7892{next(_codes):08d}"), "gtin", 1)], **values)
+                               weight_g=50, barcodes=[(gtin13(f"7892{next(_codes):08d}"), "gtin", 1)])
         skus.append(sku)
     db.session.commit()
     return skus
@@ -82,6 +82,14 @@ def gtin_of(sku: str) -> str:
 def login(client):
     response = client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
     assert response.status_code in (200, 302, 303)
+
+
+def _world():
+    """tests/factories.py's World of the warehouse as it is now (places, products and lots made since)."""
+    from tests.web.test_query_counts import _world as world_of
+    from wms.locations.models import Warehouse
+
+    return world_of(db.session.scalar(select(Warehouse.id)))
 
 
 def new_bins(app, count: int) -> list[str]:
@@ -104,20 +112,25 @@ def counting(app, client, users):
         gtins = [gtin_of(sku) for sku in skus]
         db.session.remove()
     login(client)
-    return SimpleNamespace(gtins=gtins)
+    return SimpleNamespace(skus=skus, gtins=gtins)
+
+
+def open_counts(app, codes) -> None:
+    from wms.inventory.counts import open_count
+    from wms.locations.models import Location
+
+    with app.app_context():
+        for code in codes:
+            open_count(db.session.scalar(select(Location.id).where(Location.code == code)), user_id=None)
+        db.session.commit()
+        db.session.remove()
 
 
 def test_the_count_list(app, client, counting):
     def measure(n):
-        with app.app_context():
-            from wms.inventory.counts import open_count
-            from wms.locations.models import Location
-
-            for code in new_bins(app, n):
-                open_count(db.session.scalar(select(Location.id).where(Location.code == code)), user_id=None)
-            db.session.commit()
+        open_counts(app, new_bins(app, n))
         seen, response = counted(client, "GET", "/hh/stock/count")
-        assert "Counts to do" in response.get_data(as_text=True)
+        assert response.get_data(as_text=True).count('name="take_task"') >= n
         return seen
 
     flat(measure)
@@ -126,15 +139,12 @@ def test_the_count_list(app, client, counting):
 def test_a_count_opened_by_scanning_its_location(app, client, counting):
     def measure(n):
         place, *others = new_bins(app, n + 1)
+        open_counts(app, others)  # more counts waiting
         with app.app_context():
-            from wms.inventory.counts import open_count
-            from wms.locations.models import Location
-
             world = _world()
-            for code in others:  # more counts waiting, and more stock in the place counted
-                open_count(db.session.scalar(select(Location.id).where(Location.code == code)), user_id=None)
-                receive(world, "BOTTLE", place, 1)
-            db.session.commit()
+            for sku in counting.skus[:n]:  # and more stock in the place counted
+                receive(world, sku, place, 1)
+            db.session.remove()
         seen, response = counted(client, "POST", "/hh/stock/count", {"scan": place, "scan_id": f"c{next(_codes)}"})
         assert 'data-step="scan"' in response.get_data(as_text=True)
         return seen
@@ -143,27 +153,27 @@ def test_a_count_opened_by_scanning_its_location(app, client, counting):
 
 
 def test_a_product_scanned_into_a_count_of_many_lines(app, client, counting):
-    """The tally travels in the form: a scan answers every line counted so far (product, lot, plate)."""
+    """The tally travels in the form: a scan answers every line counted so far, each on its own plate (a product,
+    its plate; the last line a lot), so each line names a product, a plate and maybe a lot of its own."""
+    from wms.inventory import lpns
+
     def measure(n):
         (place,) = new_bins(app, 1)
+        with app.app_context():
+            plates = [lpns.create_lpn(f"CNT-{next(_codes)}").code for _ in range(n)]
+            db.session.commit()
+            db.session.remove()
         screen = client.post("/hh/stock/count", data={"scan": place}, headers=HX)
-        for gtin in counting.gtins[:n - 1]:
-            screen = scan(client, screen, gtin)
         lot = "]d2" + gs1.element_string(gtin=MEDICINE_GTIN, lot="L-LATE")
-        screen = scan(client, screen, lot)  # a lot line too
+        for code, gtin in zip(plates, [*counting.gtins[:n - 1], lot], strict=True):
+            screen = scan(client, scan(client, screen, code), gtin)
         url, fields = scan_form(screen)
         seen, response = counted(client, "POST", url, {**fields, "scan": BOTTLE_GTIN, "scan_id": f"c{next(_codes)}"})
-        assert response.get_data(as_text=True).count('class="card') == n + 1
+        page = response.get_data(as_text=True)
+        assert page.count('class="card') == n + 1 and all(code in page for code in plates), page[:2000]
         return seen
 
     flat(measure)
-
-
-def _world():
-    from tests.web.test_query_counts import _world as world_of
-    from wms.locations.models import Warehouse
-
-    return world_of(db.session.scalar(select(Warehouse.id)))
 
 
 # --------------------------------------------------------------------------------------------- receiving
