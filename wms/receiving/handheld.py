@@ -39,7 +39,9 @@ MAX_UNITS = rules.MAX_UNITS
 
 
 def _start_screen(**context) -> dict:
-    return dict(asns=queries.waiting_asns(clock.today()), **context)
+    asns = queries.waiting_asns(clock.today())
+    shown = context.get("choices") or asns
+    return dict(asns=asns, line_counts=queries.line_counts([asn.id for asn in shown]), **context)
 
 
 @bp.get("/receive")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock, numbers
 from ..errors import DomainError
@@ -48,7 +50,14 @@ class PutawayState:
         return plan_for_item(self.item, self.quantity)
 
     def items(self) -> list[StockItem]:
-        return [item for item in (db.session.get(StockItem, i) for i in self.choices) if item is not None]
+        """The stock items to choose from, with what the screen names of each, in one statement."""
+        if not self.choices:
+            return []
+        found = {item.id: item for item in db.session.scalars(
+            select(StockItem).where(StockItem.id.in_(self.choices))
+            .options(joinedload(StockItem.product), joinedload(StockItem.lot), joinedload(StockItem.location),
+                     joinedload(StockItem.lpn)))}
+        return [found[i] for i in self.choices if i in found]
 
 
 def _putaway_state(form) -> PutawayState:

@@ -40,16 +40,18 @@ def hold_goods(receipt: Receipt, product: Product, lot: Lot | None, lpn: Lpn | N
 
 
 def is_held(items: list[StockItem]) -> bool:
-    """Goods that may not be stored for sale: a lot not released, or units a receipt holds for QA."""
-    for item in items:
-        if item.lot is not None and item.lot.status != LotStatus.RELEASED:
-            return True
-        if item.lpn_id is not None and db.session.scalar(select(Hold.id).where(
-                Hold.lpn_id == item.lpn_id, Hold.product_id == item.product_id,
-                Hold.lot_id.is_(None) if item.lot_id is None else Hold.lot_id == item.lot_id,
-                Hold.status.in_([HoldStatus.OPEN.value, HoldStatus.REJECTED.value]))):
-            return True
-    return False
+    """Goods that may not be stored for sale: a lot not released, or units a receipt holds for QA. At most two
+    statements however many items (a plate of many products is asked as a whole)."""
+    lot_ids = {item.lot_id for item in items if item.lot_id is not None}
+    if lot_ids and db.session.scalar(select(Lot.id).where(Lot.id.in_(lot_ids),
+                                                          Lot.status != LotStatus.RELEASED.value).limit(1)):
+        return True
+    lpn_ids = {item.lpn_id for item in items if item.lpn_id is not None}
+    if not lpn_ids:
+        return False
+    held = set(map(tuple, db.session.execute(select(Hold.lpn_id, Hold.product_id, Hold.lot_id).where(
+        Hold.lpn_id.in_(lpn_ids), Hold.status.in_([HoldStatus.OPEN.value, HoldStatus.REJECTED.value]))).all()))
+    return any((item.lpn_id, item.product_id, item.lot_id) in held for item in items if item.lpn_id is not None)
 
 
 @use_case

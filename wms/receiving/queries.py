@@ -4,7 +4,7 @@ quarantine queue and put-away rules; the handheld's lists of ASNs and plates wai
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..extensions import db
@@ -13,6 +13,7 @@ from ..locations.models import Location, LocationKind, Zone
 from . import receipts
 from .models import (
     Asn,
+    AsnLine,
     AsnStatus,
     Discrepancy,
     Hold,
@@ -101,6 +102,14 @@ def receipt_detail(receipt: Receipt) -> dict:
     return dict(items=items, plates=plates, names=names)
 
 
+def line_counts(asn_ids: list[int]) -> dict[int, int]:
+    """How many lines each ASN has, in one statement (the handheld's list says it under each ASN)."""
+    if not asn_ids:
+        return {}
+    return dict(db.session.execute(select(AsnLine.asn_id, func.count()).where(AsnLine.asn_id.in_(asn_ids))
+                                   .group_by(AsnLine.asn_id)).all())
+
+
 def waiting_asns(today: date) -> list[Asn]:
     """ASNs a worker may start receiving on the handheld: expected by today or being received."""
     return list(db.session.scalars(
@@ -139,4 +148,4 @@ def waiting_plates() -> list[Lpn]:
         select(Lpn).join(Location, Location.id == Lpn.location_id)
         .where(Location.kind.in_([LocationKind.RECEIVING.value, LocationKind.QUARANTINE.value]),
                select(StockItem.id).where(StockItem.lpn_id == Lpn.id, StockItem.quantity > 0).exists())
-        .order_by(Lpn.id.desc()).limit(12)))
+        .options(joinedload(Lpn.location)).order_by(Lpn.id.desc()).limit(12)))

@@ -5,6 +5,8 @@ the same step with the message and the bad sound, and nothing changes."""
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import uow
 from ..access import blueprint_role
@@ -48,8 +50,11 @@ def _unit(unit_id: int | None) -> ReturnUnit:
 
 
 def _progress(rma: Rma) -> dict:
-    return {"expected": rma.expected_units, "received": sum(u.quantity for u in rma.units),
-            "waiting": [u for u in rma.units if u.disposition is None]}
+    """The units received so far, read in one statement with the product and lot the list names."""
+    units = list(db.session.scalars(select(ReturnUnit).where(ReturnUnit.rma_id == rma.id).order_by(ReturnUnit.id)
+                                    .options(joinedload(ReturnUnit.product), joinedload(ReturnUnit.lot))))
+    return {"expected": rma.expected_units, "received": sum(u.quantity for u in units),
+            "waiting": [u for u in units if u.disposition is None]}
 
 
 @bp.get("/")

@@ -8,6 +8,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import audit, csv_export, events, idempotency, uow
 from ..dbtypes import utcnow
@@ -43,6 +44,7 @@ def manifest_by_code(code: str) -> Manifest | None:
 
 def open_manifests() -> list[Manifest]:
     return list(db.session.scalars(select(Manifest).where(Manifest.status == ManifestStatus.OPEN.value)
+                                   .options(joinedload(Manifest.carrier))
                                    .order_by(Manifest.pickup_on, Manifest.id)))
 
 
@@ -52,7 +54,11 @@ def shipments_of(manifest_id: int) -> list[Shipment]:
 
 
 def packages_of(manifest_id: int) -> list[Package]:
-    return [p for s in shipments_of(manifest_id) for p in s.packages if p.status != PackageStatus.CANCELLED]
+    """The manifest's packages (shipment by shipment) with their plates, in one statement."""
+    return list(db.session.scalars(
+        select(Package).join(Shipment, Shipment.id == Package.shipment_id)
+        .where(Shipment.manifest_id == manifest_id, Package.status != PackageStatus.CANCELLED.value)
+        .options(joinedload(Package.lpn)).order_by(Shipment.id, Package.sequence)))
 
 
 def _lock_manifest(manifest_id: int) -> Manifest:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, idempotency, uow
 from ..catalog.models import Lot, Product
@@ -55,13 +56,16 @@ def order_totes(order_id: int) -> list[Lpn]:
 
 
 def tote_items(order_id: int, *, lock: bool = False) -> list[StockItem]:
+    """What is in the order's totes, with the products and lots the station names (read alongside, one statement
+    each, not one per item); locked for a scan that moves them."""
     ids = [t.id for t in order_totes(order_id)]
     if not ids:
         return []
-    criteria = (StockItem.lpn_id.in_(ids), StockItem.quantity > 0)
-    if lock:
-        return inventory.lock_items_where(*criteria)
-    return list(db.session.scalars(select(StockItem).where(*criteria).order_by(StockItem.id)))
+    query = (select(StockItem).where(StockItem.lpn_id.in_(ids), StockItem.quantity > 0).order_by(StockItem.id)
+             .options(selectinload(StockItem.product), selectinload(StockItem.lot)))
+    if lock:  # as inventory.lock_items_where: the rows as they are now, locked
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def _order_by_tote(lpn: Lpn) -> Order | None:
@@ -168,10 +172,14 @@ def hold_problems(order: Order, items: list[StockItem]) -> list[str]:
     return problems
 
 
-def packages_of(order_id: int) -> list[Package]:
-    return list(db.session.scalars(select(Package).where(Package.order_id == order_id,
-                                                         Package.status != PackageStatus.CANCELLED.value)
-                                   .order_by(Package.sequence)))
+def packages_of(order_id: int, *, contents: bool = False) -> list[Package]:
+    """The order's boxes; with `contents`, their plates, box types and packed units (with their products) read
+    alongside, for a screen that lists them: a statement for each kind, however many boxes."""
+    query = select(Package).where(Package.order_id == order_id, Package.status != PackageStatus.CANCELLED.value)
+    if contents:
+        query = query.options(joinedload(Package.lpn), joinedload(Package.box_type),
+                              selectinload(Package.units).joinedload(PackedUnit.product))
+    return list(db.session.scalars(query.order_by(Package.sequence)))
 
 
 def _units_of(products_and_quantities) -> tuple[list[rules.Unit], list[Product]]:
@@ -191,7 +199,7 @@ def pack_view(order_id: int) -> PackView:
     if order is None:
         raise NotFound(_l("Order not found."))
     items = tote_items(order_id)
-    view = PackView(order=order, packages=packages_of(order_id))
+    view = PackView(order=order, packages=packages_of(order_id, contents=True))
     view.left = [Left(i.product, i.lot, i.quantity) for i in items]
     view.open_package = next((p for p in view.packages if p.status == PackageStatus.OPEN), None)
     view.holds = hold_problems(order, items)
