@@ -569,6 +569,29 @@ def test_the_open_manifests(app, client, shipping):
     flat(measure)
 
 
+def test_the_desk_manifests_page(app, client, auth, shipping):
+    """The supervisor's list of manifests: n more manifests (of n carriers) and n more packages on one of them."""
+    from wms.shipping import carriers
+    from wms.shipping.models import Manifest
+
+    auth.login("supervisor")
+
+    def measure(n):
+        packed(app, shipping, n)
+        with app.app_context():
+            for _ in range(n):
+                code = f"c{next(_codes)}"
+                carrier = carriers.save_carrier(code=code, name=f"Carrier {code}", kind="table")
+                db.session.add(Manifest(carrier_id=carrier.id, pickup_on=clock.today()))
+            db.session.commit()
+            db.session.remove()
+        seen, response = counted(client, "GET", "/shipping/manifests")
+        assert response.get_data(as_text=True).count("Carrier c") >= n
+        return seen
+
+    flat(measure)
+
+
 def test_a_manifest_scanned_at_the_dock(app, client, shipping):
     def measure(n):
         manifest_id = packed(app, shipping, n)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access import blueprint_role
@@ -132,10 +133,11 @@ def shipment(shipment_id: int):
 
 @bp.get("/manifests")
 def manifests():
-    found = list(db.session.scalars(select(Manifest).order_by(Manifest.status.desc(), Manifest.pickup_on.desc(),
-                                                              Manifest.id.desc()).limit(200)))
+    found = list(db.session.scalars(select(Manifest).options(joinedload(Manifest.carrier))
+                                    .order_by(Manifest.status.desc(), Manifest.pickup_on.desc(), Manifest.id.desc())
+                                    .limit(200)))
     return render_template("shipping/desk/manifests.html", manifests=found,
-                           counts={m.id: len(dispatch.packages_of(m.id)) for m in found})
+                           counts=dispatch.package_counts([m.id for m in found]))
 
 
 @bp.get("/manifests/<int:manifest_id>")
