@@ -176,8 +176,12 @@ def get_wave(wave_id: int) -> Wave:
 
 
 def lock_wave(wave_id: int) -> Wave:
-    wave = db.session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    """Lock the wave's row and read it fresh with its orders and their totes (one statement: the row lock is the
+    wave's alone)."""
+    wave = db.session.execute(
+        select(Wave).where(Wave.id == wave_id).with_for_update(of=Wave)
+        .options(joinedload(Wave.orders).joinedload(WaveOrder.tote))
+        .execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if wave is None:
         raise NotFound(_l("Wave not found."))
     return wave
@@ -186,6 +190,24 @@ def lock_wave(wave_id: int) -> Wave:
 def tote_contents(tote_id: int) -> list[StockItem]:
     return list(db.session.scalars(select(StockItem).where(StockItem.lpn_id == tote_id, StockItem.quantity > 0)
                                    .order_by(StockItem.id)))
+
+
+def tote_use(tote_id: int) -> tuple[str | None, bool]:
+    """The code of the active wave a tote is bound to (None: none), and whether it holds stock, in one
+    statement."""
+    in_wave = (select(Wave.code).join(WaveOrder, WaveOrder.wave_id == Wave.id)
+               .where(WaveOrder.tote_lpn_id == tote_id, Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))
+               .order_by(Wave.id).limit(1).scalar_subquery())
+    holds = select(StockItem.id).where(StockItem.lpn_id == tote_id, StockItem.quantity > 0).exists()
+    code, full = db.session.execute(select(in_wave, holds)).one()
+    return code, bool(full)
+
+
+def carts_location_of(warehouse_id: int) -> Location:
+    """`carts_location` of the warehouse with this id, found in one statement (with its warehouse's code)."""
+    location = db.session.scalar(select(Location).join(Warehouse, Location.warehouse_id == Warehouse.id)
+                                 .where(Warehouse.id == warehouse_id, Location.code == Warehouse.code + "/CARTS"))
+    return location if location is not None else carts_location(db.session.get(Warehouse, warehouse_id))
 
 
 def next_task(wave_id: int) -> PickTask | None:
