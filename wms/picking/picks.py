@@ -249,30 +249,42 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None) -> dict
                                        "%(num)s tasks of wave %(wave)s are still open: pick them (or type 0 if the "
                                        "bin is empty).", open_tasks, wave=wave.code))
     staging = staging_location(staging_code)
+    by_tote = {wo.tote_lpn_id: wo for wo in wave.orders if wo.tote is not None}
+    # Every tote's stock at once (locked in id order, with its lot and place), then every staging item it goes to.
+    moving = [item for item in _lock_tote_items(list(by_tote)) if item.location_id != staging.id]
+    targets = inventory.ensure_items([(staging.id, i.product_id, i.lot_id, i.lpn_id) for i in moving])
+    locked = {item.key: item for item in moving} | inventory.lock_items(targets)
     units = 0
-    for wave_order in wave.orders:
-        if wave_order.tote is None:
-            continue
-        for item in inventory.lock_items_where(StockItem.lpn_id == wave_order.tote_lpn_id, StockItem.quantity > 0):
-            if item.location_id == staging.id:
-                continue
-            quantity = item.quantity
-            inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=staging,
-                                 quantity=quantity, reason="stage", user_id=user_id,
-                                 document=allocation.document(wave_order.order), from_lpn=wave_order.tote,
-                                 to_lpn=wave_order.tote, check_target=False)
-            units += quantity
+    for item in moving:
+        wave_order = by_tote[item.lpn_id]
+        quantity = item.quantity
+        inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=staging,
+                             quantity=quantity, reason="stage", user_id=user_id,
+                             document=allocation.document(wave_order.order), from_lpn=wave_order.tote,
+                             to_lpn=wave_order.tote, check_target=False, locked=locked)
+        units += quantity
+    for wave_order in by_tote.values():
         wave_order.tote.location_id = staging.id
     wave.status = WaveStatus.DONE.value
     wave.finished_at = utcnow()
     wave.staging_location_id = staging.id
-    db.session.flush()
     for order in orders:
-        order_status.refresh_status(order)
+        # The wave is done and an order is in one active wave at most (`waves.build_wave`): in none now.
+        order_status.refresh_status(order, in_wave=False)
     audit.record("wave.finish", wave, user_id=user_id, staging=staging.code, units=units)
     result = {"wave": wave.code, "staging": staging.code, "units": units,
               "totes": [wo.tote.code for wo in wave.orders if wo.tote]}
     return result
+
+
+def _lock_tote_items(tote_ids: list[int]) -> list[StockItem]:
+    """Lock the stock on these totes (in id order) and read it fresh with its lot and place."""
+    if not tote_ids:
+        return []
+    return list(db.session.scalars(
+        select(StockItem).where(StockItem.lpn_id.in_(tote_ids), StockItem.quantity > 0).order_by(StockItem.id)
+        .with_for_update(of=StockItem).options(joinedload(StockItem.lot), joinedload(StockItem.location))
+        .execution_options(populate_existing=True)))
 
 
 @use_case
