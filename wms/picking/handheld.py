@@ -301,13 +301,17 @@ def wave_scan(wave_id: int):
     template = "picking/hh/wave.html"
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
+    # A location scan (a task named, not at its location, every order with its tote) calls no service: it has
+    # no first answer to give again.
+    at_location_step = (bool(form.get("task_id")) and not form.get("at_location") and not view.waiting
+                        and wave.status != WaveStatus.DONE)
     shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
-    earlier = idempotency.replay_any(scan_id, list(shown_as))
+    earlier = None if at_location_step else idempotency.replay_any(scan_id, list(shown_as))
     if earlier is not None:
         action, result = earlier
         return answer(template, **_wave_screen(view, **{shown_as[action]: result}))
     # No receipt of this scan id for these actions: the service called below need not look again.
-    once = dict(scan_id=scan_id, receipt_checked=True)
+    once = dict(scan_id=scan_id, receipt_checked=not at_location_step)
     try:
         state = _state(form, view)
     except StaleScreen as exc:
