@@ -274,13 +274,15 @@ def _wave_screen(view: WaveView, state: PickState | None = None, **context) -> d
 def _refused_screen(wave_id: int, state: PickState | None = None):
     """The screen of a refused scan, read again after its rollback (`views_common.refused`): the rows the request
     read are expired, the state's task is read again."""
+    task_id = state.task.id if state is not None and state.task is not None else None
+    lot_id = state.lot.id if state is not None and state.lot is not None else None
+
     def context() -> dict:
         view = WaveView.read(wave_id, fresh=True)
         again = state
-        if state is not None and state.task is not None:
-            task = queries.screen_task(state.task.id)
-            lot = db.session.get(Lot, state.lot.id) if state.lot is not None else None
-            again = replace(state, task=task, lot=lot)
+        if task_id is not None:
+            again = replace(state, task=queries.screen_task(task_id),
+                            lot=db.session.get(Lot, lot_id) if lot_id is not None else None)
         return _wave_screen(view, again)
 
     return context
