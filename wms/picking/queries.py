@@ -210,12 +210,12 @@ def screen_task(task_id: int) -> PickTask | None:
 
 
 def next_task_and_figures(wave_id: int) -> tuple[PickTask | None, int, int]:
-    """The wave's next open task in walking order (skipped ones after the others: `waves.next_task`) with what
+    """The wave's next open task in walking order (`waves.WALK_ORDER`: skipped ones after the others) with what
     the screen shows of it, and the wave's task figures (all but cancelled, done), in one statement."""
     figures = _task_figures(wave_id)
     task, total, done = db.session.execute(
         select(PickTask, figures.c.total, figures.c.done).select_from(figures)
         .outerjoin(PickTask, and_(PickTask.wave_id == wave_id, PickTask.status == PickTaskStatus.OPEN.value))
         .options(*_SHOWN)
-        .order_by(PickTask.skips, PickTask.sequence, PickTask.id).limit(1)).one()
+        .order_by(*waves.WALK_ORDER).limit(1)).one()
     return task, total, done

@@ -210,13 +210,17 @@ def carts_location_of(warehouse_id: int) -> Location:
     return location if location is not None else carts_location(db.session.get(Warehouse, warehouse_id))
 
 
+# The order open tasks are walked in: skipped tasks come back after the others.
+WALK_ORDER = (PickTask.skips, PickTask.sequence, PickTask.id)
+
+
 def next_task(wave_id: int) -> PickTask | None:
     """The next open task in walking order; skipped tasks come back after the others."""
     return db.session.scalar(select(PickTask).where(PickTask.wave_id == wave_id,
                                                     PickTask.status == PickTaskStatus.OPEN.value)
                              .options(joinedload(PickTask.location), joinedload(PickTask.product),
                                       joinedload(PickTask.lot), joinedload(PickTask.wave_order).joinedload(WaveOrder.tote))
-                             .order_by(PickTask.skips, PickTask.sequence, PickTask.id).limit(1))
+                             .order_by(*WALK_ORDER).limit(1))
 
 
 def wave_tasks(wave_id: int) -> list[PickTask]:
