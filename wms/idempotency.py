@@ -65,13 +65,15 @@ def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: 
 def by_scan_id(action: str):
     """Make a handheld service idempotent: called with `scan_id=...` and `user_id=...` keywords, a repeat of the
     same scan id answers the stored result and changes nothing; the first call stores its (dict) result in
-    the same transaction as its effect."""
+    the same transaction as its effect. `receipt_checked=True`: the caller looked for this scan id's receipt of
+    this action in the same transaction just before (`replay_any`) and found none, so it is not read again
+    (either look happens before the use case's locks: a concurrent resend is refused by them either way)."""
     import functools
 
     def decorate(fn):
         @functools.wraps(fn)
-        def wrapper(*args, scan_id: str | None = None, **kwargs):
-            earlier = replay(scan_id, action)
+        def wrapper(*args, scan_id: str | None = None, receipt_checked: bool = False, **kwargs):
+            earlier = None if receipt_checked else replay(scan_id, action)
             if earlier is not None:
                 return earlier
             result = fn(*args, **kwargs)

@@ -61,13 +61,22 @@ def lock_items_where(*criteria) -> list[StockItem]:
 
 def _ensure_item(location_id: int, product_id: int, lot_id: int | None, lpn_id: int | None) -> str:
     """Create the (empty) stock item if it is new, without ever failing on a concurrent creation."""
-    key = item_key(location_id, product_id, lot_id, lpn_id)
-    values = dict(key=key, location_id=location_id, product_id=product_id, lot_id=lot_id, lpn_id=lpn_id,
-                  quantity=0, reserved=0, updated_at=utcnow())
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(StockItem).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-    return key
+    return ensure_items([(location_id, product_id, lot_id, lpn_id)])[0]
+
+
+def ensure_items(places: Iterable[tuple[int, int, int | None, int | None]]) -> list[str]:
+    """Create the (empty) stock items of these (location, product, lot, plate) that are new, in one statement,
+    without ever failing on a concurrent creation (in key order); their keys, in the order given."""
+    places = list(places)
+    keys = [item_key(*place) for place in places]
+    rows = {key: dict(key=key, location_id=place[0], product_id=place[1], lot_id=place[2], lpn_id=place[3],
+                      quantity=0, reserved=0, updated_at=utcnow()) for key, place in zip(keys, places, strict=True)}
+    if rows:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        db.session.execute(insert(StockItem).values([rows[key] for key in sorted(rows)])
+                           .on_conflict_do_nothing(index_elements=["key"]))
+    return keys
 
 
 def _destination(location: Location, items: list[StockItem], incoming: int) -> rules.Destination:
@@ -117,11 +126,14 @@ def check_destination(location: Location, product: Product, lot: Lot | None, qua
 
 def apply_move(*, product: Product, lot: Lot | None, source: Location, target: Location, quantity: int,
                reason: str, user_id: int | None, document: str | None = None, note: str | None = None,
-               from_lpn: Lpn | None = None, to_lpn: Lpn | None = None, check_target: bool = True) -> Move:
+               from_lpn: Lpn | None = None, to_lpn: Lpn | None = None, check_target: bool = True,
+               locked: dict[str, StockItem] | None = None) -> Move:
     """Move units in the caller's transaction: lock, check, update both stock items, write the ledger.
 
     Virtual locations (supplier, customer, adjustment, scrap) keep no stock items: their balance is the
-    ledger's, and may be negative (the supplier has given more than it holds here).
+    ledger's, and may be negative (the supplier has given more than it holds here). `locked`: stock items the
+    caller has locked in this transaction already (`lock_items`, by key; a target among them exists): they are
+    not locked or read again, the others are.
     """
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise DomainError(_l("The quantity must be a whole number of at least 1."))
@@ -137,12 +149,16 @@ def apply_move(*, product: Product, lot: Lot | None, source: Location, target: L
     if not source.is_virtual:
         source_key = item_key(source.id, product.id, lot_id, from_lpn.id if from_lpn else None)
         keys.append(source_key)
+    held = locked or {}
     if not target.is_virtual:
         if check_target:
             check_destination(target, product, lot, quantity)
-        target_key = _ensure_item(target.id, product.id, lot_id, to_lpn.id if to_lpn else None)
+        target_key = item_key(target.id, product.id, lot_id, to_lpn.id if to_lpn else None)
+        if target_key not in held:
+            _ensure_item(target.id, product.id, lot_id, to_lpn.id if to_lpn else None)
         keys.append(target_key)
-    locked = lock_items(keys)
+    locked = {key: held[key] for key in keys if key in held}
+    locked.update(lock_items(key for key in keys if key not in held))
     if source_key is not None:
         item = locked.get(source_key)
         on_hand = item.quantity if item else 0

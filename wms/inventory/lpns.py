@@ -16,12 +16,13 @@ def lpn_by_code(code: str) -> Lpn | None:
     return db.session.scalar(select(Lpn).where(Lpn.code == (code or "").strip().upper()))
 
 
-def create_lpn(code: str, kind: str = "pallet", location_id: int | None = None) -> Lpn:
-    """A new plate in the caller's transaction."""
+def create_lpn(code: str, kind: str = "pallet", location_id: int | None = None, *, checked: bool = False) -> Lpn:
+    """A new plate in the caller's transaction. `checked`: the caller has just looked the code up in this
+    transaction and found no plate (it is not looked up again)."""
     code = (code or "").strip().upper()
     if not code or len(code) > 40:
         raise DomainError(_l("An LPN code is 1 to 40 characters."))
-    if lpn_by_code(code):
+    if not checked and lpn_by_code(code):
         raise DomainError(_l("LPN %(code)s already exists.", code=code))
     lpn = Lpn(code=code, kind=kind, location_id=location_id)
     db.session.add(lpn)

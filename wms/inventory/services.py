@@ -9,6 +9,7 @@ from .ledger import (
     MoveResult,
     apply_move,
     check_destination,
+    ensure_items,
     goods,
     iter_stock_mismatches,
     ledger_balance,
@@ -25,7 +26,7 @@ from .rules import LOT_TRANSITIONS
 
 __all__ = [
     "LOT_TRANSITIONS", "MAX_COUNTS_AT_ONCE", "MoveResult", "adjust_stock", "apply_move", "change_lot_status",
-    "check_destination", "create_lpn", "create_numbered_lpn", "decide_adjustment", "goods", "iter_stock_mismatches", "ledger_balance",
+    "check_destination", "create_lpn", "create_numbered_lpn", "decide_adjustment", "ensure_items", "goods", "iter_stock_mismatches", "ledger_balance",
     "lock_items", "lock_items_where", "lpn_by_code", "move_lpn", "move_stock", "next_lpn_code", "open_count",
     "open_counts", "quarantine_code", "set_adjustment_threshold", "stock_became_available", "stock_mismatches",
     "submit_count",

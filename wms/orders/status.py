@@ -7,11 +7,11 @@ tasks, stock items), so two transactions never wait on each other in a circle.
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
+from ..catalog.models import Product
 from ..errors import NotFound
 from ..extensions import db
 from .models import Order, OrderLine, OrderStatus
@@ -21,19 +21,31 @@ SETTLED = (OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.PACK
 
 
 def lock_orders(order_ids: Iterable[int]) -> list[Order]:
-    """Lock orders and their lines (in id order) and read them fresh."""
+    """Lock orders and their lines (in id order) and read them fresh. The lines' products are read too, those the
+    session does not hold already (a product is not locked: reading it again would change nothing)."""
     ids = sorted(set(order_ids))
     if not ids:
         return []
     orders = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
                                      .execution_options(populate_existing=True)))
     lines = list(db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
-                                    .with_for_update().execution_options(populate_existing=True)
-                                    .options(selectinload(OrderLine.product))))
+                                    .with_for_update().execution_options(populate_existing=True)))
+    products = {pid: _held(Product, pid) for pid in {line.product_id for line in lines}}
+    missing = sorted(pid for pid, product in products.items() if product is None)
+    if missing:
+        products.update((p.id, p) for p in db.session.scalars(select(Product).where(Product.id.in_(missing))))
+    for line in lines:
+        set_committed_value(line, "product", products.get(line.product_id))
     for order in orders:  # the lines just read are each order's lines: `order.lines` needs no second read
         set_committed_value(order, "lines", sorted((line for line in lines if line.order_id == order.id),
                                                    key=lambda line: line.line_no))
     return orders
+
+
+def _held(model, row_id):
+    """The row of `model` with this id when the session holds it loaded (not expired), else None."""
+    row = db.session.identity_map.get(db.session.identity_key(model, row_id))
+    return row if row is not None and not inspect(row).expired_attributes else None
 
 
 def lock_order(order_id: int) -> Order:

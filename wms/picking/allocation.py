@@ -77,9 +77,9 @@ def release(reservation: Reservation, quantity: int, item: StockItem) -> None:
         raise ValueError("release more than reserved")
     line = reservation.order_line
     if quantity == reservation.quantity:
+        # Its tasks let go of it (the flush writes that before it deletes the reservation).
         for task in db.session.scalars(select(PickTask).where(PickTask.reservation_id == reservation.id)):
             task.reservation = None
-        db.session.flush()
     reservation.quantity -= quantity
     item.reserved -= quantity
     line.allocated -= quantity

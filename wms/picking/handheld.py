@@ -12,9 +12,7 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import or_, select
 
 from .. import clock, idempotency
 from ..access import blueprint_role
@@ -118,15 +116,38 @@ class PickState:
         return replace(self, scanned=scanned)
 
 
-def _state(form, wave: Wave) -> PickState:
-    task = form_row(PickTask, form, "task_id")
-    if task is None:
-        return PickState(task=picking_waves.next_task(wave.id))
-    if task.wave_id != wave.id:
+@dataclass
+class WaveView:
+    """The wave as its screen shows it, read once per request (`queries.screen_wave`): the wave with its orders
+    and their totes, and its tasks' figures (all but cancelled, done). A pick changes the figures: they are read
+    again with the next task (`tasks_changed`)."""
+
+    wave: Wave
+    total: int
+    done: int
+    tasks_changed: bool = False
+
+    @classmethod
+    def read(cls, wave_id: int, *, fresh: bool = False) -> "WaveView":
+        return cls(*queries.screen_wave(wave_id, fresh=fresh))
+
+    @property
+    def waiting(self) -> list[WaveOrder]:
+        """The orders still waiting for a tote, in slot order."""
+        return [wo for wo in self.wave.orders if wo.tote_lpn_id is None]
+
+
+def _state(form, view: WaveView) -> PickState:
+    """The picker's state from the screen's hidden fields; no task named: the screen's next task (`_where`)."""
+    task_id = form_number(form, "task_id")
+    if task_id is None:
+        return PickState()
+    task = queries.screen_task(task_id)
+    if task is None or task.wave_id != view.wave.id:
         raise StaleScreen()
     if task.status != PickTaskStatus.OPEN:
         raise StaleScreen(_l("That task was done meanwhile: here is the next one."))
-    lot = form_row(Lot, form, "lot_id")
+    lot = form_row(Lot, form, "lot_id")  # the task's own lot is in the session already
     if lot is not None and lot.product_id != task.product_id:
         raise StaleScreen()
     quantity = form_number(form, "quantity")
@@ -211,21 +232,27 @@ def _lot(state: PickState, raw: str) -> PickState:
     return _scan_lot_code(state, found)
 
 
-def _confirm(state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
-    return picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
-                              tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
+def _confirm(view: WaveView, state: PickState, quantity: int, tote_code: str | None, once: dict) -> dict:
+    """Confirm the task (the last scan of it): the wave's task figures change."""
+    done = picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
+                              tote_code=tote_code, user_id=current_user.id, **once)
+    view.tasks_changed = True
+    return done
 
 
-def _where(wave: Wave, state: PickState | None = None) -> tuple[Wave, list, PickState, str]:
-    """The wave (its orders and totes read in one statement: the screen lists every slot's tote), the orders still
-    waiting for a tote, the picker's state and which screen that makes: tote, task, finish or done."""
-    wave = db.session.get(Wave, wave.id)
-    set_committed_value(wave, "orders", list(db.session.scalars(
-        select(WaveOrder).where(WaveOrder.wave_id == wave.id).options(joinedload(WaveOrder.tote))
-        .order_by(WaveOrder.slot))))
-    waiting = [wo for wo in wave.orders if wo.tote_lpn_id is None]
+def _where(view: WaveView, state: PickState | None = None) -> tuple[list, PickState, str]:
+    """The orders still waiting for a tote, the picker's state and which screen that makes: tote, task, finish or
+    done. With no open task in hand, the next one is read (with the wave's figures: a pick changed them) only when
+    the screen can show one: every order has its tote and the figures leave a task open, or they changed."""
+    wave = view.wave
+    waiting = view.waiting
     if state is None or state.task is None or state.task.status != PickTaskStatus.OPEN:
-        state = PickState(task=picking_waves.next_task(wave.id))
+        task = None
+        changed = view.tasks_changed or (state is not None and state.task is not None)
+        if changed or (wave.status != WaveStatus.DONE and not waiting and view.total > view.done):
+            task, view.total, view.done = queries.next_task_and_figures(wave.id)
+            view.tasks_changed = False
+        state = PickState(task=task)
     if wave.status == WaveStatus.DONE:
         screen = "done"
     elif waiting:
@@ -234,50 +261,71 @@ def _where(wave: Wave, state: PickState | None = None) -> tuple[Wave, list, Pick
         screen = "finish"
     else:
         screen = "task"
-    return wave, waiting, state, screen
+    return waiting, state, screen
 
 
-def _wave_screen(wave: Wave, state: PickState | None = None, **context) -> dict:
+def _wave_screen(view: WaveView, state: PickState | None = None, **context) -> dict:
     """Everything the wave screen shows: where the picker is, and the wave's progress."""
-    wave, waiting, state, screen = _where(wave, state)
-    tasks = db.session.execute(select(func.count(), func.count().filter(PickTask.status != PickTaskStatus.OPEN.value))
-                               .where(PickTask.wave_id == wave.id, PickTask.status != PickTaskStatus.CANCELLED.value)
-                               ).one()
-    return dict(wave=wave, screen=screen, waiting=waiting, state=state, total=tasks[0], done_count=tasks[1],
-                today=clock.today(), **context)
+    waiting, state, screen = _where(view, state)
+    return dict(wave=view.wave, screen=screen, waiting=waiting, state=state, total=view.total,
+                done_count=view.done, today=clock.today(), **context)
+
+
+def _refused_screen(wave_id: int, state: PickState | None = None):
+    """The screen of a refused scan, read again after its rollback (`views_common.refused`): the rows the request
+    read are expired, the state's task is read again."""
+    task_id = state.task.id if state is not None and state.task is not None else None
+    lot_id = state.lot.id if state is not None and state.lot is not None else None
+
+    def context() -> dict:
+        view = WaveView.read(wave_id, fresh=True)
+        again = state
+        if task_id is not None:
+            again = replace(state, task=queries.screen_task(task_id),
+                            lot=db.session.get(Lot, lot_id) if lot_id is not None else None)
+        return _wave_screen(view, again)
+
+    return context
 
 
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id: int):
-    return render_template("picking/hh/wave.html", **_wave_screen(picking_waves.get_wave(wave_id)))
+    return render_template("picking/hh/wave.html", **_wave_screen(WaveView.read(wave_id)))
 
 
 @bp.post("/waves/<int:wave_id>")
 def wave_scan(wave_id: int):
-    wave = picking_waves.get_wave(wave_id)
+    view = WaveView.read(wave_id)
+    wave = view.wave
     form = request.form
     raw = form.get("scan", "")
     scan_id = form.get("scan_id") or None
     template = "picking/hh/wave.html"
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
+    # A location scan (a task named, not at its location, every order with its tote) calls no service: it has
+    # no first answer to give again.
+    at_location_step = (bool(form.get("task_id")) and not form.get("at_location") and not view.waiting
+                        and wave.status != WaveStatus.DONE)
     shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
-    earlier = idempotency.replay_any(scan_id, list(shown_as))
+    earlier = None if at_location_step else idempotency.replay_any(scan_id, list(shown_as))
     if earlier is not None:
         action, result = earlier
-        return answer(template, **_wave_screen(wave, **{shown_as[action]: result}))
+        return answer(template, **_wave_screen(view, **{shown_as[action]: result}))
+    # No receipt of this scan id for these actions: the service called below need not look again.
+    once = dict(scan_id=scan_id, receipt_checked=not at_location_step)
     try:
-        state = _state(form, wave)
+        state = _state(form, view)
     except StaleScreen as exc:
-        return refused(template, exc, lambda: _wave_screen(wave))
-    screen = _where(wave, state)[3]  # which step this scan answers (the progress is read once, for the answer)
+        return refused(template, exc, _refused_screen(wave_id))
+    _waiting, state, screen = _where(view, state)  # which step this scan answers
     try:
         if screen == "tote":
-            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
-            return answer(template, **_wave_screen(wave, bound=done))
+            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, **once)
+            return answer(template, **_wave_screen(view, bound=done))
         if screen == "finish":
-            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
-            return answer(template, **_wave_screen(wave, finished=done))
+            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, **once)
+            return answer(template, **_wave_screen(view, finished=done))
         if screen == "done":
             raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
         step = state.step
@@ -285,8 +333,8 @@ def wave_scan(wave_id: int):
             new = _at_location(state, raw)
         elif step == "product" and raw.strip() == "0":
             # nothing of it here: a short pick of 0, without scanning anything
-            done = _confirm(state, 0, None, scan_id)
-            return answer(template, attention=True, **_wave_screen(wave, picked=done))
+            done = _confirm(view, state, 0, None, once)
+            return answer(template, attention=True, **_wave_screen(view, picked=done))
         elif step in ("product", "lot"):
             new = _product(state, raw) if step == "product" else _lot(state, raw)
             if new.step == "quantity":
@@ -304,25 +352,34 @@ def wave_scan(wave_id: int):
             if quantity is None and not raw.strip():
                 quantity = state.task.quantity
             if quantity == 0:
-                done = _confirm(state, 0, None, scan_id)
-                return answer(template, attention=True, **_wave_screen(wave, picked=done))
+                done = _confirm(view, state, 0, None, once)
+                return answer(template, attention=True, **_wave_screen(view, picked=done))
             if quantity is not None:
                 new = replace(state, quantity=quantity)
         else:
-            found = lookup.identify(raw)
-            if found.kind != "lpn":
-                raise DomainError(_l("Scan the tote of this order: %(tote)s.", tote=state.task.wave_order.tote.code))
-            done = _confirm(state, state.quantity, found.lpn.code, scan_id)
-            return answer(template, attention=done["short"], **_wave_screen(wave, picked=done))
+            done = _confirm(view, state, state.quantity, _tote_scanned(state, raw), once)
+            return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
         if new.step == "tote" and _only_tote(wave) is not None:
             # one tote on the cart: it cannot be the wrong one, so the tote scan is skipped
-            done = _confirm(new, new.quantity, _only_tote(wave), scan_id)
-            return answer(template, attention=done["short"], **_wave_screen(wave, picked=done))
+            done = _confirm(view, new, new.quantity, _only_tote(wave), once)
+            return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
     except StaleScreen as exc:
-        return refused(template, exc, lambda: _wave_screen(wave))
+        return refused(template, exc, _refused_screen(wave_id))
     except DomainError as exc:
-        return refused(template, exc, lambda: _wave_screen(wave, state))
-    return answer(template, **_wave_screen(wave, new))
+        return refused(template, exc, _refused_screen(wave_id, state))
+    return answer(template, **_wave_screen(view, new))
+
+
+def _tote_scanned(state: PickState, raw: str) -> str:
+    """The code of the tote scanned at the tote step. The order's own tote's code is its tote (no lookup); anything
+    else is looked up, so that a scan that is not a tote says so."""
+    tote = state.task.wave_order.tote
+    if tote is not None and raw.strip().upper() == tote.code:
+        return tote.code
+    found = lookup.identify(raw)
+    if found.kind != "lpn":
+        raise DomainError(_l("Scan the tote of this order: %(tote)s.", tote=tote.code if tote else "-"))
+    return found.lpn.code
 
 
 def _typed(raw: str) -> bool:
@@ -341,13 +398,14 @@ def _only_tote(wave: Wave) -> str | None:
 
 @bp.post("/waves/<int:wave_id>/skip")
 def skip(wave_id: int):
-    wave = picking_waves.get_wave(wave_id)
+    view = WaveView.read(wave_id)
     template = "picking/hh/wave.html"
     try:
-        state = _state(request.form, wave)
-        if state.task is None:
+        state = _state(request.form, view)
+        task = state.task if state.task is not None else picking_waves.next_task(wave_id)
+        if task is None:
             raise StaleScreen()
-        done = picks.skip_task(state.task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
+        done = picks.skip_task(task.id, user_id=current_user.id, scan_id=request.form.get("scan_id") or None)
     except DomainError as exc:
-        return refused(template, exc, lambda: _wave_screen(wave))
-    return answer(template, **_wave_screen(wave, skipped=done))
+        return refused(template, exc, _refused_screen(wave_id))
+    return answer(template, **_wave_screen(view, skipped=done))

@@ -4,6 +4,7 @@ reprint a tote's label. Each handheld use case is applied once per scan id (`ide
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, idempotency
 from ..catalog.models import Lot
@@ -20,12 +21,10 @@ from ..orders import status as order_status
 from ..uow import use_case
 from . import allocation, replenishment, rules, waves
 from .models import (
-    ACTIVE_WAVE_STATUSES,
     TOTE,
     PickTask,
     PickTaskStatus,
     Reservation,
-    Wave,
     WaveOrder,
     WaveStatus,
 )
@@ -44,26 +43,29 @@ def bind_tote(wave_id: int, code: str, *, user_id: int | None) -> dict:
         raise DomainError(_l("Every order of wave %(wave)s has its tote.", wave=wave.code))
     code = (code or "").strip().upper()
     tote = db.session.scalar(select(Lpn).where(Lpn.code == code).with_for_update())
+    new = False
     if tote is None:
         if not code or len(code) > 40 or not code.replace("-", "").isalnum():
             raise DomainError(_l("Scan the tote's label."))
         try:
             found = lookup.identify(code)
-        except lookup.UnknownScan:  # a label never seen: a new tote
-            tote = inventory.create_lpn(code, kind=TOTE)
+        except lookup.UnknownScan:  # a label never seen: a new tote, bound nowhere and empty
+            tote, new = inventory.create_lpn(code, kind=TOTE, checked=True), True
         else:
-            lookup.expect(found, "lpn")
-    elif tote.kind != TOTE:
-        raise DomainError(_l("%(code)s is a %(kind)s, not a tote: scan a tote.", code=tote.code, kind=tote.kind))
-    other = db.session.scalar(select(WaveOrder).join(Wave).where(
-        WaveOrder.tote_lpn_id == tote.id, Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES])))
-    if other is not None:
-        raise DomainError(_l("Tote %(tote)s is already in use in wave %(wave)s: take another one.", tote=tote.code,
-                             wave=other.wave.code))
-    if waves.tote_contents(tote.id):
-        raise DomainError(_l("Tote %(tote)s is not empty: take an empty one.", tote=tote.code))
+            tote = lookup.expect(found, "lpn").lpn
+    if not new:
+        if tote.kind != TOTE:
+            raise DomainError(_l("%(code)s is a %(kind)s, not a tote: scan a tote.", code=tote.code,
+                                 kind=tote.kind))
+        other, full = waves.tote_use(tote.id)
+        if other is not None:
+            raise DomainError(_l("Tote %(tote)s is already in use in wave %(wave)s: take another one.",
+                                 tote=tote.code, wave=other))
+        if full:
+            raise DomainError(_l("Tote %(tote)s is not empty: take an empty one.", tote=tote.code))
     wave_order = waiting[0]
     wave_order.tote_lpn_id = tote.id
+    wave_order.tote = tote  # the screen lists every slot's tote
     wave_order.bound_at = utcnow()
     started = len(waiting) == 1
     if started:
@@ -149,12 +151,11 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
     reservation first. Fewer units than asked is a short pick: the rest of the line is allocated again
     elsewhere (or back-ordered) and the bin gets a count task. Applied once per scan id.
     """
-    task = db.session.get(PickTask, task_id)
+    task = db.session.get(PickTask, task_id)  # the screen's read of it (with its order line), if any
     if task is None:
         raise NotFound(_l("Pick task not found."))
     order = order_status.lock_order(task.order_line.order_id)
-    task = db.session.scalar(select(PickTask).where(PickTask.id == task_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    task = _lock_task(task_id)
     if task.status != PickTaskStatus.OPEN:
         raise Conflict(_l("This task is already done."))
     wave = task.wave
@@ -174,14 +175,19 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
             raise DomainError(_l("That lot is not a lot of %(sku)s.", sku=task.product.sku))
         _swap(task, lot)
     reservation = task.reservation
-    item = inventory.lock_items([reservation.stock_item.key])[reservation.stock_item.key]
-    line = task.order_line
-    allocation.release(reservation, task.quantity, item)
+    source_key = reservation.stock_item.key
+    keys = [source_key]
     if quantity:
-        inventory.apply_move(product=task.product, lot=task.lot, source=task.location,
-                             target=waves.carts_location(task.location.warehouse), quantity=quantity, reason="pick",
-                             user_id=user_id, document=allocation.document(order), from_lpn=task.from_lpn, to_lpn=tote,
-                             check_target=False)
+        # The tote's stock item is made first, so that the bin's and the tote's are locked together (in id order).
+        carts = waves.carts_location_of(task.location.warehouse_id)
+        keys += inventory.ensure_items([(carts.id, task.product_id, task.lot.id if task.lot else None, tote.id)])
+    items = inventory.lock_items(keys)
+    line = task.order_line
+    allocation.release(reservation, task.quantity, items[source_key])
+    if quantity:
+        inventory.apply_move(product=task.product, lot=task.lot, source=task.location, target=carts,
+                             quantity=quantity, reason="pick", user_id=user_id, document=allocation.document(order),
+                             from_lpn=task.from_lpn, to_lpn=tote, check_target=False, locked=items)
     line.picked += quantity
     task.picked = quantity
     task.status = PickTaskStatus.DONE.value
@@ -196,7 +202,7 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
         waves.add_tasks_for_active_wave(order, made)
     order_status.refresh_status(order, in_wave=True)  # the task's wave is being picked (checked above)
     db.session.flush()
-    replenishment.replenish_faces({task.location_id}, user_id=user_id)
+    replenishment.replenish_locations([task.location], user_id=user_id)
     if task.short:
         # The count joins this unit of work: the pick and the count of its bin are kept, or neither is.
         inventory.open_count(task.location_id, user_id=user_id, reason="short_pick")
@@ -206,6 +212,16 @@ def confirm_pick(task_id: int, *, quantity: int, lot_id: int | None, tote_code: 
     return {"task_id": task.id, "picked": quantity, "wanted": task.quantity, "short": task.short,
             "tote": tote.code if tote else None, "backordered": line.outstanding,
             "substituted": task.substituted_lot_id is not None}
+
+
+def _lock_task(task_id: int) -> PickTask:
+    """Lock the task's row (the order's is locked first) and read it fresh with its place, product and lot, its
+    reservation and the reservation's stock item (read, not locked: `inventory.lock_items` locks the item)."""
+    return db.session.scalar(select(PickTask).where(PickTask.id == task_id).with_for_update(of=PickTask)
+                             .options(joinedload(PickTask.location), joinedload(PickTask.product),
+                                      joinedload(PickTask.lot),
+                                      joinedload(PickTask.reservation).joinedload(Reservation.stock_item))
+                             .execution_options(populate_existing=True))
 
 
 def staging_location(code: str) -> Location:
@@ -233,30 +249,42 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None) -> dict
                                        "%(num)s tasks of wave %(wave)s are still open: pick them (or type 0 if the "
                                        "bin is empty).", open_tasks, wave=wave.code))
     staging = staging_location(staging_code)
+    by_tote = {wo.tote_lpn_id: wo for wo in wave.orders if wo.tote is not None}
+    # Every tote's stock at once (locked in id order, with its lot and place), then every staging item it goes to.
+    moving = [item for item in _lock_tote_items(list(by_tote)) if item.location_id != staging.id]
+    targets = inventory.ensure_items([(staging.id, i.product_id, i.lot_id, i.lpn_id) for i in moving])
+    locked = {item.key: item for item in moving} | inventory.lock_items(targets)
     units = 0
-    for wave_order in wave.orders:
-        if wave_order.tote is None:
-            continue
-        for item in inventory.lock_items_where(StockItem.lpn_id == wave_order.tote_lpn_id, StockItem.quantity > 0):
-            if item.location_id == staging.id:
-                continue
-            quantity = item.quantity
-            inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=staging,
-                                 quantity=quantity, reason="stage", user_id=user_id,
-                                 document=allocation.document(wave_order.order), from_lpn=wave_order.tote,
-                                 to_lpn=wave_order.tote, check_target=False)
-            units += quantity
+    for item in moving:
+        wave_order = by_tote[item.lpn_id]
+        quantity = item.quantity
+        inventory.apply_move(product=item.product, lot=item.lot, source=item.location, target=staging,
+                             quantity=quantity, reason="stage", user_id=user_id,
+                             document=allocation.document(wave_order.order), from_lpn=wave_order.tote,
+                             to_lpn=wave_order.tote, check_target=False, locked=locked)
+        units += quantity
+    for wave_order in by_tote.values():
         wave_order.tote.location_id = staging.id
     wave.status = WaveStatus.DONE.value
     wave.finished_at = utcnow()
     wave.staging_location_id = staging.id
-    db.session.flush()
     for order in orders:
-        order_status.refresh_status(order)
+        # The wave is done and an order is in one active wave at most (`waves.build_wave`): in none now.
+        order_status.refresh_status(order, in_wave=False)
     audit.record("wave.finish", wave, user_id=user_id, staging=staging.code, units=units)
     result = {"wave": wave.code, "staging": staging.code, "units": units,
               "totes": [wo.tote.code for wo in wave.orders if wo.tote]}
     return result
+
+
+def _lock_tote_items(tote_ids: list[int]) -> list[StockItem]:
+    """Lock the stock on these totes (in id order) and read it fresh with its lot and place."""
+    if not tote_ids:
+        return []
+    return list(db.session.scalars(
+        select(StockItem).where(StockItem.lpn_id.in_(tote_ids), StockItem.quantity > 0).order_by(StockItem.id)
+        .with_for_update(of=StockItem).options(joinedload(StockItem.lot), joinedload(StockItem.location))
+        .execution_options(populate_existing=True)))
 
 
 @use_case

@@ -1,11 +1,14 @@
 """What the desk and the handheld's lists read: orders waiting for a wave and the system's proposal, open
-replenishments in the order they are needed, a wave's progress, the active waves."""
+replenishments in the order they are needed, a wave's progress, the active waves, and what the handheld's wave
+screen reads of its wave (once per request)."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..errors import NotFound
 from ..extensions import db
 from ..orders.models import Order
 from . import rules, waves
@@ -167,3 +170,52 @@ def carriers() -> list[str]:
     """The carriers of the orders there are, for the wave filter."""
     return list(db.session.scalars(select(Order.carrier).where(Order.carrier.is_not(None)).distinct()
                                    .order_by(Order.carrier)))
+
+
+# --------------------------------------------------------------------------------------------- the wave screen
+
+
+def _task_figures(wave_id: int):
+    """The wave's tasks but the cancelled ones, and how many of them are done, as a one-row subquery."""
+    return (select(func.count().label("total"),
+                   func.count().filter(PickTask.status != PickTaskStatus.OPEN.value).label("done"))
+            .where(PickTask.wave_id == wave_id, PickTask.status != PickTaskStatus.CANCELLED.value)
+            .subquery("figures"))
+
+
+def screen_wave(wave_id: int, *, fresh: bool = False) -> tuple[Wave, int, int]:
+    """The handheld's wave with its orders, their totes and customers' names (the tote screen names the next
+    order's), and its tasks' figures (all but cancelled, done), in one statement whatever the number of orders.
+    `fresh`: read the rows again even when the session holds them (after a rollback)."""
+    figures = _task_figures(wave_id)
+    statement = (select(Wave, figures.c.total, figures.c.done).join(figures, true()).where(Wave.id == wave_id)
+                 .options(joinedload(Wave.orders).joinedload(WaveOrder.tote),
+                          joinedload(Wave.orders).joinedload(WaveOrder.order).load_only(Order.customer_name)))
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
+    row = db.session.execute(statement).unique().first()
+    if row is None:
+        raise NotFound(_l("Wave not found."))
+    return row[0], row[1], row[2]
+
+
+_SHOWN = (joinedload(PickTask.location), joinedload(PickTask.product), joinedload(PickTask.lot))
+
+
+def screen_task(task_id: int) -> PickTask | None:
+    """A task named by the screen, with what the screen shows of it and its order line (a confirmation locks the
+    line's order): one statement. Its wave order and tote are the wave's, read with it."""
+    return db.session.scalar(select(PickTask).where(PickTask.id == task_id)
+                             .options(*_SHOWN, joinedload(PickTask.order_line)))
+
+
+def next_task_and_figures(wave_id: int) -> tuple[PickTask | None, int, int]:
+    """The wave's next open task in walking order (`waves.WALK_ORDER`: skipped ones after the others) with what
+    the screen shows of it, and the wave's task figures (all but cancelled, done), in one statement."""
+    figures = _task_figures(wave_id)
+    task, total, done = db.session.execute(
+        select(PickTask, figures.c.total, figures.c.done).select_from(figures)
+        .outerjoin(PickTask, and_(PickTask.wave_id == wave_id, PickTask.status == PickTaskStatus.OPEN.value))
+        .options(*_SHOWN)
+        .order_by(*waves.WALK_ORDER).limit(1)).one()
+    return task, total, done

@@ -28,6 +28,15 @@ def replenish_faces(location_ids: Iterable[int], *, user_id: int | None) -> list
     faces = list(db.session.scalars(select(Location).where(
         Location.id.in_(ids), Location.kind == LocationKind.PICK_FACE.value, Location.slot_product_id.is_not(None),
         Location.slot_min.is_not(None))))
+    return replenish_locations(faces, user_id=user_id)
+
+
+def replenish_locations(places: Iterable[Location], *, user_id: int | None) -> list[ReplenishmentTask]:
+    """`replenish_faces` of locations the caller has read in this transaction already (those that are not the
+    slot of a product with a minimum are left alone without a statement)."""
+    faces = sorted({place.id: place for place in places if place.kind == LocationKind.PICK_FACE.value
+                    and place.slot_product_id is not None and place.slot_min is not None}.values(),
+                   key=lambda place: place.id)
     made = []
     for face in faces:
         on_hand, reserved = db.session.execute(

@@ -176,8 +176,12 @@ def get_wave(wave_id: int) -> Wave:
 
 
 def lock_wave(wave_id: int) -> Wave:
-    wave = db.session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    """Lock the wave's row and read it fresh with its orders and their totes (one statement: the row lock is the
+    wave's alone)."""
+    wave = db.session.execute(
+        select(Wave).where(Wave.id == wave_id).with_for_update(of=Wave)
+        .options(joinedload(Wave.orders).joinedload(WaveOrder.tote))
+        .execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if wave is None:
         raise NotFound(_l("Wave not found."))
     return wave
@@ -188,13 +192,35 @@ def tote_contents(tote_id: int) -> list[StockItem]:
                                    .order_by(StockItem.id)))
 
 
+def tote_use(tote_id: int) -> tuple[str | None, bool]:
+    """The code of the active wave a tote is bound to (None: none), and whether it holds stock, in one
+    statement."""
+    in_wave = (select(Wave.code).join(WaveOrder, WaveOrder.wave_id == Wave.id)
+               .where(WaveOrder.tote_lpn_id == tote_id, Wave.status.in_([s.value for s in ACTIVE_WAVE_STATUSES]))
+               .order_by(Wave.id).limit(1).scalar_subquery())
+    holds = select(StockItem.id).where(StockItem.lpn_id == tote_id, StockItem.quantity > 0).exists()
+    code, full = db.session.execute(select(in_wave, holds)).one()
+    return code, bool(full)
+
+
+def carts_location_of(warehouse_id: int) -> Location:
+    """`carts_location` of the warehouse with this id, found in one statement (with its warehouse's code)."""
+    location = db.session.scalar(select(Location).join(Warehouse, Location.warehouse_id == Warehouse.id)
+                                 .where(Warehouse.id == warehouse_id, Location.code == Warehouse.code + "/CARTS"))
+    return location if location is not None else carts_location(db.session.get(Warehouse, warehouse_id))
+
+
+# The order open tasks are walked in: skipped tasks come back after the others.
+WALK_ORDER = (PickTask.skips, PickTask.sequence, PickTask.id)
+
+
 def next_task(wave_id: int) -> PickTask | None:
     """The next open task in walking order; skipped tasks come back after the others."""
     return db.session.scalar(select(PickTask).where(PickTask.wave_id == wave_id,
                                                     PickTask.status == PickTaskStatus.OPEN.value)
                              .options(joinedload(PickTask.location), joinedload(PickTask.product),
                                       joinedload(PickTask.lot), joinedload(PickTask.wave_order).joinedload(WaveOrder.tote))
-                             .order_by(PickTask.skips, PickTask.sequence, PickTask.id).limit(1))
+                             .order_by(*WALK_ORDER).limit(1))
 
 
 def wave_tasks(wave_id: int) -> list[PickTask]:
