@@ -12,6 +12,7 @@ from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..extensions import db
 from ..formatting import lazy_number
+from ..sql import rows_by_id
 from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import lookup
 from .counts import open_count, submit_count
@@ -83,9 +84,9 @@ class CountState:
     def lines(self) -> list[Line]:
         """The tally with its products, lots and plates: one statement for each kind, however many lines (and
         none once they are in the session: the screen asks for the lines more than once)."""
-        products = _by_id(Product, {key[0] for key in self.tally})
-        lots = _by_id(Lot, {key[1] for key in self.tally if key[1]})
-        lpns = _by_id(Lpn, {key[2] for key in self.tally if key[2]})
+        products = rows_by_id(Product, {key[0] for key in self.tally})
+        lots = rows_by_id(Lot, {key[1] for key in self.tally if key[1]})
+        lpns = rows_by_id(Lpn, {key[2] for key in self.tally if key[2]})
         made = []
         for key, quantity in self.tally.items():
             product_id, lot_id, lpn_id = key
@@ -107,15 +108,6 @@ class CountState:
             raise DomainError(_l("Type a whole number of units from %(min)s to %(max)s.", min=0,
                                  max=lazy_number(MAX_UNITS)))
         return replace(self, tally=tally, last=key, wanted=None, wanted_units=0, mode="scan")
-
-
-def _by_id(model, ids: set[int]) -> dict:
-    """Rows by id: those the session holds already, the others read in one statement."""
-    held = {row_id for row_id in ids if db.session.identity_key(model, row_id) in db.session.identity_map}
-    rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids - held)))} \
-        if ids - held else {}
-    rows.update((row_id, db.session.get(model, row_id)) for row_id in held)
-    return rows
 
 
 def _count_state(form) -> CountState:

@@ -2,11 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import idempotency
+from ..catalog.models import Lot, Product
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..locations.models import PICKABLE_KINDS, Location
+from ..sql import rows_by_id
 from ..uow import use_case
 from .ledger import apply_move, lock_items_where, stock_became_available
 from .models import Lpn, StockItem
@@ -73,6 +76,13 @@ def move_lpn(*, lpn_id: int, target_id: int, user_id: int | None, reason: str = 
         raise Conflict(_l("LPN %(code)s holds stock reserved for orders: pick from it instead.", code=lpn.code))
     if any(i.location_id == target.id for i in items):
         raise DomainError(_l("Stock is already in %(code)s.", code=target.code))
+    # The items' products, lots and place, each kind in one statement (not a lazy load per item).
+    products, lots = rows_by_id(Product, {i.product_id for i in items}), rows_by_id(Lot, {i.lot_id for i in items})
+    places = rows_by_id(Location, {i.location_id for i in items})
+    for item in items:
+        set_committed_value(item, "product", products[item.product_id])
+        set_committed_value(item, "lot", lots.get(item.lot_id))
+        set_committed_value(item, "location", places[item.location_id])
     moved = 0
     for item in items:
         quantity = item.quantity  # apply_move empties this very item

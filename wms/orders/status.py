@@ -7,13 +7,14 @@ tasks, stock items), so two transactions never wait on each other in a circle.
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..catalog.models import Product
 from ..errors import NotFound
 from ..extensions import db
+from ..sql import rows_by_id
 from .models import Order, OrderLine, OrderStatus
 
 # Statuses an order keeps whatever its lines say: waiting for the channel, or out of picking's hands.
@@ -30,22 +31,13 @@ def lock_orders(order_ids: Iterable[int]) -> list[Order]:
                                      .execution_options(populate_existing=True)))
     lines = list(db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
                                     .with_for_update().execution_options(populate_existing=True)))
-    products = {pid: _held(Product, pid) for pid in {line.product_id for line in lines}}
-    missing = sorted(pid for pid, product in products.items() if product is None)
-    if missing:
-        products.update((p.id, p) for p in db.session.scalars(select(Product).where(Product.id.in_(missing))))
+    products = rows_by_id(Product, {line.product_id for line in lines})
     for line in lines:
         set_committed_value(line, "product", products.get(line.product_id))
     for order in orders:  # the lines just read are each order's lines: `order.lines` needs no second read
         set_committed_value(order, "lines", sorted((line for line in lines if line.order_id == order.id),
                                                    key=lambda line: line.line_no))
     return orders
-
-
-def _held(model, row_id):
-    """The row of `model` with this id when the session holds it loaded (not expired), else None."""
-    row = db.session.identity_map.get(db.session.identity_key(model, row_id))
-    return row if row is not None and not inspect(row).expired_attributes else None
 
 
 def lock_order(order_id: int) -> Order:
