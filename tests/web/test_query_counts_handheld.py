@@ -549,19 +549,24 @@ def _tracking_codes(app, manifest_id: int, loaded: bool) -> list[str]:
     return codes
 
 
-def test_the_open_manifests(app, client, shipping):
-    """Manifests of n carriers open."""
+def more_manifests(app, count: int) -> None:
+    """`count` more open manifests, each of a carrier of its own ("Carrier c…")."""
     from wms.shipping import carriers
     from wms.shipping.models import Manifest
 
+    with app.app_context():
+        for _ in range(count):
+            code = f"c{next(_codes)}"
+            carrier = carriers.save_carrier(code=code, name=f"Carrier {code}", kind="table")
+            db.session.add(Manifest(carrier_id=carrier.id, pickup_on=clock.today()))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_open_manifests(app, client, shipping):
+    """Manifests of n carriers open."""
     def measure(n):
-        with app.app_context():
-            for _ in range(n):
-                code = f"c{next(_codes)}"
-                carrier = carriers.save_carrier(code=code, name=f"Carrier {code}", kind="table")
-                db.session.add(Manifest(carrier_id=carrier.id, pickup_on=clock.today()))
-            db.session.commit()
-            db.session.remove()
+        more_manifests(app, n)
         seen, response = counted(client, "GET", "/hh/shipping/dock")
         assert response.get_data(as_text=True).count("MAN-") >= n
         return seen
@@ -571,20 +576,11 @@ def test_the_open_manifests(app, client, shipping):
 
 def test_the_desk_manifests_page(app, client, auth, shipping):
     """The supervisor's list of manifests: n more manifests (of n carriers) and n more packages on one of them."""
-    from wms.shipping import carriers
-    from wms.shipping.models import Manifest
-
     auth.login("supervisor")
 
     def measure(n):
         packed(app, shipping, n)
-        with app.app_context():
-            for _ in range(n):
-                code = f"c{next(_codes)}"
-                carrier = carriers.save_carrier(code=code, name=f"Carrier {code}", kind="table")
-                db.session.add(Manifest(carrier_id=carrier.id, pickup_on=clock.today()))
-            db.session.commit()
-            db.session.remove()
+        more_manifests(app, n)
         seen, response = counted(client, "GET", "/shipping/manifests")
         assert response.get_data(as_text=True).count("Carrier c") >= n
         return seen
