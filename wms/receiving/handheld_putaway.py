@@ -45,9 +45,12 @@ class PutawayState:
                 "choices": ",".join(map(str, self.choices))}
 
     def plan(self) -> PutawayPlan:
-        if self.lpn is not None:
-            return plan_for_lpn(self.lpn)
-        return plan_for_item(self.item, self.quantity)
+        """Where the goods should go: worked out once per state (a scan checks it, then the screen shows it)."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = plan_for_lpn(self.lpn) if self.lpn is not None else plan_for_item(self.item, self.quantity)
+            object.__setattr__(self, "_plan", plan)
+        return plan
 
     def items(self) -> list[StockItem]:
         """The stock items to choose from, with what the screen names of each, in one statement."""
