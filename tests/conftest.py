@@ -84,21 +84,32 @@ def _table_names():
 
 
 def empty_database() -> None:
-    """Delete every row (the schema stays). Needs an app context."""
+    """Delete every row (the schema stays). Needs an app context.
+
+    It runs after every test (~1,800 a run), so it asks first which tables hold rows (one statement) and deletes
+    only from those, and restarts only the sequences that were used: on PostgreSQL ~25 ms a test instead of ~140
+    (DELETE from all 74 tables and ALTER SEQUENCE of every sequence)."""
     from wms.auth import loading
 
     db.session.remove()
     loading.forget_all()  # ids start again at 1: a user kept from the last test is not this test's
+    names = _table_names()
+    derived = set(names[-2:])  # the stock summary's: deleting stock items writes deltas (triggers)
+    holding = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")"
+                                 for name in names if name not in derived)
     # DELETE in dependency order is much faster than TRUNCATE for the few rows a test leaves.
     with db.engine.begin() as conn:
-        for name in _table_names():
-            conn.execute(text(f'DELETE FROM "{name}"'))
+        filled = {name for (name,) in conn.execute(text(holding))}
+        for name in names:
+            if name in filled or name in derived:
+                conn.execute(text(f'DELETE FROM "{name}"'))
         if conn.dialect.name == "postgresql":
-            # Ids start again at 1, as SQLite's do after a DELETE, so both databases run the same test data.
+            # Ids start again at 1, as SQLite's do after a DELETE, so both databases run the same test data
+            # (a sequence not used since its restart has no last_value).
             conn.execute(text(
                 "DO $$ DECLARE s record; BEGIN FOR s IN SELECT sequencename FROM pg_sequences "
-                "WHERE schemaname = 'public' LOOP EXECUTE format('ALTER SEQUENCE %I RESTART', s.sequencename); "
-                "END LOOP; END $$"))
+                "WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP "
+                "EXECUTE format('ALTER SEQUENCE %I RESTART', s.sequencename); END LOOP; END $$"))
 
 
 @pytest.fixture(autouse=True)
