@@ -139,6 +139,16 @@ def client(app):
 
 
 @pytest.fixture
+def steady_user_snapshots(app, monkeypatch):
+    """The signed-in person's snapshot outlives the test (WMS_USER_CACHE_SECONDS is 5 s): a statement count
+    taken twice does not depend on how long the test took between the two, however slow the machine."""
+    from wms.auth import loading
+
+    for cache in loading.UserCache.caches:
+        monkeypatch.setattr(cache, "ttl", 3600.0)
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

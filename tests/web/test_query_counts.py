@@ -14,6 +14,7 @@ from wms.extensions import db
 from wms.locations import services as locations
 
 HX = {"HX-Request": "true"}
+pytestmark = pytest.mark.usefixtures("steady_user_snapshots")
 
 
 @pytest.fixture
@@ -127,7 +128,6 @@ def test_a_handheld_request_takes_as_many_statements_for_many_rows_as_for_few(ap
     few = run()
     grow()
     grow()
-    run()  # the user snapshot may have aged out while the rows were added (WMS_USER_CACHE_SECONDS)
     assert run() == few
 
 
@@ -153,7 +153,6 @@ def test_a_desk_list_takes_as_many_statements_for_many_rows_as_for_few(client, g
     few = statements(client, "GET", path)
     grow()
     grow()
-    statements(client, "GET", path)  # the user snapshot may have aged out while the rows were added
     assert statements(client, "GET", path) == few
 
 

@@ -155,7 +155,7 @@ def barcode_lookup(code: str) -> ProductBarcode | None:
 def _barcode_statement(with_lot: bool):
     statement = (select(ProductBarcode, Lot) if with_lot else select(ProductBarcode)) \
         .join(ProductBarcode.product).options(contains_eager(ProductBarcode.product)) \
-        .where(ProductBarcode.code.in_(bindparam("codes", expanding=True)))
+        .where(ProductBarcode.code.in_([bindparam("code"), bindparam("gtin")]))
     if with_lot:
         statement = statement.outerjoin(Lot, and_(Lot.product_id == ProductBarcode.product_id,
                                                   Lot.code == bindparam("lot_code")))
@@ -166,12 +166,11 @@ def barcode_and_lot(code: str, lot_code: str | None = None) -> tuple[ProductBarc
     """A scan's barcode row with its product and, when the scan names a lot, the product's known lot of that
     code (None if new): one statement, built once, for the scan path of every handheld screen."""
     code = (code or "").strip()
-    candidates = [code]
-    if gs1.is_valid_gtin(code):
-        candidates.insert(0, gs1.normalize_gtin(code))
+    # Two plain parameters rather than an expanding IN: nothing of the statement is rendered again per scan.
+    codes = {"code": code, "gtin": gs1.normalize_gtin(code) if gs1.is_valid_gtin(code) else code}
     if not lot_code:
-        return db.session.scalar(_barcode_statement(False), {"codes": candidates}), None
-    row = db.session.execute(_barcode_statement(True), {"codes": candidates, "lot_code": lot_code}).first()
+        return db.session.scalar(_barcode_statement(False), codes), None
+    row = db.session.execute(_barcode_statement(True), {**codes, "lot_code": lot_code}).first()
     if row is None:
         return None, None
     barcode, lot = row
