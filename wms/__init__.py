@@ -17,6 +17,19 @@ class WmsFlask(Flask):
     """Flask whose every request is one unit of work (wms/uow.py): committed when the answer is a success,
     rolled back when the view raised or answered with an error, so a refused input changes nothing."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        """Flask asks of every hook, context processor and view, on every request (~20 a scan), whether it is a
+        coroutine function: here the answer is kept per function."""
+        try:
+            return self._sync[func]
+        except KeyError:
+            made = self._sync[func] = super().ensure_sync(func)
+            return made
+
     def dispatch_request(self):
         response = None
 

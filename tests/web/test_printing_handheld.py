@@ -5,7 +5,6 @@ import html
 import time
 
 import pytest
-from flask import render_template
 from sqlalchemy import select
 
 from printers.zpl import render_label
@@ -149,12 +148,16 @@ def test_needs_a_login(client, world):
     assert response.status_code == 401 and response.headers["HX-Redirect"] == "/hh/login"
 
 
-def test_the_print_button_partial(app):
+def test_the_print_button_macro(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        page = render_template("printing/hh/_print_button.html", print_kind="location", print_ref="A-01-01-1")
+        macros = app.jinja_env.get_template("_partials/macros.html").module
+        page = str(macros.print_button("location", "A-01-01-1"))
+        with_station = str(macros.print_button("product", "<SKU>", station="dock"))
     assert 'hx-post="/hh/print/label"' in page and 'hx-target="#print-result-location"' in page
     assert 'name="ref" value="A-01-01-1"' in page and 'id="print-result-location"' in page
     assert "Print location label" in page and 'name="station"' not in page
+    assert 'name="station" value="dock"' in with_station and "Print product label" in with_station
+    assert 'value="&lt;SKU&gt;"' in with_station
 
 
 def test_print_screen_scans_a_location_or_product_and_offers_its_label(worker, app):

@@ -30,7 +30,7 @@ class UserCache:
         UserCache.caches.append(self)
 
     def load(self, user_id: int) -> User | None:
-        key = (str(db.engine.url), user_id)
+        key = (db.engine, user_id)  # the engine itself: its URL written out as text cost more than the lookup
         found = self.snapshots.get(key)
         if found is not None and found[0] > time.monotonic():
             return db.session.merge(found[1], load=False)
