@@ -232,10 +232,10 @@ def _lot(state: PickState, raw: str) -> PickState:
     return _scan_lot_code(state, found)
 
 
-def _confirm(view: WaveView, state: PickState, quantity: int, tote_code: str | None, once: dict) -> dict:
+def _confirm(view: WaveView, state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
     """Confirm the task (the last scan of it): the wave's task figures change."""
     done = picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
-                              tote_code=tote_code, user_id=current_user.id, **once)
+                              tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
     view.tasks_changed = True
     return done
 
@@ -304,7 +304,8 @@ def wave_scan(wave_id: int):
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
     # A location scan (a task named, not at its location, every order with its tote) calls no service: it has
-    # no first answer to give again.
+    # no first answer to give again. No receipt found: the service called below does not look again
+    # (`idempotency.replay_any`).
     at_location_step = (bool(form.get("task_id")) and not form.get("at_location") and not view.waiting
                         and wave.status != WaveStatus.DONE)
     shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
@@ -312,8 +313,6 @@ def wave_scan(wave_id: int):
     if earlier is not None:
         action, result = earlier
         return answer(template, **_wave_screen(view, **{shown_as[action]: result}))
-    # No receipt of this scan id for these actions: the service called below need not look again.
-    once = dict(scan_id=scan_id, receipt_checked=not at_location_step)
     try:
         state = _state(form, view)
     except StaleScreen as exc:
@@ -321,10 +320,10 @@ def wave_scan(wave_id: int):
     _waiting, state, screen = _where(view, state)  # which step this scan answers
     try:
         if screen == "tote":
-            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, **once)
+            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(view, bound=done))
         if screen == "finish":
-            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, **once)
+            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(view, finished=done))
         if screen == "done":
             raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
@@ -333,7 +332,7 @@ def wave_scan(wave_id: int):
             new = _at_location(state, raw)
         elif step == "product" and raw.strip() == "0":
             # nothing of it here: a short pick of 0, without scanning anything
-            done = _confirm(view, state, 0, None, once)
+            done = _confirm(view, state, 0, None, scan_id)
             return answer(template, attention=True, **_wave_screen(view, picked=done))
         elif step in ("product", "lot"):
             new = _product(state, raw) if step == "product" else _lot(state, raw)
@@ -352,16 +351,16 @@ def wave_scan(wave_id: int):
             if quantity is None and not raw.strip():
                 quantity = state.task.quantity
             if quantity == 0:
-                done = _confirm(view, state, 0, None, once)
+                done = _confirm(view, state, 0, None, scan_id)
                 return answer(template, attention=True, **_wave_screen(view, picked=done))
             if quantity is not None:
                 new = replace(state, quantity=quantity)
         else:
-            done = _confirm(view, state, state.quantity, _tote_scanned(state, raw), once)
+            done = _confirm(view, state, state.quantity, _tote_scanned(state, raw), scan_id)
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
         if new.step == "tote" and _only_tote(wave) is not None:
             # one tote on the cart: it cannot be the wrong one, so the tote scan is skipped
-            done = _confirm(view, new, new.quantity, _only_tote(wave), once)
+            done = _confirm(view, new, new.quantity, _only_tote(wave), scan_id)
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
     except StaleScreen as exc:
         return refused(template, exc, _refused_screen(wave_id))
