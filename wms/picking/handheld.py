@@ -253,15 +253,23 @@ def _where(view: WaveView, state: PickState | None = None) -> tuple[list, PickSt
             task, view.total, view.done = queries.next_task_and_figures(wave.id)
             view.tasks_changed = False
         state = PickState(task=task)
-    if wave.status == WaveStatus.DONE:
-        screen = "done"
-    elif waiting:
-        screen = "tote"
-    elif state.task is None:
-        screen = "finish"
-    else:
-        screen = "task"
-    return waiting, state, screen
+    return waiting, state, _screen(view, task_named=state.task is not None)
+
+
+def _screen(view: WaveView, *, task_named: bool) -> str:
+    """Which screen the wave shows: done, tote (an order waits for its tote), finish (no task left) or task."""
+    if view.wave.status == WaveStatus.DONE:
+        return "done"
+    if view.waiting:
+        return "tote"
+    return "task" if task_named else "finish"
+
+
+def _answers_location(view: WaveView, form) -> bool:
+    """Whether a scan answers a task's location step, from the screen's hidden fields alone (before its task is
+    read: this very scan, resent, may have made it out of date). Decided as `_where` and `PickState.step` do."""
+    hidden = PickState(at_location=bool(form.get("at_location")))  # its step needs no task before the product's
+    return _screen(view, task_named=bool(form.get("task_id"))) == "task" and hidden.step == "location"
 
 
 def _wave_screen(view: WaveView, state: PickState | None = None, **context) -> dict:
@@ -303,13 +311,10 @@ def wave_scan(wave_id: int):
     template = "picking/hh/wave.html"
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
-    # A location scan (a task named, not at its location, every order with its tote) calls no service: it has
-    # no first answer to give again. No receipt found: the service called below does not look again
-    # (`idempotency.replay_any`).
-    at_location_step = (bool(form.get("task_id")) and not form.get("at_location") and not view.waiting
-                        and wave.status != WaveStatus.DONE)
+    # A location scan calls no service: it has no first answer to give again. No receipt found: the service
+    # called below does not look again (`idempotency.replay_any`).
     shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
-    earlier = None if at_location_step else idempotency.replay_any(scan_id, list(shown_as))
+    earlier = None if _answers_location(view, form) else idempotency.replay_any(scan_id, list(shown_as))
     if earlier is not None:
         action, result = earlier
         return answer(template, **_wave_screen(view, **{shown_as[action]: result}))
