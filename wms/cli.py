@@ -146,14 +146,13 @@ def register(app) -> None:
     @with_appcontext
     def run(host: str, port: int, threads: int, fold_every: float):
         """Migrate the database, load the demo warehouse on first start, and serve. Without `wms worker`, a thread
-        folds the stock summary's pending deltas every few seconds (each fold its own unit of work: the stock
-        pages never write)."""
+        runs the worker's loop with a pass that only folds the stock summary's pending deltas, every few seconds
+        (each fold its own unit of work: the stock pages never write)."""
         import threading
 
         from waitress import serve
 
-        from . import demo
-        from .inventory import summary
+        from . import demo, worker
 
         upgrade_database()
         if database_is_empty():
@@ -165,8 +164,9 @@ def register(app) -> None:
         click.echo(f"Serving on http://{host}:{port}  (desk: /login, handheld: /hh/login)")
         app, stop = current_app._get_current_object(), threading.Event()
         if fold_every > 0:
-            threading.Thread(target=summary.fold_every, args=(app, fold_every, stop), name="stock-summary-fold",
-                             daemon=True).start()
+            loop = {"app": app, "interval": fold_every, "stop": stop, "one_pass": worker.fold_once, "due_in": None,
+                    "echo": click.echo}
+            threading.Thread(target=worker.run, kwargs=loop, name="stock-summary-fold", daemon=True).start()
         try:
             serve(app, host=host, port=port, threads=threads)
         finally:

@@ -5,12 +5,15 @@ Each pass folds the stock summary's pending deltas (wms.inventory.summary), emit
 queue (a job left 'sending' by a sender that died is failed first, for a person to check), retries failed
 after-commit handlers and prunes the login throttle's old counts. Any number of workers may run at once on
 PostgreSQL: every job is claimed with FOR UPDATE SKIP LOCKED. A warehouse runs this one process beside the web
-server (`wms print-worker` is the same command under its old name).
+server (`wms print-worker` is the same command under its old name). `wms run`, the one-command demo, runs the same
+loop in a thread with a pass that only folds the stock summary.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from . import handler_failures, uow
@@ -75,6 +78,14 @@ def _prune_throttle() -> int:
         return throttle.prune()
 
 
+def fold_once() -> Pass:
+    """`wms run`'s pass (the demo, where no worker runs): only the stock summary's fold (needs an app context)."""
+    result = Pass()
+    result.summary_folded = _step(result, "stock summary", summary.fold_pending) or 0
+    db.session.remove()
+    return result
+
+
 def run_once() -> Pass:
     """One pass over every queue (needs an app context)."""
     result = Pass()
@@ -91,20 +102,30 @@ def run_once() -> Pass:
     return result
 
 
-def run(*, interval: float = 2.0, stop: threading.Event | None = None, once: bool = False, echo=print) -> None:
-    """Pass after pass until `stop` is set. When a pass found nothing to do it sleeps `interval` seconds, or
-    less when a label waiting to be retried is due sooner."""
+def _next_label_due_in(interval: float) -> float:
+    return sender.next_due_in(interval)
+
+
+def run(*, interval: float = 2.0, stop: threading.Event | None = None, once: bool = False, echo=print,
+        one_pass: Callable[[], Pass] = run_once, due_in: Callable[[float], float] | None = _next_label_due_in,
+        app=None) -> None:
+    """Pass after pass until `stop` is set: `wms worker`'s loop, and the thread of `wms run`, which passes
+    `one_pass=fold_once, due_in=None` and its `app` (the thread pushes the app context for its whole life, as the
+    worker's command does; each pass is still its own units of work). When a pass found nothing to do it sleeps
+    `interval` seconds, or less when `due_in` says something is due sooner (by default a label waiting to be
+    retried: only a pass that drains the print queue may ask that, or it would wake for labels it never sends)."""
     stop = stop or threading.Event()
-    while True:
-        result = run_once()
-        if result.busy or result.errors:
-            echo(result.summary())
-        for error in result.errors:
-            echo(f"error in {error}")
-        if once or stop.is_set():
-            return
-        if not result.busy:
-            due_in = _step(result, "print schedule", sender.next_due_in, interval)
-            stop.wait(interval if due_in is None else due_in)
-            if stop.is_set():
+    with app.app_context() if app is not None else nullcontext():
+        while True:
+            result = one_pass()
+            if result.busy or result.errors:
+                echo(result.summary())
+            for error in result.errors:
+                echo(f"error in {error}")
+            if once or stop.is_set():
                 return
+            if not result.busy:
+                wait = _step(result, "print schedule", due_in, interval) if due_in is not None else None
+                stop.wait(interval if wait is None else wait)
+                if stop.is_set():
+                    return

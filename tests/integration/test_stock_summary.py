@@ -494,8 +494,11 @@ def test_the_desk_pages_read_the_pending_deltas_and_fold_nothing(app, client, au
 
 
 def test_the_folding_thread_folds_until_it_is_stopped(app):
+    """`wms run`'s thread: the worker's loop with the pass that only folds, in the app's context of its own."""
     import threading
     import time
+
+    from wms import worker
 
     with app.app_context():
         world = build_world()
@@ -504,7 +507,8 @@ def test_the_folding_thread_folds_until_it_is_stopped(app):
         assert pending() > 0
         db.session.remove()
     stop = threading.Event()
-    folder = threading.Thread(target=summary.fold_every, args=(app, 0.05, stop), daemon=True)
+    loop = {"app": app, "interval": 0.05, "stop": stop, "one_pass": worker.fold_once, "due_in": None}
+    folder = threading.Thread(target=worker.run, kwargs=loop, daemon=True)
     folder.start()
     with app.app_context():
         deadline = time.monotonic() + 20
@@ -526,6 +530,8 @@ def test_wms_run_folds_the_summary_while_it_serves(app, runner, users, monkeypat
 
     import waitress
 
+    from wms import worker
+
     with app.app_context():
         world = build_world()
         receive(world, "BOTTLE", "A-01-01-1", 3)
@@ -543,9 +549,61 @@ def test_wms_run_folds_the_summary_while_it_serves(app, runner, users, monkeypat
             db.session.remove()
 
     monkeypatch.setattr(waitress, "serve", serve)
+    loops, real_run = [], worker.run
+
+    def run(**loop):  # the thread runs the worker's own loop
+        loops.append(loop)
+        real_run(**loop)
+
+    monkeypatch.setattr(worker, "run", run)
     result = runner.invoke(args=["run", "--fold-every", "0.05"])
     assert result.exit_code == 0, result.output
     assert seen["folded"] and "stock-summary-fold" in seen["threads"]
+    assert [(loop["one_pass"], loop["due_in"], loop["interval"]) for loop in loops] == [(worker.fold_once, None, 0.05)]
+
+
+def test_the_pass_of_wms_run_only_folds_and_a_failed_fold_is_tried_again_at_the_next_pass(app, monkeypatch):
+    """The worker's loop with `fold_once` (as `wms run`'s thread runs it): a fold that fails is reported and the
+    loop goes on; the next pass folds. Nothing else the worker does is done (a queued label is not sent)."""
+    import threading
+
+    from wms import worker
+    from wms.printing import sender
+
+    with app.app_context():
+        world = build_world()
+        receive(world, "BOTTLE", "A-01-01-1", 3)
+        bottle = world.products["BOTTLE"].id
+        assert pending() > 0
+        db.session.remove()
+    real_fold, folds = summary.fold_pending, []
+
+    def fold_pending():  # the first fold fails (a database that went away for a moment)
+        folds.append(1)
+        if len(folds) == 1:
+            raise RuntimeError("connection lost")
+        return real_fold()
+
+    def drain():
+        raise AssertionError("the demo's fold pass must not drain the print queue")
+
+    monkeypatch.setattr(summary, "fold_pending", fold_pending)
+    monkeypatch.setattr(sender, "drain", drain)
+    stop, passes, lines = threading.Event(), [], []
+
+    def one_pass():  # fold_once, counted; the second pass is the last
+        passes.append(worker.fold_once())
+        if len(passes) == 2:
+            stop.set()
+        return passes[-1]
+
+    worker.run(app=app, interval=0.01, stop=stop, one_pass=one_pass, due_in=None, echo=lines.append)
+    assert [p.errors for p in passes] == [["stock summary: RuntimeError: connection lost"], []]
+    assert passes[1].summary_folded > 0
+    assert lines[-1] == "error in stock summary: RuntimeError: connection lost" and len(lines) == 2
+    with app.app_context():
+        assert pending() == 0 and summary.drift() == []
+        assert product_row(bottle).on_hand == 3
 
 
 def test_lot_in_stock_is_right_with_deltas_pending(ctx):

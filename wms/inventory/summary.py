@@ -24,7 +24,8 @@ How it stays right, whatever code path changes stock (ORM, `UPDATE … FROM (VAL
 - Readers add the pending deltas to the folded rows in the same statement, as they are (no location to read);
   they never fold: a GET writes nothing. `compact()` folds them into the four tables in ONE statement on
   PostgreSQL (`WITH d AS (DELETE … RETURNING) INSERT … ON CONFLICT DO UPDATE`), run by `wms worker`'s pass and,
-  for the demo without a worker, by `wms run`'s folding thread (`fold_every`), each fold its own unit of work.
+  for the demo without a worker, by `wms run`'s thread (the worker's loop, with `worker.fold_once`), each fold its
+  own unit of work.
   Folds only *try* the fold lock (one at a time; readers stay right meanwhile); `rebuild` and location changes
   take it.
 Lot status and expiry change with the date: applied when reading (joining `lots`), never stored.
@@ -180,29 +181,13 @@ def compact() -> bool:
 
 
 def fold_pending() -> int:
-    """`wms worker`'s step (and `wms run`'s folding thread): fold the pending deltas in its own unit of work;
-    returns how many there were (0 when none, or when another transaction was folding them)."""
+    """`wms worker`'s step (and the pass of `wms run`'s thread, `worker.fold_once`): fold the pending deltas in its
+    own unit of work; returns how many there were (0 when none, or when another transaction was folding them)."""
     from ..uow import unit_of_work
 
     with unit_of_work():
         waiting = db.session.scalar(select(func.count()).select_from(StockSummaryDelta))
         return waiting if waiting and compact() else 0
-
-
-def fold_every(app, interval: float, stop) -> None:
-    """Fold the pending deltas every `interval` seconds until `stop` (a threading.Event) is set: `wms run`'s
-    thread, so that the demo without `wms worker` keeps few deltas waiting. Each fold is its own unit of work
-    (never a request's); a failed fold is logged and tried again at the next tick."""
-    import logging
-
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                fold_pending()
-            except Exception:  # noqa: BLE001 - the next tick tries again; readers stay right meanwhile
-                logging.getLogger(__name__).exception("folding the stock summary failed")
-            finally:
-                db.session.remove()
 
 
 def pending() -> bool:

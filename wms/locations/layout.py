@@ -11,9 +11,16 @@ from .models import Location, Warehouse
 from .routing import Layout, grid_distance, plan_route
 
 
-def layout_of(warehouse: Warehouse) -> Layout:
-    """The route planner's view of a warehouse: as many aisles as its locations use (at least one)."""
-    aisles = db.session.scalar(select(func.max(Location.aisle)).where(Location.warehouse_id == warehouse.id))
+def _aisles(warehouse: Warehouse) -> int | None:
+    """How many aisles the warehouse's locations use (None: no location has an aisle)."""
+    return db.session.scalar(select(func.max(Location.aisle)).where(Location.warehouse_id == warehouse.id))
+
+
+def layout_of(warehouse: Warehouse, aisles: int | None = None) -> Layout:
+    """The route planner's view of a warehouse: as many aisles as its locations use (at least one; `aisles`:
+    already counted by the caller)."""
+    if aisles is None:
+        aisles = _aisles(warehouse)
     return Layout(
         aisles=max(aisles or 1, 1), aisle_length=float(warehouse.aisle_length_m),
         aisle_pitch=float(warehouse.aisle_pitch_m), cross_aisles=tuple(sorted(warehouse.cross_aisles_m or ())),
@@ -54,10 +61,10 @@ def walk_distances(warehouse: Warehouse, start: Location, places: list[Location]
     """Walking metres from `start` (a dock) to each place over the aisle grid. A start outside the aisles stands
     at the depot, on the front cross-aisle; a place outside the aisles (a quarantine cage by the dock) counts
     as 0."""
-    aisles = db.session.scalar(select(func.max(Location.aisle)).where(Location.warehouse_id == warehouse.id))
+    aisles = _aisles(warehouse)
     if not aisles:
         return {}
-    layout = layout_of(warehouse)
+    layout = layout_of(warehouse, aisles)  # the aisles counted once
 
     def point(aisle: int | None, bay: int | None) -> tuple[int, float] | None:
         if aisle is None or bay is None or not 1 <= aisle <= layout.aisles:

@@ -79,10 +79,13 @@ def _need(need: str, product: Product, **extra) -> dict:
     return {"status": "need", "need": need, "sku": product.sku, "name": product.name, **extra}
 
 
-def _expected(receipt: Receipt, product: Product) -> tuple[rules.Expected | None, list[rules.LineProgress]]:
+def _expected(receipt: Receipt, product: Product, lines: list[rules.LineProgress] | None = None
+              ) -> tuple[rules.Expected | None, list[rules.LineProgress]]:
+    """What the ASN expects of the product, from its lines' progress (`lines`: read already for this scan)."""
     if receipt.asn is None:
         return None, []
-    lines = receipts.progress(receipt.asn)
+    if lines is None:
+        lines = receipts.progress(receipt.asn)
     mine = [line for line in lines if line.product_id == product.id]
     if not mine:
         return rules.Expected(on_asn=False), lines
@@ -169,7 +172,8 @@ def receive_scan(receipt_id: int, raw: str, answers: Answers | None = None, *, u
 def _asn_lots(receipt: Receipt, product: Product) -> list[str]:
     if receipt.asn is None:
         return []
-    return sorted({line.lot_code for line in receipt.asn.lines if line.product_id == product.id and line.lot_code})
+    return sorted({line.lot_code for line in receipts.asn_lines(receipt.asn)
+                   if line.product_id == product.id and line.lot_code})
 
 
 def _refuse_serial_twice(product: Product, serial: str) -> None:
@@ -281,7 +285,7 @@ def _take_in(receipt: Receipt, product: Product, arrival: rules.Arrival, verdict
 def _pallet_lines(receipt: Receipt, sscc: str) -> list[AsnLine]:
     if receipt.asn is None:
         return []
-    return [line for line in receipt.asn.lines if line.sscc == sscc]
+    return [line for line in receipts.asn_lines(receipt.asn) if line.sscc == sscc]
 
 
 def _receive_pallet(receipt: Receipt, found: lookup.Identified, user_id: int | None) -> dict:
@@ -293,7 +297,8 @@ def _receive_pallet(receipt: Receipt, found: lookup.Identified, user_id: int | N
     if not lines:
         raise DomainError(_l("Pallet %(sscc)s is not announced with its contents: break it down and scan its "
                              "cases.", sscc=sscc))
-    progress_now = {line.line_id: line for line in receipts.progress(receipt.asn)}
+    lines_now = receipts.progress(receipt.asn)  # read once for the whole pallet, not once per line
+    progress_now = {line.line_id: line for line in lines_now}
     today, tolerance_pct = clock.today(), tolerance.over_tolerance_pct()
     checked = []
     for line in lines:
@@ -301,7 +306,7 @@ def _receive_pallet(receipt: Receipt, found: lookup.Identified, user_id: int | N
         if product.lot_tracked and not line.lot_code or product.expiry_tracked and not line.expires_on:
             raise DomainError(_l("The ASN does not give the lot and expiry of %(sku)s on pallet %(sscc)s: break "
                                  "it down and scan its cases.", sku=product.sku, sscc=sscc))
-        expected, _lines = _expected(receipt, product)
+        expected, _lines = _expected(receipt, product, lines_now)
         arrival = rules.Arrival(sku=product.sku, quantity=line.quantity, lot_code=line.lot_code,
                                 expires_on=line.expires_on, min_shelf_life_days=product.min_shelf_life_days,
                                 anvisa_controlled=product.is_anvisa_controlled)

@@ -263,8 +263,8 @@ def receipt_scan(receipt_id: int):
         # a wrong PIN asks for the PIN again (the same supervisor is still standing there); Cancel starts over
         return refused(template, exc, lambda: _receive_screen(receipts.get_receipt(receipt_id), state,
                                                               supervisor=_supervisor_name(state)))
-    db.session.expire_all()
-    receipt = receipts.get_receipt(receipt_id)
+    # The screen from what this request read and wrote (the receipt, its plates, the ASN's lines as the scan
+    # judged them: `receipts.asn_lines`); the totals are summed again, after the scan.
     screen = _receive_screen(receipt, _after(state, result), result=result)
     bad = result["status"] == "refused" or result.get("need") == "supervisor"
     # goods taken in but sent to quarantine (not on the ASN, short-dated, ...) sound the attention tone

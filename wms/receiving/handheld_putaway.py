@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, numbers
+from .. import clock, idempotency, numbers
 from ..errors import DomainError
 from ..extensions import db
 from ..inventory import lookup
@@ -18,7 +18,15 @@ from ..locations.models import Location
 from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
 from . import queries
 from .handheld import MAX_UNITS, bp
-from .putaway import OVERRIDE_REASONS, PutawayPlan, inbound_items, plan_for_item, plan_for_lpn, put_away
+from .putaway import (
+    OVERRIDE_REASONS,
+    PutawayPlan,
+    inbound_items,
+    plan_for_item,
+    plan_for_lpn,
+    put_away,
+    scan_action,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,13 @@ class PutawayState:
             object.__setattr__(self, "_plan", plan)
         return plan
 
+    def aimed_at(self, target: Location) -> "PutawayState":
+        """The same goods, scanned to another place than the suggested one: the plan is theirs still."""
+        state = replace(self, target=target)
+        if "_plan" in self.__dict__:
+            object.__setattr__(state, "_plan", self.__dict__["_plan"])
+        return state
+
     def items(self) -> list[StockItem]:
         """The stock items to choose from, with what the screen names of each, in one statement."""
         if not self.choices:
@@ -65,9 +80,27 @@ class PutawayState:
 
 def _putaway_state(form) -> PutawayState:
     choices = (numbers.whole(c) for c in (form.get("choices") or "").split(","))
-    return PutawayState(lpn=form_row(Lpn, form, "lpn_id"), item=form_row(StockItem, form, "item_id"),
+    return PutawayState(lpn=_row(Lpn, form, "lpn_id", joinedload(Lpn.location).joinedload(Location.warehouse)),
+                        item=_row(StockItem, form, "item_id", *ITEM_SHOWN),
                         quantity=form_number(form, "quantity"), target=form_row(Location, form, "target_id"),
                         choices=tuple(c for c in choices if c is not None))
+
+
+# A stock item with what the screen names and the move reads (product, lot, place, plate), in one statement; a
+# plate with its place. The place's warehouse too: the plan starts from it.
+ITEM_SHOWN = (joinedload(StockItem.product), joinedload(StockItem.lot),
+              joinedload(StockItem.location).joinedload(Location.warehouse), joinedload(StockItem.lpn))
+
+
+def _row(model, form, name: str, *options):
+    """`form_row` with the row's related rows read in the same statement."""
+    row_id = form_number(form, name)
+    if row_id is None:
+        return None
+    row = db.session.get(model, row_id, options=options)
+    if row is None:
+        raise StaleScreen()
+    return row
 
 
 def _putaway_screen(state: PutawayState, **context) -> dict:
@@ -129,8 +162,11 @@ def putaway_scan():
             state = _what(raw)
         elif step == "quantity":
             quantity = typed_quantity(raw, most=MAX_UNITS) if raw.strip() else state.item.available
-            plan_for_item(state.item, quantity)  # refuses more than is free
             state = replace(state, quantity=quantity)
+            state.plan()  # refuses more than is free; the screen shows this very plan
+        elif (earlier := _earlier(state, form.get("scan_id"))) is not None:
+            # a resend of the scan that put the goods away: its answer, before any plan (the goods have moved)
+            return _done(earlier, other_place=state.target is not None and earlier.get("target") == state.target.code)
         elif step == "to" or (step == "reason" and not form.get("reason") and _is_place(raw)):
             # the destination; on the reason question a scan still counts: the suggested place (the obvious
             # answer) puts the goods there, another place is asked about in its turn
@@ -138,7 +174,7 @@ def putaway_scan():
             plan = state.plan()
             if plan.suggestion is None or plan.suggestion.location_id == found.location.id:
                 return _put(state, found.location, None, form.get("scan_id"))
-            state = replace(state, target=found.location)
+            state = state.aimed_at(found.location)
             return answer(template, attention=True, **_putaway_screen(state))
         else:  # reason: a button, or its number typed (1 = the first reason)
             reason = form.get("reason", "") or _typed_reason(raw)
@@ -164,13 +200,25 @@ def _is_place(raw: str) -> bool:
     return bool(raw.strip()) and numbers.whole(raw, least=1, most=len(OVERRIDE_REASONS)) is None
 
 
+def _earlier(state: PutawayState, scan_id: str | None) -> dict | None:
+    """The answer already given to this scan id, on the steps whose scan puts the goods away."""
+    if state.step not in ("to", "reason"):
+        return None
+    return idempotency.replay(scan_id or None, scan_action(state.lpn.id if state.lpn else None))
+
+
 def _put(state: PutawayState, target: Location, reason: str | None, scan_id: str | None):
+    # the plan the screen showed (worked out in this request, or now): the service does not work it out again,
+    # nor look for the scan id's answer (`_earlier` did)
     done = put_away(target_id=target.id, user_id=current_user.id, lpn_id=state.lpn.id if state.lpn else None,
                     item_id=state.item.id if state.item else None, quantity=state.quantity, reason=reason,
-                    scan_id=scan_id or None)
-    db.session.expire_all()
+                    scan_id=scan_id or None, plan=state.plan(), receipt_checked=True)
+    return _done(done, other_place=reason is not None)
+
+
+def _done(done: dict, *, other_place: bool):
     # another place than the suggested one is accepted, but it is not the normal path: the attention sound
-    return answer("receiving/hh/putaway.html", attention=reason is not None,
-                  **_putaway_screen(PutawayState(), done=done, other_place=reason is not None))
+    return answer("receiving/hh/putaway.html", attention=other_place,
+                  **_putaway_screen(PutawayState(), done=done, other_place=other_place))
 
 

@@ -2,10 +2,12 @@
 the desk's rules and the candidate places, nearest to the dock first), and the move there by ledger moves. A
 destination other than the suggested one needs a reason.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, idempotency
 from ..catalog.models import Product
@@ -17,6 +19,7 @@ from ..inventory.models import Lpn, StockItem
 from ..locations import layout
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location, LocationKind, Warehouse, Zone
+from ..sql import rows_by_id
 from ..uow import use_case
 from . import putaway_rules, quarantine, rules
 
@@ -61,6 +64,9 @@ class PutawayPlan:
     quantity: int
     held: bool
     suggestion: rules.Suggestion | None
+    # The goods' products, held while the plan lives: the session keeps rows only while they are referenced, and
+    # the move (which locks and re-reads the items) finds them there instead of reading them again.
+    products: dict[int, Product] = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         return {"source": self.source.code, "lpn": self.lpn.code if self.lpn else None, "quantity": self.quantity,
@@ -72,12 +78,17 @@ class PutawayPlan:
 def _plan(items: list[StockItem], quantity: int, lpn: Lpn | None) -> PutawayPlan:
     first = items[0]
     source = first.location
-    warehouse = db.session.get(Warehouse, source.warehouse_id)
+    warehouse = source.warehouse  # read with the source when the screen read the goods
     by_product: dict[int, int] = {}
     for item in items:
         by_product[item.product_id] = by_product.get(item.product_id, 0) + item.quantity
     main = max(by_product, key=lambda product_id: (by_product[product_id], -product_id))
-    product = db.session.get(Product, main)
+    # Every product on the plate in one statement, set on its items: the screen names them, and the move finds
+    # them in the session.
+    products = rows_by_id(Product, by_product)
+    for item in items:
+        set_committed_value(item, "product", products[item.product_id])
+    product = products[main]
     held = quarantine.is_held(items)
     load = rules.Load(product_id=main, category=product.category, quantity=quantity,
                       lot_ids=frozenset(item.lot_id for item in items), product_ids=frozenset(by_product),
@@ -87,7 +98,7 @@ def _plan(items: list[StockItem], quantity: int, lpn: Lpn | None) -> PutawayPlan
     dock = source if source.kind == LocationKind.RECEIVING.value else \
         locations.first_of_kind(warehouse.id, LocationKind.RECEIVING) or source
     places = [c for c in candidates(warehouse, dock, kinds) if c.location_id != source.id]
-    return PutawayPlan(items, source, lpn, quantity, held, rules.choose_putaway(load, specs, places))
+    return PutawayPlan(items, source, lpn, quantity, held, rules.choose_putaway(load, specs, places), products)
 
 
 def plan_for_lpn(lpn: Lpn) -> PutawayPlan:
@@ -114,6 +125,7 @@ def inbound_items(product: Product, lot_code: str | None = None) -> list[StockIt
     query = (select(StockItem).join(Location, Location.id == StockItem.location_id)
              .where(StockItem.product_id == product.id, StockItem.quantity > StockItem.reserved,
                     Location.kind.in_([LocationKind.RECEIVING.value, LocationKind.QUARANTINE.value]))
+             .options(contains_eager(StockItem.location), joinedload(StockItem.lot))  # the screen names them
              .order_by(StockItem.id))
     items = list(db.session.scalars(query))
     if lot_code:
@@ -121,30 +133,52 @@ def inbound_items(product: Product, lot_code: str | None = None) -> list[StockIt
     return items
 
 
-@use_case
-def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, item_id: int | None = None,
-             quantity: int | None = None, reason: str | None = None, scan_id: str | None = None) -> dict:
-    """Move a plate (or some units of one stock item) from the dock to its storage place by ledger moves.
-    A destination other than the suggested one needs a reason (kept in the audit trail and the move's note)."""
-    # The move stores its result under the scan id (inventory's move_lpn/move_stock take it); a resend is
-    # answered here, before the checks, which would refuse goods that have already moved.
-    action = "stock.move_lpn" if lpn_id is not None else "stock.move"
-    earlier = idempotency.replay(scan_id, action)
-    if earlier is not None:
-        return earlier
-    target = db.session.get(Location, target_id)
-    if target is None or target.kind_enum in VIRTUAL_KINDS:
-        raise NotFound(_l("Location not found."))
+def scan_action(lpn_id: int | None) -> str:
+    """What a put-away's scan id is kept under: the move's own action (a plate's, or some units')."""
+    return "stock.move_lpn" if lpn_id is not None else "stock.move"
+
+
+def _same_goods(plan: PutawayPlan | None, lpn_id: int | None, item_id: int | None, quantity: int | None) -> bool:
+    if plan is None:
+        return False
+    if lpn_id is not None:
+        return plan.lpn is not None and plan.lpn.id == lpn_id
+    return plan.lpn is None and plan.items[0].id == item_id and quantity is not None and plan.quantity == quantity
+
+
+def _plan_of(lpn_id: int | None, item_id: int | None, quantity: int | None) -> PutawayPlan:
     if lpn_id is not None:
         lpn = db.session.get(Lpn, lpn_id)
         if lpn is None:
             raise NotFound(_l("LPN not found."))
-        plan = plan_for_lpn(lpn)
-    else:
-        item = db.session.get(StockItem, item_id) if item_id is not None else None
-        if item is None:
-            raise NotFound(_l("Stock not found."))
-        plan = plan_for_item(item, quantity)
+        return plan_for_lpn(lpn)
+    item = db.session.get(StockItem, item_id) if item_id is not None else None
+    if item is None:
+        raise NotFound(_l("Stock not found."))
+    return plan_for_item(item, quantity)
+
+
+@use_case
+def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, item_id: int | None = None,
+             quantity: int | None = None, reason: str | None = None, scan_id: str | None = None,
+             plan: PutawayPlan | None = None, receipt_checked: bool = False) -> dict:
+    """Move a plate (or some units of one stock item) from the dock to its storage place by ledger moves.
+    A destination other than the suggested one needs a reason (kept in the audit trail and the move's note).
+    `plan`: the plan of these same goods the caller worked out in this unit of work (the screen showed it before
+    the scan), so it is not worked out again; the stock items are locked by the move either way.
+    `receipt_checked`: the caller looked for the scan id's answer (`scan_action`) in this transaction just before
+    and found none."""
+    # The move stores its result under the scan id (inventory's move_lpn/move_stock take it); a resend is
+    # answered here (or by the caller), before the checks, which would refuse goods that have already moved.
+    if not receipt_checked:
+        earlier = idempotency.replay(scan_id, scan_action(lpn_id))
+        if earlier is not None:
+            return earlier
+    target = db.session.get(Location, target_id)
+    if target is None or target.kind_enum in VIRTUAL_KINDS:
+        raise NotFound(_l("Location not found."))
+    if not _same_goods(plan, lpn_id, item_id, quantity):
+        plan = _plan_of(lpn_id, item_id, quantity)
     suggested = plan.suggestion.location_id if plan.suggestion else None
     reason = (reason or "").strip() or None
     if suggested is not None and target.id != suggested:
@@ -159,11 +193,13 @@ def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, 
                  reason=reason, held=plan.held, units=plan.quantity)
     note = f"put-away; suggested {plan.suggestion.code}; reason {reason}" if reason and plan.suggestion else None
     if plan.lpn is not None:
+        # the scan id's receipt of this very action was looked for above (or by the caller), in this transaction
         result = inventory.move_lpn(lpn_id=plan.lpn.id, target_id=target.id, user_id=user_id, reason="putaway",
-                                    scan_id=scan_id)
+                                    scan_id=scan_id, receipt_checked=True)
     else:
         item = plan.items[0]
         result = inventory.move_stock(product_id=item.product_id, lot_id=item.lot_id, source_id=item.location_id,
                                       target_id=target.id, quantity=plan.quantity, user_id=user_id,
-                                      from_lpn_id=item.lpn_id, reason="putaway", note=note, scan_id=scan_id)
+                                      from_lpn_id=item.lpn_id, reason="putaway", note=note, scan_id=scan_id,
+                                      receipt_checked=True)
     return result

@@ -5,8 +5,9 @@ ERP told).
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, events, idempotency
 from ..auth.models import User
@@ -41,10 +42,24 @@ def received_by_line(line_ids: list[int]) -> dict[int, int]:
     return {line_id: int(total) for line_id, total in rows}
 
 
+def asn_lines(asn: Asn) -> list[AsnLine]:
+    """The ASN's lines with their products, in one statement, kept on `asn.lines`: a scan is judged against them,
+    then the screen after it shows the same rows (lines already read with their products are not read again)."""
+    if "lines" not in inspect(asn).unloaded:
+        lines = asn.lines
+        if all("product" not in inspect(line).unloaded for line in lines):
+            return lines
+    lines = list(db.session.scalars(select(AsnLine).where(AsnLine.asn_id == asn.id)
+                                    .options(joinedload(AsnLine.product)).order_by(AsnLine.line_no)))
+    set_committed_value(asn, "lines", lines)
+    return lines
+
+
 def progress(asn: Asn) -> list[rules.LineProgress]:
-    received = received_by_line([line.id for line in asn.lines])
+    lines = asn_lines(asn)
+    received = received_by_line([line.id for line in lines])
     return [rules.LineProgress(line.id, line.product_id, line.quantity, received.get(line.id, 0), line.lot_code)
-            for line in asn.lines]
+            for line in lines]
 
 
 def _dock(warehouse_id: int, dock_id: int | None) -> Location:
@@ -190,23 +205,28 @@ class LineView:
 def summary(receipt: Receipt) -> list[LineView]:
     """Per ASN line (then per product not on the ASN): expected, received, held, damaged, refused, and the
     discrepancies recorded, summed by kind. A few grouped queries, however many scans the receipt has: the
-    handheld shows it after every scan."""
+    handheld shows it after every scan (the ASN's lines as the scan read them, `asn_lines`)."""
     views: dict[tuple, LineView] = {}
-    asn_lines = []
-    if receipt.asn_id is not None:
-        asn_lines = list(db.session.scalars(select(AsnLine).where(AsnLine.asn_id == receipt.asn_id)
-                                            .options(joinedload(AsnLine.product)).order_by(AsnLine.line_no)))
+    lines = asn_lines(receipt.asn) if receipt.asn_id is not None else []
     first_line = {}
-    for line in asn_lines:
+    for line in lines:
         views[("line", line.id)] = LineView(line.product.sku, line.product.name, line.quantity, line.line_no,
                                             line.lot_code or "", discrepancies={})
         first_line.setdefault(line.product_id, line.id)
-    for line_id, total in received_by_line([line.id for line in asn_lines]).items():
-        views[("line", line_id)].received = total
-    items = db.session.execute(
-        select(ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome, func.sum(ReceiptItem.quantity))
-        .where(ReceiptItem.receipt_id == receipt.id)
-        .group_by(ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome)).all()
+    # What this receipt took in, and what every receipt of the ASN took in of its lines, in one grouped query.
+    mine = ReceiptItem.receipt_id == receipt.id
+    taken = db.session.execute(
+        select(ReceiptItem.receipt_id, ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome,
+               func.sum(ReceiptItem.quantity))
+        .where(or_(mine, ReceiptItem.asn_line_id.in_(select(AsnLine.id).where(AsnLine.asn_id == receipt.asn_id)))
+               if receipt.asn_id is not None else mine)
+        .group_by(ReceiptItem.receipt_id, ReceiptItem.asn_line_id, ReceiptItem.product_id, ReceiptItem.outcome)).all()
+    items = []
+    for receipt_id, line_id, product_id, outcome, total in taken:
+        if line_id is not None and ("line", line_id) in views:
+            views[("line", line_id)].received += int(total)  # damaged included: they arrived
+        if receipt_id == receipt.id:
+            items.append((line_id, product_id, outcome, total))
     found = db.session.execute(
         select(Discrepancy.asn_line_id, Discrepancy.product_id, Discrepancy.kind, Discrepancy.decision,
                func.sum(Discrepancy.quantity))
