@@ -38,9 +38,10 @@ def _usable(scan_id: str | None) -> bool:
     return bool(scan_id)
 
 
-# (scan id, action) pairs this transaction has looked up and found without a receipt (`replay_any`), in the
-# session's info: a service called next in the same transaction does not read the receipt again. Forgotten when the
-# transaction ends, committed or rolled back (`_forget_at_the_end`): another transaction may store one meanwhile.
+# (scan id, action) pairs this transaction has looked up and found without a receipt (`replay`, `replay_any`), in
+# the session's info: a service called next in the same transaction (`by_scan_id`) does not read the receipt again.
+# Forgotten when the transaction ends, committed or rolled back (`_forget_at_the_end`): another transaction may
+# store one meanwhile. Either look happens before the use case's locks: a concurrent resend is refused by them.
 _NONE_YET = "wms.scan_ids_without_receipt"
 
 
@@ -49,18 +50,21 @@ def _none_yet() -> set[tuple[str, str]]:
 
 
 def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
-    """The stored result of an earlier submission of this action with this id, if any."""
+    """The stored result of an earlier submission of this action with this id, if any (read once a
+    transaction: none found is remembered)."""
     if not _usable(scan_id) or (scan_id, action) in db.session().info.get(_NONE_YET, ()):
         return None
     receipt = db.session.get(ScanReceipt, (scan_id, action))
-    return None if receipt is None else dict(receipt.result)
+    if receipt is None:
+        _none_yet().add((scan_id, action))
+        return None
+    return dict(receipt.result)
 
 
 def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, Any]] | None:
     """The earlier submission of any of these actions with this id, as (action, stored result), in one
-    statement (a screen whose scan may have been one of several actions). None found: the service the screen
-    calls next in this transaction (`by_scan_id`) does not look again (either look happens before the use case's
-    locks: a concurrent resend is refused by them either way)."""
+    statement (a screen whose scan may have been one of several actions). None found is remembered, as by
+    `replay`: the service the screen calls next does not look again."""
     if not _usable(scan_id):
         return None
     receipt = db.session.scalar(select(ScanReceipt).where(ScanReceipt.scan_id == scan_id,
@@ -87,8 +91,8 @@ def _forget_at_the_end(session: Session, transaction) -> None:
 def by_scan_id(action: str):
     """Make a handheld service idempotent: called with `scan_id=...` and `user_id=...` keywords, a repeat of the
     same scan id answers the stored result and changes nothing; the first call stores its (dict) result in
-    the same transaction as its effect. A receipt `replay_any` found missing in this transaction is not read
-    again."""
+    the same transaction as its effect. A receipt found missing earlier in this transaction (the screen looked,
+    `replay`/`replay_any`) is not read again."""
     import functools
 
     def decorate(fn):

@@ -1,4 +1,4 @@
-"""A scan id's receipt looked up by a screen (`replay_any`) and found missing is not read again by the service it
+"""A scan id's receipt looked up by a screen (`replay`, `replay_any`) and found missing is not read again by the service it
 calls in the same transaction; the next transaction reads it again (another one may have stored it meanwhile)."""
 from sqlalchemy import event, func, select
 
@@ -42,6 +42,15 @@ def test_a_receipt_found_missing_by_the_screen_is_not_read_again_by_its_service(
     assert pick(scan_id="scan-1", user_id=None) == {"picked": 1} and calls == [None]
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ScanReceipt)) == 1
+
+
+def test_a_receipt_found_missing_by_replay_is_not_read_again(ctx):
+    pick, calls = _service()
+    assert idempotency.replay("scan-6", "test.pick") is None
+    assert _reads_of_receipts(lambda: idempotency.replay("scan-6", "test.pick")) == 0
+    assert _reads_of_receipts(lambda: pick(scan_id="scan-6", user_id=None)) == 0
+    assert _reads_of_receipts(lambda: idempotency.replay("scan-6", "test.other")) == 1  # another action: read
+    assert idempotency.replay("scan-6", "test.pick") == {"picked": 1} and calls == [None]
 
 
 def test_the_note_ends_with_the_transaction(ctx):
