@@ -24,8 +24,14 @@ def scan_form(response) -> tuple[str, dict]:
     return html.unescape(found.group(1)), fields
 
 
+def scan_fields(response) -> dict:
+    """The hidden fields of the screen's scan form: the state the next scan is posted with."""
+    return scan_form(response)[1]
+
+
 def scan(client, response, code: str, **extra):
-    """Type `code` into the scan form of the screen `response` answered, press Enter: the next answer."""
+    """Type `code` into the scan form of the screen `response` answered, press Enter: the next answer. `extra`:
+    fields sent too, or instead (`scan_id="same"` for a resend)."""
     url, fields = scan_form(response)
     return client.post(url, data={**fields, "scan": code, "scan_id": f"t-{next(_IDS)}", **extra}, headers=HX)
 
@@ -39,10 +45,13 @@ def opened(client, response):
 _BUTTON_FORM = re.compile(r'<form hx-post="([^"]+)"[^>]*>(.*?)</form>', re.S)
 
 
-def press(client, response, action: str):
-    """Tap the screen's post button whose form posts to a URL ending in `action` (with its hidden fields)."""
+def press(client, response, action: str = "", *, choice: dict | None = None, **extra):
+    """Tap the screen's post button whose form posts to a URL ending in `action` and, with `choice`, carries those
+    hidden fields (`{"action": "finish"}`, a task to take): posted with its hidden fields and `extra`."""
+    wanted = {name: str(value) for name, value in (choice or {}).items()}
     for url, body in _BUTTON_FORM.findall(response.get_data(as_text=True)):
-        if html.unescape(url).endswith(action):
-            fields = {html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(body)}
-            return client.post(html.unescape(url), data={**fields, "scan_id": f"t-{next(_IDS)}"}, headers=HX)
-    raise AssertionError(f"no button posting to …{action} on the screen:\n{page(response)[:2000]}")
+        fields = {html.unescape(k): html.unescape(v) for k, v in _HIDDEN.findall(body)}
+        if html.unescape(url).endswith(action) and wanted.items() <= fields.items():
+            return client.post(html.unescape(url), data={**fields, "scan_id": f"t-{next(_IDS)}", **extra},
+                               headers=HX)
+    raise AssertionError(f"no button posting to …{action} with {wanted} on the screen:\n{page(response)[:2000]}")

@@ -9,8 +9,8 @@ printable ASCII characters (wms/guard.py refuses others at the edge; here anythi
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .dbtypes import UTCDateTime, utcnow
 from .extensions import db
@@ -38,42 +38,67 @@ def _usable(scan_id: str | None) -> bool:
     return bool(scan_id)
 
 
+# (scan id, action) pairs this transaction has looked up and found without a receipt (`replay`, `replay_any`), in
+# the session's info: a service called next in the same transaction (`by_scan_id`) does not read the receipt again.
+# Forgotten when the transaction ends, committed or rolled back (`_forget_at_the_end`): another transaction may
+# store one meanwhile. Either look happens before the use case's locks: a concurrent resend is refused by them.
+_NONE_YET = "wms.scan_ids_without_receipt"
+
+
+def _none_yet() -> set[tuple[str, str]]:
+    return db.session().info.setdefault(_NONE_YET, set())
+
+
 def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
-    """The stored result of an earlier submission of this action with this id, if any."""
-    if not _usable(scan_id):
+    """The stored result of an earlier submission of this action with this id, if any (read once a
+    transaction: none found is remembered)."""
+    if not _usable(scan_id) or (scan_id, action) in db.session().info.get(_NONE_YET, ()):
         return None
     receipt = db.session.get(ScanReceipt, (scan_id, action))
-    return None if receipt is None else dict(receipt.result)
+    if receipt is None:
+        _none_yet().add((scan_id, action))
+        return None
+    return dict(receipt.result)
 
 
 def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, Any]] | None:
     """The earlier submission of any of these actions with this id, as (action, stored result), in one
-    statement (a screen whose scan may have been one of several actions)."""
+    statement (a screen whose scan may have been one of several actions). None found is remembered, as by
+    `replay`: the service the screen calls next does not look again."""
     if not _usable(scan_id):
         return None
     receipt = db.session.scalar(select(ScanReceipt).where(ScanReceipt.scan_id == scan_id,
                                                           ScanReceipt.action.in_(actions)).limit(1))
-    return None if receipt is None else (receipt.action, dict(receipt.result))
+    if receipt is None:
+        _none_yet().update((scan_id, action) for action in actions)
+        return None
+    return receipt.action, dict(receipt.result)
 
 
 def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:
     """Store the result in the caller's transaction (committed with the effect)."""
     if _usable(scan_id):
+        db.session().info.get(_NONE_YET, set()).discard((scan_id, action))
         db.session.add(ScanReceipt(scan_id=scan_id, action=action, result=result, user_id=user_id))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction (a SAVEPOINT's end leaves the note true)
+        session.info.pop(_NONE_YET, None)
 
 
 def by_scan_id(action: str):
     """Make a handheld service idempotent: called with `scan_id=...` and `user_id=...` keywords, a repeat of the
     same scan id answers the stored result and changes nothing; the first call stores its (dict) result in
-    the same transaction as its effect. `receipt_checked=True`: the caller looked for this scan id's receipt of
-    this action in the same transaction just before (`replay_any`) and found none, so it is not read again
-    (either look happens before the use case's locks: a concurrent resend is refused by them either way)."""
+    the same transaction as its effect. A receipt found missing earlier in this transaction (the screen looked,
+    `replay`/`replay_any`) is not read again."""
     import functools
 
     def decorate(fn):
         @functools.wraps(fn)
-        def wrapper(*args, scan_id: str | None = None, receipt_checked: bool = False, **kwargs):
-            earlier = None if receipt_checked else replay(scan_id, action)
+        def wrapper(*args, scan_id: str | None = None, **kwargs):
+            earlier = replay(scan_id, action)
             if earlier is not None:
                 return earlier
             result = fn(*args, **kwargs)

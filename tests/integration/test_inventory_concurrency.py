@@ -2,39 +2,19 @@
 
 On PostgreSQL the stock items are row-locked (SELECT ... FOR UPDATE); on SQLite every transaction takes the
 write lock at BEGIN (BEGIN IMMEDIATE). Both are exercised here with real threads."""
-import threading
-
 from sqlalchemy import func, select
 
+from tests.concurrency import at_once
 from tests.factories import build_world, receive
-from wms.errors import DomainError
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Move
 
 
-def _race(app, n_threads, work):
-    barrier = threading.Barrier(n_threads)
-    outcomes = []
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                outcomes.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+def _race(app, n_threads, work) -> list[str]:
+    """`work(i)` in `n_threads` threads at once: "ok", or the name of the error a thread was refused with."""
+    return ["ok" if not isinstance(outcome, Exception) else type(outcome).__name__
+            for outcome in at_once(n_threads, work, app=app, timeout=60)]
 
 
 def test_two_moves_of_the_last_units_cannot_both_succeed(app):

@@ -2,10 +2,9 @@
 
 On PostgreSQL the candidate stock items are row-locked (SELECT ... FOR UPDATE OF stock_items, in id order);
 on SQLite every transaction holds the write lock from BEGIN IMMEDIATE. Both run here with real threads."""
-import threading
-
 from sqlalchemy import func, select
 
+from tests.concurrency import at_once
 from tests.factories import build_world, receive
 from tests.picking_helpers import books_are_right, payload
 from wms.extensions import db
@@ -15,29 +14,6 @@ from wms.orders.models import Order, OrderLine
 from wms.picking import reservations
 
 THREADS = 50
-
-
-def _race(app, work):
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[i] = work(i)
-            except Exception as exc:  # noqa: BLE001  every failure is reported by the assertion below
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def test_fifty_orders_allocating_the_last_units_reserve_exactly_what_is_there(app):
@@ -52,7 +28,7 @@ def test_fifty_orders_allocating_the_last_units_reserve_exactly_what_is_there(ap
         demanded = sum(i % 3 + 1 for i in range(THREADS))
         db.session.remove()
 
-    outcomes = _race(app, lambda i: orders.release(ids[i]).status)
+    outcomes = at_once(THREADS, lambda i: orders.release(ids[i]).status, app=app)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     with app.app_context():
         reserved = db.session.scalar(select(func.sum(StockItem.reserved)))
@@ -73,7 +49,7 @@ def test_the_same_channel_order_sent_by_many_requests_at_once_is_one_order(app):
         data = payload([("BOTTLE", 2)], channel_order_id="MLB-RACE")
         db.session.remove()
 
-    outcomes = _race(app, lambda i: orders.take_order(dict(data))[0].id)
+    outcomes = at_once(THREADS, lambda i: orders.take_order(dict(data))[0].id, app=app)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert len(set(outcomes)) == 1
     with app.app_context():

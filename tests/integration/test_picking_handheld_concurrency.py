@@ -9,6 +9,7 @@ import threading
 
 from sqlalchemy import func, select
 
+from tests.concurrency import at_once
 from tests.factories import BOTTLE_GTIN
 from tests.handheld_client import HX, opened, scan, scan_form
 from tests.picking_helpers import books_are_right, stocked_world, take
@@ -19,29 +20,15 @@ from wms.picking.models import PickTask
 
 
 def _race(app, n: int, send) -> list[int]:
-    """`send(client)` from `n` logged-in handhelds at once: the status codes."""
+    """`send(i, client)` from `n` logged-in handhelds at once: the status codes (or the exceptions raised)."""
     clients = []
     for _ in range(n):
         client = app.test_client()
         assert client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX).status_code in (
             200, 302)
         clients.append(client)
-    barrier = threading.Barrier(n)
-    statuses: list = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            statuses[i] = send(i, clients[i]).status_code
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            statuses[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
+    answers = at_once(n, lambda i: send(i, clients[i]))
+    return [answer if isinstance(answer, Exception) else answer.status_code for answer in answers]
 
 
 def _picks(app) -> int:

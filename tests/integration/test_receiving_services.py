@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.factories import (
     BOTTLE_GTIN,
@@ -15,6 +15,7 @@ from tests.factories import (
     gtin13,
     gtin14,
     on_hand,
+    receive,
 )
 from wms import clock, events, gs1
 from wms.auth import services as auth
@@ -443,3 +444,35 @@ def test_a_finished_plate_prints_its_label_on_the_dock_printer(world, worker_id,
     closed = receipts.close_receipt(receipt_id, user_id=worker_id)
     assert closed["printed"] == [second["lpn"]]
     assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 2
+
+
+def test_is_held_reads_only_the_lots_the_session_does_not_hold(world):
+    """The lots' statuses come from the session when it holds them (a plate's items named with their lots); the
+    others are read in one statement and become the items' (the screen names them without a lazy load each)."""
+    receive(world, "MED", "DOCK", 5, "L-SOON")
+    receive(world, "MED", "DOCK", 3, "L-LATE")
+    inventory.change_lot_status(world.lots["L-LATE"].id, LotStatus.QUARANTINE.value, reason="QA", user_id=None)
+    db.session.commit()
+    lot_reads: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "FROM lots" in statement:
+            lot_reads.append(statement)
+
+    def items():
+        db.session.expunge_all()
+        return list(db.session.scalars(select(StockItem).where(StockItem.quantity > 0,
+                                                               StockItem.lot_id.is_not(None))
+                                       .order_by(StockItem.id)))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        unread = items()
+        assert quarantine.is_held(unread) is True and len(lot_reads) == 1
+        assert {item.lot.code for item in unread} == {"L-SOON", "L-LATE"} and len(lot_reads) == 1
+        assert quarantine.is_held(unread) is True and len(lot_reads) == 1  # the session holds them now
+        released = [item for item in items() if item.lot.code == "L-SOON"]  # its lot loaded with it
+        lot_reads.clear()
+        assert quarantine.is_held(released) is False and lot_reads == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)

@@ -3,10 +3,9 @@ numbers from one range; a range that runs out refuses the rest with a clear mess
 
 On PostgreSQL the range row is locked (SELECT ... FOR UPDATE) until the box's transaction commits; on SQLite
 every writer holds the database's write lock. Both run here with real threads."""
-import threading
-
 from sqlalchemy import select
 
+from tests.concurrency import at_once
 from tests.picking_helpers import take
 from tests.shipping_helpers import shipping_world
 from wms import brazil
@@ -16,29 +15,6 @@ from wms.shipping import boxes, carriers, packing
 from wms.shipping.models import Carrier, Package, TrackingRange
 
 THREADS = 20
-
-
-def _race(app, work):
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[i] = work(i)
-            except Exception as exc:  # noqa: BLE001  every failure is reported by the assertions
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def _twenty_boxes_ready(app, tmp_path, range_size: int) -> list[int]:
@@ -66,9 +42,14 @@ def _twenty_boxes_ready(app, tmp_path, range_size: int) -> list[int]:
     return ids
 
 
+def _close(order_id: int) -> str:
+    """Close the order's box (1.35 kg): its tracking code."""
+    return boxes.close_box(order_id, 1100 + 250, user_id=None)["tracking_code"]
+
+
 def test_twenty_packers_closing_boxes_at_once_take_twenty_distinct_numbers(app, tmp_path):
     ids = _twenty_boxes_ready(app, tmp_path, range_size=100)
-    outcomes = _race(app, lambda i: boxes.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
+    outcomes = at_once(THREADS, lambda i: _close(ids[i]), app=app)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert len(set(outcomes)) == THREADS
     assert all(code.startswith("TS") and brazil.is_valid_tracking_code(code) for code in outcomes)
@@ -82,7 +63,7 @@ def test_twenty_packers_closing_boxes_at_once_take_twenty_distinct_numbers(app, 
 
 def test_a_range_that_runs_out_refuses_the_rest_and_issues_nothing_twice(app, tmp_path):
     ids = _twenty_boxes_ready(app, tmp_path, range_size=15)
-    outcomes = _race(app, lambda i: boxes.close_box(ids[i], 1100 + 250, user_id=None)["tracking_code"])
+    outcomes = at_once(THREADS, lambda i: _close(ids[i]), app=app)
     codes = [o for o in outcomes if isinstance(o, str)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(codes) == 15 and len(set(codes)) == 15

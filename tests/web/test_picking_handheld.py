@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, receive
+from tests.handheld_client import HX, page, scan, scan_fields, scan_form
 from tests.picking_helpers import books_are_right, stocked_world, take
 from wms import gs1
 from wms.extensions import db
@@ -16,20 +17,6 @@ from wms.inventory.models import CountTask, Move, StockItem
 from wms.locations import services as locations
 from wms.picking import replenishment, waves
 from wms.picking.models import PickTask, ReplenishmentTask, Wave
-
-HX = {"HX-Request": "true"}
-_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
-_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def scan_form(response) -> dict:
-    blocks = [b for b in _FORM.findall(response.get_data(as_text=True)) if 'class="scan"' in b]
-    assert len(blocks) == 1, text(response)
-    return {name: html.unescape(value) for name, value in _HIDDEN.findall(blocks[0])}
 
 
 def status_task(response) -> str:
@@ -44,16 +31,16 @@ def step(response) -> str:
 
 
 class Handheld:
+    """One handheld on a screen: each scan answers the screen shown (`tests.handheld_client.scan`) and must sound
+    as `expect`ed; a refused scan leaves the screen as it was."""
+
     def __init__(self, client, url):
-        self.client, self.url, self.screen = client, url, None
+        self.client = client
         self.screen = client.get(url, headers=HX)
 
     def scan(self, code, scan_id=None, expect=200, sound=None):
-        data = {**scan_form(self.screen), "scan": code}
-        if scan_id:
-            data["scan_id"] = scan_id
-        response = self.client.post(self.url, data=data, headers=HX)
-        assert response.status_code == expect, text(response)
+        response = scan(self.client, self.screen, code, **({"scan_id": scan_id} if scan_id else {}))
+        assert response.status_code == expect, page(response)
         assert response.headers["X-Scan-Result"] == (sound or ("ok" if expect == 200 else "bad"))
         if expect == 200:
             self.screen = response
@@ -103,10 +90,10 @@ def moves(app, reason="pick") -> int:
 
 
 def test_menu_and_wave_list(hh, wh):
-    menu = text(hh.get("/hh/"))
+    menu = page(hh.get("/hh/"))
     assert "Pick" in menu and "Replenish" in menu
     assert menu.index("Pick") < menu.index("Replenish")
-    screen = text(hh.get("/hh/pick/"))
+    screen = page(hh.get("/hh/pick/"))
     assert wh.code in screen
     bad = hh.post("/hh/pick/", data={"scan": "W99999"}, headers=HX)
     assert bad.status_code == 422 and bad.headers["X-Scan-Result"] == "bad"
@@ -127,7 +114,7 @@ def test_a_whole_wave_on_the_handheld(app, hh, wh):
     while step(screen.screen) != "finish":
         task = current_task(app, wh.wave)
         assert step(screen.screen) == "location"
-        assert task.location in text(screen.screen)
+        assert task.location in page(screen.screen)
         screen.scan("A-02-05-1" if task.location != "A-02-05-1" else "A-02-04-1", expect=422)  # wrong bin
         screen.scan(task.location)
         assert step(screen.screen) == "product"
@@ -151,7 +138,7 @@ def test_a_whole_wave_on_the_handheld(app, hh, wh):
         before = moves(app)
         screen.scan(other, expect=422)
         assert moves(app) == before
-        data = {**scan_form(screen.screen), "scan": task.tote, "scan_id": f"pick-{task.id}"}
+        data = {**scan_fields(screen.screen), "scan": task.tote, "scan_id": f"pick-{task.id}"}
         screen.scan(task.tote, scan_id=f"pick-{task.id}")
         again = hh.post(f"/hh/pick/waves/{wh.wave}", data=data, headers=HX)  # Enter pressed twice
         assert again.status_code == 200 and moves(app) == before + 1
@@ -161,7 +148,7 @@ def test_a_whole_wave_on_the_handheld(app, hh, wh):
     assert walked == 3  # MED L-SOON at the face, MED L-SOON in reserve, BOTTLE at its face
     screen.scan("A-01-01-1", expect=422)  # not a staging location
     screen.scan("STAGE")
-    assert "done" in text(screen.screen)
+    assert "done" in page(screen.screen)
     with app.app_context():
         staged = db.session.scalar(select(func.sum(StockItem.quantity)).where(
             StockItem.location_id == wh.loc["STAGE"]))
@@ -178,7 +165,7 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
     # skip the first task: it comes back last
     skipped = hh.post(f"/hh/pick/waves/{wh.wave}/skip", data={"task_id": first.id, "scan_id": "skip-1"},
                       headers=HX)
-    assert skipped.status_code == 200 and "comes back" in text(skipped)
+    assert skipped.status_code == 200 and "comes back" in page(skipped)
     screen.screen = skipped
     while (task := current_task(app, wh.wave)).id != first.id:
         screen.scan(task.location)
@@ -188,7 +175,7 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
         elif task.location == "A-01-04-1":
             screen.scan(BOTTLE_GTIN)
             screen.scan("1")  # short: only 1 of 3 bottles in the face
-            assert "Short pick: only 1 found" in text(screen.screen)
+            assert "Short pick: only 1 found" in page(screen.screen)
             # accepted, but not the normal path: the attention sound and colour, not the good ones
             screen.scan(task.tote, sound="attention")
             assert '<p class="warn" role="status" id="picked">' in screen.screen.get_data(as_text=True)
@@ -200,7 +187,7 @@ def test_substitute_lot_short_pick_and_skip_on_the_handheld(app, hh, wh):
     # the skipped task is back: take L-LATE instead of the reserved L-SOON (later expiry: accepted)
     screen.scan(first.location)
     screen.scan(gs1_med(wh, "L-LATE"))
-    assert "instead of L-SOON" in text(screen.screen)
+    assert "instead of L-SOON" in page(screen.screen)
     screen.scan("")
     screen.scan(first.tote)
     assert step(screen.screen) == "finish"
@@ -224,7 +211,7 @@ def test_zero_found_is_a_short_pick_without_a_tote_scan(app, hh, wh):
     if step(screen.screen) == "lot":
         screen.scan(task.lot)
     screen.scan("0", scan_id="zero", sound="attention")
-    assert "Short pick: 0 of" in text(screen.screen)
+    assert "Short pick: 0 of" in page(screen.screen)
     with app.app_context():
         assert db.session.get(PickTask, task.id).short
         assert db.session.scalar(select(func.count()).select_from(CountTask)) == 1
@@ -252,7 +239,7 @@ def test_a_one_unit_line_is_two_scans_when_the_picker_holds_the_only_tote(app, c
     assert task.quantity == 1
     screen.scan(task.location)
     screen.scan(BOTTLE_GTIN, scan_id="one-scan")
-    assert "1 in tote TOTE-A." in text(screen.screen)
+    assert "1 in tote TOTE-A." in page(screen.screen)
     assert step(screen.screen) == "finish" and moves(app) == 1
     with app.app_context():
         assert books_are_right()
@@ -272,14 +259,14 @@ def test_product_scans_count_units_and_zero_at_the_product_step_is_none_found(ap
     assert task.quantity == 3
     screen.scan(task.location)
     screen.scan(BOTTLE_GTIN)
-    assert step(screen.screen) == "quantity" and "1 of 3 scanned" in text(screen.screen)
+    assert step(screen.screen) == "quantity" and "1 of 3 scanned" in page(screen.screen)
     screen.scan(MEDICINE_GTIN, expect=422)  # another product is not a unit of this one
     screen.scan(BOTTLE_GTIN)
-    assert "2 of 3 scanned" in text(screen.screen)
+    assert "2 of 3 scanned" in page(screen.screen)
     screen.scan(BOTTLE_GTIN)  # the third: all of them, no Enter
     assert step(screen.screen) == "tote"
     screen.scan(task.tote)
-    assert "3 in tote" in text(screen.screen)
+    assert "3 in tote" in page(screen.screen)
     with app.app_context():
         assert books_are_right()
 
@@ -291,7 +278,7 @@ def test_zero_at_the_product_step_is_a_short_pick_of_nothing(app, hh, wh):
     task = current_task(app, wh.wave)
     screen.scan(task.location)
     screen.scan("0", scan_id="none-here", sound="attention")
-    assert "Short pick: 0 of" in text(screen.screen)
+    assert "Short pick: 0 of" in page(screen.screen)
     with app.app_context():
         assert db.session.get(PickTask, task.id).short
         assert books_are_right()
@@ -307,13 +294,13 @@ def test_replenishment_on_the_handheld(app, hh, wh):
         assert (task.from_location.code, task.quantity) == ("A-02-05-2", 12)
         db.session.remove()
     screen = Handheld(hh, "/hh/pick/replenish")
-    assert "needed by " + wh.code in text(screen.screen)
+    assert "needed by " + wh.code in page(screen.screen)
     # a tapped job opens at its first step with the good sound (it used to read the empty scan: "nothing read")
     take_next = hh.post("/hh/pick/replenish", data={"take": task.id, "scan_id": "tap"}, headers=HX)
-    assert take_next.status_code == 200 and take_next.headers["X-Scan-Result"] == "ok", text(take_next)
+    assert take_next.status_code == 200 and take_next.headers["X-Scan-Result"] == "ok", page(take_next)
     screen.screen = take_next
     assert step(screen.screen) == "from"
-    assert "Nothing was read" not in text(take_next)
+    assert "Nothing was read" not in page(take_next)
     screen.scan("A-01-04-1", expect=422)
     screen.scan("A-02-05-2")
     screen.scan(MEDICINE_GTIN, expect=422)
@@ -323,7 +310,7 @@ def test_replenishment_on_the_handheld(app, hh, wh):
     assert step(screen.screen) == "to"
     screen.scan("A-01-05-1", expect=422)
     screen.scan("A-01-04-1", scan_id="repl")
-    assert "Moved 10" in text(screen.screen)
+    assert "Moved 10" in page(screen.screen)
     assert moves(app, "replenish") == 1
     with app.app_context():
         assert books_are_right()

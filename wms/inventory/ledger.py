@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import ExecutableOption
 
 from .. import clock, idempotency, uow
 from ..catalog.models import Lot, Product
@@ -50,11 +51,14 @@ def lock_items(keys: Iterable[str]) -> dict[str, StockItem]:
     return {row.key: row for row in rows}
 
 
-def lock_items_where(*criteria) -> list[StockItem]:
+def lock_items_where(*criteria, options: Iterable[ExecutableOption] = ()) -> list[StockItem]:
+    """Lock the stock items that meet `criteria`, in id order, and return them fresh from the database; `options`:
+    loader options for what is read with them (a `joinedload` of their lot or place). Only the items' rows are
+    locked (`FOR UPDATE OF stock_items`: PostgreSQL refuses to lock the nullable side of a joined load)."""
     return list(
         db.session.scalars(
-            select(StockItem).where(*criteria).order_by(StockItem.id).with_for_update()
-            .execution_options(populate_existing=True)
+            select(StockItem).where(*criteria).order_by(StockItem.id).with_for_update(of=StockItem)
+            .options(*options).execution_options(populate_existing=True)
         )
     )
 

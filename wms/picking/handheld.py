@@ -232,10 +232,10 @@ def _lot(state: PickState, raw: str) -> PickState:
     return _scan_lot_code(state, found)
 
 
-def _confirm(view: WaveView, state: PickState, quantity: int, tote_code: str | None, once: dict) -> dict:
+def _confirm(view: WaveView, state: PickState, quantity: int, tote_code: str | None, scan_id: str | None) -> dict:
     """Confirm the task (the last scan of it): the wave's task figures change."""
     done = picks.confirm_pick(state.task.id, quantity=quantity, lot_id=state.lot.id if state.lot else None,
-                              tote_code=tote_code, user_id=current_user.id, **once)
+                              tote_code=tote_code, user_id=current_user.id, scan_id=scan_id)
     view.tasks_changed = True
     return done
 
@@ -253,15 +253,23 @@ def _where(view: WaveView, state: PickState | None = None) -> tuple[list, PickSt
             task, view.total, view.done = queries.next_task_and_figures(wave.id)
             view.tasks_changed = False
         state = PickState(task=task)
-    if wave.status == WaveStatus.DONE:
-        screen = "done"
-    elif waiting:
-        screen = "tote"
-    elif state.task is None:
-        screen = "finish"
-    else:
-        screen = "task"
-    return waiting, state, screen
+    return waiting, state, _screen(view, task_named=state.task is not None)
+
+
+def _screen(view: WaveView, *, task_named: bool) -> str:
+    """Which screen the wave shows: done, tote (an order waits for its tote), finish (no task left) or task."""
+    if view.wave.status == WaveStatus.DONE:
+        return "done"
+    if view.waiting:
+        return "tote"
+    return "task" if task_named else "finish"
+
+
+def _answers_location(view: WaveView, form) -> bool:
+    """Whether a scan answers a task's location step, from the screen's hidden fields alone (before its task is
+    read: this very scan, resent, may have made it out of date). Decided as `_where` and `PickState.step` do."""
+    hidden = PickState(at_location=bool(form.get("at_location")))  # its step needs no task before the product's
+    return _screen(view, task_named=bool(form.get("task_id"))) == "task" and hidden.step == "location"
 
 
 def _wave_screen(view: WaveView, state: PickState | None = None, **context) -> dict:
@@ -303,17 +311,13 @@ def wave_scan(wave_id: int):
     template = "picking/hh/wave.html"
     # A resent last scan (Enter twice, a retry after a lost answer) gets its first answer, before any check of
     # a screen state that this very scan made out of date.
-    # A location scan (a task named, not at its location, every order with its tote) calls no service: it has
-    # no first answer to give again.
-    at_location_step = (bool(form.get("task_id")) and not form.get("at_location") and not view.waiting
-                        and wave.status != WaveStatus.DONE)
+    # A location scan calls no service: it has no first answer to give again. No receipt found: the service
+    # called below does not look again (`idempotency.replay_any`).
     shown_as = {"pick.confirm": "picked", "pick.bind_tote": "bound", "pick.finish": "finished"}
-    earlier = None if at_location_step else idempotency.replay_any(scan_id, list(shown_as))
+    earlier = None if _answers_location(view, form) else idempotency.replay_any(scan_id, list(shown_as))
     if earlier is not None:
         action, result = earlier
         return answer(template, **_wave_screen(view, **{shown_as[action]: result}))
-    # No receipt of this scan id for these actions: the service called below need not look again.
-    once = dict(scan_id=scan_id, receipt_checked=not at_location_step)
     try:
         state = _state(form, view)
     except StaleScreen as exc:
@@ -321,10 +325,10 @@ def wave_scan(wave_id: int):
     _waiting, state, screen = _where(view, state)  # which step this scan answers
     try:
         if screen == "tote":
-            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, **once)
+            done = picks.bind_tote(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(view, bound=done))
         if screen == "finish":
-            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, **once)
+            done = picks.finish_wave(wave.id, raw, user_id=current_user.id, scan_id=scan_id)
             return answer(template, **_wave_screen(view, finished=done))
         if screen == "done":
             raise StaleScreen(_l("Wave %(wave)s is finished.", wave=wave.code))
@@ -333,7 +337,7 @@ def wave_scan(wave_id: int):
             new = _at_location(state, raw)
         elif step == "product" and raw.strip() == "0":
             # nothing of it here: a short pick of 0, without scanning anything
-            done = _confirm(view, state, 0, None, once)
+            done = _confirm(view, state, 0, None, scan_id)
             return answer(template, attention=True, **_wave_screen(view, picked=done))
         elif step in ("product", "lot"):
             new = _product(state, raw) if step == "product" else _lot(state, raw)
@@ -352,16 +356,16 @@ def wave_scan(wave_id: int):
             if quantity is None and not raw.strip():
                 quantity = state.task.quantity
             if quantity == 0:
-                done = _confirm(view, state, 0, None, once)
+                done = _confirm(view, state, 0, None, scan_id)
                 return answer(template, attention=True, **_wave_screen(view, picked=done))
             if quantity is not None:
                 new = replace(state, quantity=quantity)
         else:
-            done = _confirm(view, state, state.quantity, _tote_scanned(state, raw), once)
+            done = _confirm(view, state, state.quantity, _tote_scanned(state, raw), scan_id)
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
         if new.step == "tote" and _only_tote(wave) is not None:
             # one tote on the cart: it cannot be the wrong one, so the tote scan is skipped
-            done = _confirm(view, new, new.quantity, _only_tote(wave), once)
+            done = _confirm(view, new, new.quantity, _only_tote(wave), scan_id)
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
     except StaleScreen as exc:
         return refused(template, exc, _refused_screen(wave_id))

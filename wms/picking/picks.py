@@ -251,7 +251,9 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None) -> dict
     staging = staging_location(staging_code)
     by_tote = {wo.tote_lpn_id: wo for wo in wave.orders if wo.tote is not None}
     # Every tote's stock at once (locked in id order, with its lot and place), then every staging item it goes to.
-    moving = [item for item in _lock_tote_items(list(by_tote)) if item.location_id != staging.id]
+    on_totes = inventory.lock_items_where(StockItem.lpn_id.in_(list(by_tote)), StockItem.quantity > 0,
+                                          options=[joinedload(StockItem.lot), joinedload(StockItem.location)])
+    moving = [item for item in on_totes if item.location_id != staging.id]
     targets = inventory.ensure_items([(staging.id, i.product_id, i.lot_id, i.lpn_id) for i in moving])
     locked = {item.key: item for item in moving} | inventory.lock_items(targets)
     units = 0
@@ -275,16 +277,6 @@ def finish_wave(wave_id: int, staging_code: str, *, user_id: int | None) -> dict
     result = {"wave": wave.code, "staging": staging.code, "units": units,
               "totes": [wo.tote.code for wo in wave.orders if wo.tote]}
     return result
-
-
-def _lock_tote_items(tote_ids: list[int]) -> list[StockItem]:
-    """Lock the stock on these totes (in id order) and read it fresh with its lot and place."""
-    if not tote_ids:
-        return []
-    return list(db.session.scalars(
-        select(StockItem).where(StockItem.lpn_id.in_(tote_ids), StockItem.quantity > 0).order_by(StockItem.id)
-        .with_for_update(of=StockItem).options(joinedload(StockItem.lot), joinedload(StockItem.location))
-        .execution_options(populate_existing=True)))
 
 
 @use_case

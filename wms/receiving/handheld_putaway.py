@@ -209,10 +209,10 @@ def _earlier(state: PutawayState, scan_id: str | None) -> dict | None:
 
 def _put(state: PutawayState, target: Location, reason: str | None, scan_id: str | None):
     # the plan the screen showed (worked out in this request, or now): the service does not work it out again,
-    # nor look for the scan id's answer (`_earlier` did)
+    # nor read the scan id's receipt (`_earlier` found none in this transaction)
     done = put_away(target_id=target.id, user_id=current_user.id, lpn_id=state.lpn.id if state.lpn else None,
                     item_id=state.item.id if state.item else None, quantity=state.quantity, reason=reason,
-                    scan_id=scan_id or None, plan=state.plan(), receipt_checked=True)
+                    scan_id=scan_id or None, plan=state.plan())
     return _done(done, other_place=reason is not None)
 
 

@@ -161,19 +161,17 @@ def _plan_of(lpn_id: int | None, item_id: int | None, quantity: int | None) -> P
 @use_case
 def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, item_id: int | None = None,
              quantity: int | None = None, reason: str | None = None, scan_id: str | None = None,
-             plan: PutawayPlan | None = None, receipt_checked: bool = False) -> dict:
+             plan: PutawayPlan | None = None) -> dict:
     """Move a plate (or some units of one stock item) from the dock to its storage place by ledger moves.
     A destination other than the suggested one needs a reason (kept in the audit trail and the move's note).
     `plan`: the plan of these same goods the caller worked out in this unit of work (the screen showed it before
-    the scan), so it is not worked out again; the stock items are locked by the move either way.
-    `receipt_checked`: the caller looked for the scan id's answer (`scan_action`) in this transaction just before
-    and found none."""
+    the scan), so it is not worked out again; the stock items are locked by the move either way."""
     # The move stores its result under the scan id (inventory's move_lpn/move_stock take it); a resend is
-    # answered here (or by the caller), before the checks, which would refuse goods that have already moved.
-    if not receipt_checked:
-        earlier = idempotency.replay(scan_id, scan_action(lpn_id))
-        if earlier is not None:
-            return earlier
+    # answered here, before the checks, which would refuse goods that have already moved. The receipt is read once
+    # a transaction: the caller's look (the screen's), this one and the move's are one read.
+    earlier = idempotency.replay(scan_id, scan_action(lpn_id))
+    if earlier is not None:
+        return earlier
     target = db.session.get(Location, target_id)
     if target is None or target.kind_enum in VIRTUAL_KINDS:
         raise NotFound(_l("Location not found."))
@@ -193,13 +191,11 @@ def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, 
                  reason=reason, held=plan.held, units=plan.quantity)
     note = f"put-away; suggested {plan.suggestion.code}; reason {reason}" if reason and plan.suggestion else None
     if plan.lpn is not None:
-        # the scan id's receipt of this very action was looked for above (or by the caller), in this transaction
         result = inventory.move_lpn(lpn_id=plan.lpn.id, target_id=target.id, user_id=user_id, reason="putaway",
-                                    scan_id=scan_id, receipt_checked=True)
+                                    scan_id=scan_id)
     else:
         item = plan.items[0]
         result = inventory.move_stock(product_id=item.product_id, lot_id=item.lot_id, source_id=item.location_id,
                                       target_id=target.id, quantity=plan.quantity, user_id=user_id,
-                                      from_lpn_id=item.lpn_id, reason="putaway", note=note, scan_id=scan_id,
-                                      receipt_checked=True)
+                                      from_lpn_id=item.lpn_id, reason="putaway", note=note, scan_id=scan_id)
     return result

@@ -4,8 +4,9 @@ decision on them. Held goods are kept apart (RDC 430/2020) and may only be put a
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit
+from .. import audit, sql
 from ..auth.models import Role, User
 from ..catalog.models import Lot, LotStatus, Product
 from ..dbtypes import utcnow
@@ -41,10 +42,13 @@ def hold_goods(receipt: Receipt, product: Product, lot: Lot | None, lpn: Lpn | N
 
 def is_held(items: list[StockItem]) -> bool:
     """Goods that may not be stored for sale: a lot not released, or units a receipt holds for QA. At most two
-    statements however many items (a plate of many products is asked as a whole)."""
-    lot_ids = {item.lot_id for item in items if item.lot_id is not None}
-    if lot_ids and db.session.scalar(select(Lot.id).where(Lot.id.in_(lot_ids),
-                                                          Lot.status != LotStatus.RELEASED.value).limit(1)):
+    statements however many items (a plate of many products is asked as a whole): the lots the session holds
+    already are not read again, those read are the items' (no lazy load when the screen names them)."""
+    lots = sql.rows_by_id(Lot, (item.lot_id for item in items))
+    for item in items:
+        if item.lot_id is not None:
+            set_committed_value(item, "lot", lots[item.lot_id])
+    if any(lot.status != LotStatus.RELEASED.value for lot in lots.values()):
         return True
     lpn_ids = {item.lpn_id for item in items if item.lpn_id is not None}
     if not lpn_ids:

@@ -61,11 +61,11 @@ def tote_items(order_id: int, *, lock: bool = False) -> list[StockItem]:
     ids = [t.id for t in order_totes(order_id)]
     if not ids:
         return []
-    query = (select(StockItem).where(StockItem.lpn_id.in_(ids), StockItem.quantity > 0).order_by(StockItem.id)
-             .options(selectinload(StockItem.product), selectinload(StockItem.lot)))
-    if lock:  # as inventory.lock_items_where: the rows as they are now, locked
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return list(db.session.scalars(query))
+    criteria = (StockItem.lpn_id.in_(ids), StockItem.quantity > 0)
+    options = (selectinload(StockItem.product), selectinload(StockItem.lot))
+    if lock:  # the rows as they are now, locked
+        return inventory.lock_items_where(*criteria, options=options)
+    return list(db.session.scalars(select(StockItem).where(*criteria).order_by(StockItem.id).options(*options)))
 
 
 def _order_by_tote(lpn: Lpn) -> Order | None:
