@@ -156,3 +156,19 @@ def test_a_receipt_started_on_an_asn_closed_after_the_screen_found_it_is_refused
     with app.app_context():
         assert db.session.scalars(select(Receipt.status)).all() == ["closed"]  # no second receipt reopening it
         assert db.session.scalar(select(Asn.status)) == "received"
+
+
+def test_a_receipt_started_on_an_asn_cancelled_after_the_screen_found_it_is_refused(app, client, racing,
+                                                                                     monkeypatch):
+    client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
+    with app.app_context():
+        asn_id = db.session.scalar(select(Asn.id))
+    response, _cancelled = read_then_wait(
+        app, monkeypatch, asns, "open_asns_for",
+        lambda: _post(client, "/hh/receive", "PO-9"),
+        lambda: asns.cancel_asn(asn_id, user_id=None))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "ASN PO-9 was cancelled: ask your supervisor." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Receipt)) == 0
+        assert db.session.scalar(select(Asn.status)) == "cancelled"
