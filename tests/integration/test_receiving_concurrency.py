@@ -16,8 +16,9 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.factories import BOTTLE_GTIN, build_world
-from tests.interleave import read_then_wait
+from tests.interleave import behind_a_lock, read_then_wait
 from wms import clock, events
+from wms.errors import Conflict
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Lpn, Move
@@ -172,3 +173,17 @@ def test_a_receipt_started_on_an_asn_cancelled_after_the_screen_found_it_is_refu
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Receipt)) == 0
         assert db.session.scalar(select(Asn.status)) == "cancelled"
+
+
+def test_an_asn_cancelled_while_a_worker_starts_its_receipt_is_not_cancelled(app, racing):
+    """The desk cancels while the dock opens the first receipt: the cancel waits for the ASN's lock and then sees
+    it being received (409), rather than writing "cancelled" over it with a receipt open."""
+    with app.app_context():
+        asn_id = db.session.scalar(select(Asn.id))
+    receipt_id, cancelled = behind_a_lock(
+        app, lambda: receipts.start_receipt(asn_id=asn_id, user_id=None).id,
+        lambda: asns.cancel_asn(asn_id, user_id=None))
+    assert isinstance(cancelled, Conflict), cancelled
+    with app.app_context():
+        assert db.session.scalar(select(Asn.status)) == "receiving"
+        assert db.session.get(Receipt, receipt_id).status == "open"
