@@ -262,7 +262,10 @@ def close_rma(rma_id: int, *, user_id: int | None) -> dict:
 
 @use_case
 def cancel_rma(rma_id: int, *, user_id: int | None) -> Rma:
-    rma = get(rma_id)
+    # locked: a unit being taken in on it at this moment is seen, not cancelled under
+    rma = locked(Rma, rma_id) if numbers.whole(rma_id, least=1) else None
+    if rma is None:
+        raise NotFound(_l("Return not found."))
     if rma.units:
         raise Conflict(_l("Units of RMA-%(id)s were received: it cannot be cancelled.", id=rma.id))
     rma.status = RmaStatus.CANCELLED.value
