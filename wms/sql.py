@@ -3,6 +3,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from sqlalchemy import ARRAY, Integer, any_, bindparam, inspect, select
+from sqlalchemy.orm import MANYTOONE
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 
@@ -18,6 +20,53 @@ def id_in(column, ids: Sequence[int]):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
     return column.in_(ids)
+
+
+def locked(model, row_id):
+    """The row of `model` with this id (None if there is none), locked for the rest of the transaction (SELECT ...
+    FOR UPDATE on PostgreSQL; SQLite holds its write lock from BEGIN) and read afresh.
+
+    Afresh matters: a row the session loaded before the lock (the screen read the receipt, then the scan locks it)
+    sits in the identity map, and `session.get(..., with_for_update=True)` sends the SELECT but hands back that
+    object unchanged. A status or dock another worker committed in between would go unseen, and the use case
+    would judge the row as the screen read it. Here the object takes the locked row's values; its collections are
+    read again when next used, its many-to-one neighbours are kept while its keys still name them."""
+    held = db.session.identity_map.get(db.session.identity_key(model, row_id))
+    neighbours = _loaded_neighbours(held) if held is not None else []
+    row = db.session.get(model, row_id, with_for_update=True, populate_existing=True)
+    for key, foreign_key, neighbour in neighbours:
+        if row is not None and _names(getattr(row, foreign_key), neighbour):
+            set_committed_value(row, key, neighbour)
+    return row
+
+
+def _loaded_neighbours(row) -> list[tuple[str, str, object]]:
+    """(relationship, foreign key attribute, object) for each many-to-one neighbour `row` has loaded by a simple
+    key. Read afresh, the row drops them; the session's identity map holds objects weakly, so one that nothing
+    else held would be gone, and read again by a statement when next used. A request's statements stay flat."""
+    state = inspect(row)
+    found = []
+    for relationship in state.mapper.relationships:
+        pairs = relationship.local_remote_pairs
+        if (relationship.direction is not MANYTOONE or relationship.key not in state.dict or len(pairs) != 1
+                or not pairs[0][1].primary_key):
+            continue
+        foreign_key = state.mapper.get_property_by_column(pairs[0][0]).key
+        found.append((relationship.key, foreign_key, state.dict[relationship.key]))
+    return found
+
+
+def _names(key_value, neighbour) -> bool:
+    """Whether the (freshly read) foreign key still names this neighbour (None: none)."""
+    if neighbour is None:
+        return key_value is None
+    return inspect(neighbour).identity == (key_value,)
+
+
+def for_update(statement, **lock):
+    """`statement` locking its rows (FOR UPDATE; `lock`: `of`, `skip_locked`, `nowait`) and reading them afresh into
+    the objects the session holds already, as `locked` does for one row by id."""
+    return statement.with_for_update(**lock).execution_options(populate_existing=True)
 
 
 def rows_by_id(model, ids: Iterable[int | None]) -> dict:

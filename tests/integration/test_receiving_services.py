@@ -21,7 +21,7 @@ from wms import clock, events, gs1
 from wms.auth import services as auth
 from wms.catalog import services as catalog
 from wms.catalog.models import Lot, LotStatus, LotStatusChange
-from wms.errors import Conflict, DomainError
+from wms.errors import Conflict, DomainError, NotFound
 from wms.extensions import db
 from wms.inventory import lookup
 from wms.inventory import services as inventory
@@ -476,3 +476,15 @@ def test_is_held_reads_only_the_lots_the_session_does_not_hold(world):
         assert quarantine.is_held(released) is False and lot_reads == []
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_an_asn_is_cancelled_only_while_nothing_was_received(world):
+    idle, busy = make_asn([{"sku": "BOTTLE", "quantity": 5}]), make_asn([{"sku": "BOTTLE", "quantity": 5}], "PO-2")
+    open_receipt(busy)
+    db.session.commit()
+    assert asns.cancel_asn(idle.id, user_id=None).status == "cancelled"
+    with pytest.raises(Conflict, match="Only an ASN with nothing received yet can be cancelled."):
+        asns.cancel_asn(busy.id, user_id=None)
+    with pytest.raises(NotFound, match="ASN not found."):
+        asns.cancel_asn(10**9, user_id=None)
+    assert db.session.get(Asn, busy.id).status == "receiving"

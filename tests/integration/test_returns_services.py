@@ -10,7 +10,7 @@ from tests.picking_helpers import books_are_right, stocked_world, take
 from tests.returns_helpers import shipped_order
 from wms import clock, events
 from wms.catalog.models import LotStatus
-from wms.errors import Conflict, DomainError
+from wms.errors import Conflict, DomainError, NotFound
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Move
@@ -146,3 +146,17 @@ def test_a_recalled_lot_coming_back_is_never_restocked(world):
     assert dock.inspect_unit(got["unit_id"], condition="sealed", user_id=None)["disposition"] == "quarantine"
     db.session.commit()
     assert books_are_right()
+
+
+def test_a_return_is_cancelled_only_while_nothing_came_back(world):
+    order_id = shipped_order([("BOTTLE", 2)])
+    idle = rma_for(order_id, [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}], reverse_code="R-1")
+    busy = rma_for(order_id, [{"sku": "BOTTLE", "quantity": 1, "reason": "regret"}], reverse_code="R-2")
+    dock.receive_unit(busy.id, BOTTLE_GTIN, user_id=None)
+    assert rmas.cancel_rma(idle.id, user_id=None).status == RmaStatus.CANCELLED
+    with pytest.raises(Conflict, match="it cannot be cancelled"):
+        rmas.cancel_rma(busy.id, user_id=None)
+    for missing in (10**9, 0, "x"):
+        with pytest.raises(NotFound, match="Return not found."):
+            rmas.cancel_rma(missing, user_id=None)
+    assert db.session.get(type(busy), busy.id).status == RmaStatus.RECEIVING

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, clock, gs1, numbers, uow
 from ..catalog import services as catalog
 from ..catalog.models import Product
-from ..errors import Conflict, DomainError, get_or_not_found
+from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..locations import services as locations
 from ..locations.models import Warehouse
+from ..sql import locked
 from ..uow import use_case
 from . import receipts, rules
 from .models import (
@@ -278,7 +279,10 @@ def get_asn(asn_id: int) -> Asn:
 
 @use_case
 def cancel_asn(asn_id: int, *, user_id: int | None) -> Asn:
-    asn = get_asn(asn_id)
+    # locked: a receipt being opened on it at this moment is seen, not written over
+    asn = locked(Asn, asn_id)
+    if asn is None:
+        raise NotFound(_l("ASN not found."))
     if asn.status != AsnStatus.EXPECTED:
         raise Conflict(_l("Only an ASN with nothing received yet can be cancelled."))
     asn.status = AsnStatus.CANCELLED.value

@@ -17,6 +17,7 @@ from ..errors import Conflict, DomainError, NotFound, get_or_not_found
 from ..extensions import db
 from ..locations import services as locations
 from ..locations.models import Location, LocationKind
+from ..sql import locked
 from ..uow import use_case
 from . import plates, rules
 from .models import (
@@ -80,7 +81,7 @@ def start_receipt(*, asn_id: int | None = None, user_id: int | None, dock_id: in
     """The open receipt of the ASN (workers on one truck share it), or a new one; without an ASN, a blind
     receipt."""
     if asn_id is not None:
-        asn = db.session.get(Asn, asn_id, with_for_update=True)
+        asn = locked(Asn, asn_id)  # afresh: the start screen found it by reference before (closed or cancelled since?)
         if asn is None:
             raise NotFound(_l("ASN not found."))
         if asn.status == AsnStatus.CANCELLED:
@@ -110,8 +111,9 @@ def get_receipt(receipt_id: int) -> Receipt:
 
 
 def open_receipt(receipt_id: int) -> Receipt:
-    """The receipt, locked: scans on one receipt are judged one after the other (over-receipts)."""
-    receipt = db.session.get(Receipt, receipt_id, with_for_update=True)
+    """The receipt, locked: scans on one receipt are judged one after the other (over-receipts). Read afresh: the
+    screen read it before the scan, and another worker may have closed it or moved its dock since."""
+    receipt = locked(Receipt, receipt_id)
     if receipt is None:
         raise NotFound(_l("Receipt not found."))
     if receipt.status != ReceiptStatus.OPEN:

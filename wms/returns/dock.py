@@ -16,6 +16,7 @@ from ..inventory import services as inventory
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Asn, Receipt, ReceiptItem
+from ..sql import for_update, locked
 from ..uow import use_case
 from . import disposition as disposition_table
 from . import putaway, rules, shipped
@@ -114,7 +115,7 @@ def _lot(product: Product, found: lookup.Identified, lot_code: str | None) -> Lo
 def receive_unit(rma_id: int, raw: str, *, lot_code: str | None = None, user_id: int | None) -> dict:
     """A unit (or a case) scanned out of a return parcel: checked against the order's shipment, flagged when it
     is not what left, and moved customer → returns dock under the RMA's document."""
-    rma = db.session.get(Rma, rma_id, with_for_update=True)
+    rma = locked(Rma, rma_id)
     if rma is None:
         raise NotFound(_l("Return not found."))
     if rma.status not in (RmaStatus.EXPECTED, RmaStatus.RECEIVING):
@@ -182,9 +183,9 @@ def supplier_of(lot_id: int | None, product_id: int) -> str:
 def add_to_supplier_return(*, warehouse_id: int, supplier: str, product_id: int, lot_id: int | None,
                            location: Location, quantity: int, source: str) -> SupplierReturn:
     """Put goods waiting in the rejected-goods location on the supplier's open return document."""
-    document = db.session.scalar(select(SupplierReturn).where(
+    document = db.session.scalar(for_update(select(SupplierReturn).where(
         SupplierReturn.warehouse_id == warehouse_id, SupplierReturn.supplier == supplier[:80],
-        SupplierReturn.status == "open").with_for_update())
+        SupplierReturn.status == "open")))
     if document is None:
         document = SupplierReturn(warehouse_id=warehouse_id, supplier=supplier[:80])
         db.session.add(document)
@@ -201,7 +202,7 @@ def inspect_unit(unit_id: int, *, condition: str, disposition: str | None = None
     """The worker says the condition; the rules decide the disposition where they can, else the worker
     chooses; restock asks for the put-away location to be scanned. Answers {"need": ...} while a choice is
     missing (nothing changed), {"done": ...} once the unit has moved."""
-    unit = db.session.get(ReturnUnit, unit_id, with_for_update=True)
+    unit = locked(ReturnUnit, unit_id)  # afresh: the screen read it, and another handheld may have inspected it
     if unit is None:
         raise NotFound(_l("Returned unit not found."))
     if unit.disposition is not None:

@@ -12,6 +12,7 @@ from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..orders.models import Order
+from ..sql import locked
 from ..uow import use_case
 from . import rules, shipped, words
 from .models import ReturnReason, ReturnUnit, Rma, RmaLine, RmaStatus
@@ -237,7 +238,7 @@ def _unit(unit: ReturnUnit) -> dict:
 @use_case
 def close_rma(rma_id: int, *, user_id: int | None) -> dict:
     """Every unit inspected: the return is received, and the store is told what came back for the refund."""
-    rma = db.session.get(Rma, rma_id, with_for_update=True) if numbers.whole(rma_id, least=1) else None
+    rma = locked(Rma, rma_id) if numbers.whole(rma_id, least=1) else None
     if rma is None:
         raise NotFound(_l("Return not found."))
     if rma.status == RmaStatus.RECEIVED:
@@ -261,7 +262,10 @@ def close_rma(rma_id: int, *, user_id: int | None) -> dict:
 
 @use_case
 def cancel_rma(rma_id: int, *, user_id: int | None) -> Rma:
-    rma = get(rma_id)
+    # locked: a unit being taken in on it at this moment is seen, not cancelled under
+    rma = locked(Rma, rma_id) if numbers.whole(rma_id, least=1) else None
+    if rma is None:
+        raise NotFound(_l("Return not found."))
     if rma.units:
         raise Conflict(_l("Units of RMA-%(id)s were received: it cannot be cancelled.", id=rma.id))
     rma.status = RmaStatus.CANCELLED.value

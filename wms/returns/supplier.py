@@ -12,6 +12,7 @@ from ..inventory.models import Lpn, StockItem
 from ..locations import services as locations
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
 from ..receiving.models import Hold, HoldStatus
+from ..sql import for_update, locked
 from ..uow import use_case
 from .dock import add_to_supplier_return, supplier_of
 from .models import SupplierReturn, SupplierReturnStatus
@@ -37,7 +38,7 @@ def documents(limit: int = 100) -> list[SupplierReturn]:
 @use_case
 def add_rejected_hold(hold_id: int, *, user_id: int | None) -> SupplierReturn:
     """Receiving's rejected goods (a QA hold decided "rejected") join their supplier's return document."""
-    hold = db.session.get(Hold, hold_id, with_for_update=True)
+    hold = locked(Hold, hold_id)
     if hold is None:
         raise NotFound(_l("Hold not found."))
     if hold.status != HoldStatus.REJECTED:
@@ -48,12 +49,12 @@ def add_rejected_hold(hold_id: int, *, user_id: int | None) -> SupplierReturn:
     if db.session.scalar(select(SupplierReturnLine.id).where(SupplierReturnLine.source == source)):
         raise Conflict(_l("These goods are on a supplier return already."))
     # Where the held goods wait (on their plate, never from a pick face), locked until the document is written.
-    item = db.session.scalar(select(StockItem).join(Location, Location.id == StockItem.location_id).where(
+    item = db.session.scalar(for_update(select(StockItem).join(Location, Location.id == StockItem.location_id).where(
         StockItem.product_id == hold.product_id, StockItem.quantity > 0,
         Location.kind.not_in([kind.value for kind in PICKABLE_KINDS]),
         StockItem.lot_id.is_(None) if hold.lot_id is None else StockItem.lot_id == hold.lot_id,
         StockItem.lpn_id.is_(None) if hold.lpn_id is None else StockItem.lpn_id == hold.lpn_id)
-        .order_by(StockItem.id).limit(1).with_for_update(of=StockItem))
+        .order_by(StockItem.id).limit(1), of=StockItem))
     if item is None:
         raise DomainError(_l("The held goods are no longer in stock."))
     receipt = hold.receipt
@@ -70,7 +71,7 @@ def add_rejected_hold(hold_id: int, *, user_id: int | None) -> SupplierReturn:
 @use_case
 def dispatch(document_id: int, *, carrier_reference: str | None, user_id: int | None) -> SupplierReturn:
     """The goods leave for the supplier: every line moves from where it waits to the supplier."""
-    document = db.session.get(SupplierReturn, document_id, with_for_update=True)
+    document = locked(SupplierReturn, document_id)
     if document is None:
         raise NotFound(_l("Supplier return not found."))
     if document.status != SupplierReturnStatus.OPEN:
