@@ -61,9 +61,9 @@ def test_a_tote_scan_sent_from_eight_handhelds_at_once_with_one_scan_id_picks_on
     url, fields = scan_form(screen)
     data = {**fields, "scan": tote, "scan_id": "same-scan"}
     statuses = _race(app, 8, lambda i, c: c.post(url, data=data, headers=HX))
-    # the first is applied; a resend answers the stored result (200) or, if it raced the first, is refused
-    # by the task's lock (409): never a second pick, never a 500
-    assert set(statuses) <= {200, 409} and 200 in statuses, statuses
+    # the first is applied; every resend answers its stored result (200), also one that raced the first (refused
+    # by the task's lock or state, it finds the first's receipt after its rollback): never a second pick
+    assert set(statuses) == {200}, statuses
     assert _picks(app) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PickTask).where(

@@ -162,7 +162,8 @@ def _figure(name: str, seen: list[str], sqlite: bool) -> int:
     return len(seen) - 1
 
 
-def test_each_picking_step_takes_as_many_statements_for_six_orders_as_for_two(app, client, users, monkeypatch):
+def test_each_picking_step_takes_as_many_statements_for_six_orders_as_for_two(app, client, users,
+                                                                              steady_user_snapshots):
     from wms.auth import loading
 
     with app.app_context():
@@ -170,8 +171,6 @@ def test_each_picking_step_takes_as_many_statements_for_six_orders_as_for_two(ap
         sqlite = db.engine.dialect.name == "sqlite"
         db.session.commit()
     client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
-    for cache in loading.UserCache.caches:  # the picker's snapshot outlives the walk: what is counted is picking's
-        monkeypatch.setattr(cache, "ttl", 3600.0)
     loading.forget_all()
     client.get("/hh/pick/", headers=HX)  # warm: the snapshot, the templates, the translations
     few, many = _walk(app, client, 2), _walk(app, client, 6)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import clock, idempotency
+from .. import clock, idempotency, uow
 from ..access import blueprint_role
 from ..auth.models import Role
 from ..catalog.models import Lot
@@ -321,7 +321,7 @@ def wave_scan(wave_id: int):
     try:
         state = _state(form, view)
     except StaleScreen as exc:
-        return refused(template, exc, _refused_screen(wave_id))
+        return _refused_unless_sent_twice(template, exc, wave_id, scan_id, shown_as, _refused_screen(wave_id))
     _waiting, state, screen = _where(view, state)  # which step this scan answers
     try:
         if screen == "tote":
@@ -368,10 +368,27 @@ def wave_scan(wave_id: int):
             done = _confirm(view, new, new.quantity, _only_tote(wave), scan_id)
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
     except StaleScreen as exc:
-        return refused(template, exc, _refused_screen(wave_id))
+        return _refused_unless_sent_twice(template, exc, wave_id, scan_id, shown_as, _refused_screen(wave_id))
     except DomainError as exc:
+        if exc.status == 409:  # locked and changed meanwhile
+            return _refused_unless_sent_twice(template, exc, wave_id, scan_id, shown_as,
+                                              _refused_screen(wave_id, state))
         return refused(template, exc, _refused_screen(wave_id, state))
     return answer(template, **_wave_screen(view, new))
+
+
+def _refused_unless_sent_twice(template: str, error: DomainError, wave_id: int, scan_id: str | None,
+                               shown_as: dict[str, str], context):
+    """A scan refused because the task was done or locked meanwhile may have been done by its own twin: the same
+    scan sent twice (a handheld retrying a lost answer), the first still uncommitted when this one looked for
+    its receipt. Rolled back, it looks once more, and answers the first's result when there is one."""
+    if scan_id:
+        uow.abandon()
+        earlier = idempotency.replay_any(scan_id, list(shown_as))
+        if earlier is not None:
+            action, result = earlier
+            return answer(template, **_wave_screen(WaveView.read(wave_id, fresh=True), **{shown_as[action]: result}))
+    return refused(template, error, context)
 
 
 def _tote_scanned(state: PickState, raw: str) -> str:
