@@ -4,9 +4,10 @@ same stock on PostgreSQL."""
 import threading
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from tests.picking_helpers import books_are_right, stocked_world, take
+from tests.statements import statements_while
 from wms.extensions import db
 from wms.inventory.models import StockItem
 from wms.orders import services as orders
@@ -63,28 +64,13 @@ def test_a_batch_reserves_exactly_what_allocating_order_by_order_reserves(ctx):
     assert books_are_right()
 
 
-def _statements_while(work) -> int:
-    count = 0
-
-    def counter(*_args):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_a_batch_takes_the_same_number_of_statements_for_2_or_20_orders(ctx):
     stocked_world()
     small, large = _mixed_orders(2), _mixed_orders(20, start=2)
     db.session.remove()
-    few = _statements_while(lambda: batch_allocation.allocate_orders(small))
+    few = len(statements_while(lambda: batch_allocation.allocate_orders(small)))
     db.session.remove()
-    many = _statements_while(lambda: batch_allocation.allocate_orders(large))
+    many = len(statements_while(lambda: batch_allocation.allocate_orders(large)))
     # Audit lines are one INSERT per flush; the orders' new statuses one UPDATE (executemany) per flush.
     assert many == few, (few, many)
     assert books_are_right()

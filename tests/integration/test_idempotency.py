@@ -1,25 +1,16 @@
 """A scan id's receipt looked up by a screen (`replay`, `replay_any`) and found missing is not read again by the service it
 calls in the same transaction; the next transaction reads it again (another one may have stored it meanwhile)."""
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.statements import statements_while
 from wms import idempotency
 from wms.extensions import db
 from wms.idempotency import ScanReceipt
 
 
 def _reads_of_receipts(action) -> int:
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        if "scan_receipts" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return len(seen)
+    return len([s for s in statements_while(action)
+                if "scan_receipts" in s and s.lstrip().upper().startswith("SELECT")])
 
 
 def _service():

@@ -19,19 +19,26 @@ from wms.returns.models import Rma
 HX = {"HX-Request": "true"}
 
 
-def test_a_unit_inspected_after_the_screen_read_it_is_not_sent_on_twice(app, client, users, is_postgres,
-                                                                        monkeypatch):
-    if not is_postgres:
-        pytest.skip("SQLite takes its write lock at the first read: nothing commits between the read and the lock")
+def _two_bottles_to_return(app) -> int:
+    """A shipped order of two bottles and its return (nothing received yet): the return's id."""
     with app.app_context():
         stocked_world()
         order_id = shipped_order([("BOTTLE", 2)])
         rma, _created = rmas.create_rma({"order_id": order_id,
                                          "lines": [{"sku": "BOTTLE", "quantity": 2, "reason": "regret"}]})
         db.session.commit()
+        return rma.id
+
+
+def test_a_unit_inspected_after_the_screen_read_it_is_not_sent_on_twice(app, client, users, is_postgres,
+                                                                        monkeypatch):
+    if not is_postgres:
+        pytest.skip("SQLite takes its write lock at the first read: nothing commits between the read and the lock")
+    rma_id = _two_bottles_to_return(app)
+    with app.app_context():
         # two bottles back on the returns dock: the dock holds more than the one unit being inspected
-        unit_id = dock.receive_unit(rma.id, BOTTLE_GTIN, user_id=None)["unit_id"]
-        dock.receive_unit(rma.id, BOTTLE_GTIN, user_id=None)
+        unit_id = dock.receive_unit(rma_id, BOTTLE_GTIN, user_id=None)["unit_id"]
+        dock.receive_unit(rma_id, BOTTLE_GTIN, user_id=None)
         db.session.remove()
     client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
     response, done = read_then_wait(
@@ -55,14 +62,7 @@ def test_a_return_cancelled_while_its_first_unit_is_scanned_is_not_cancelled(app
     sees the unit (409), rather than cancelling a return whose goods are on the dock."""
     if not is_postgres:
         pytest.skip("SQLite serialises the two from their first statement")
-    with app.app_context():
-        stocked_world()
-        order_id = shipped_order([("BOTTLE", 2)])
-        rma, _created = rmas.create_rma({"order_id": order_id,
-                                         "lines": [{"sku": "BOTTLE", "quantity": 2, "reason": "regret"}]})
-        db.session.commit()
-        rma_id = rma.id
-        db.session.remove()
+    rma_id = _two_bottles_to_return(app)
     received, cancelled = behind_a_lock(app, lambda: dock.receive_unit(rma_id, BOTTLE_GTIN, user_id=None),
                                         lambda: rmas.cancel_rma(rma_id, user_id=None))
     assert received["flag"] == "ok"

@@ -2,9 +2,10 @@
 answers the row as the lock read it, not as the session loaded it before."""
 import gc
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from tests.statements import statements_while
 from wms.audit import AuditEvent, record
 from wms.extensions import db
 from wms.locations import services as locations
@@ -43,21 +44,6 @@ def test_a_locked_read_refreshes_the_row_the_session_loaded_before(ctx):
     assert locked(AuditEvent, 10**9) is None
 
 
-def _statements_while(work) -> int:
-    count = 0
-
-    def counter(*_args):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_a_locked_read_keeps_the_neighbours_it_still_names_and_follows_a_changed_key(ctx):
     """The screen read a bin and its warehouse; another worker moved the bin to another warehouse before the lock
     (its row changed under the session). The lock follows the new key; a neighbour still named stays loaded, so
@@ -75,5 +61,5 @@ def test_a_locked_read_keeps_the_neighbours_it_still_names_and_follows_a_changed
     assert locked(Location, ids["staying"]) is staying
     db.session.expunge(moved)
     gc.collect()
-    assert _statements_while(lambda: staying.warehouse.code) == 0
+    assert len(statements_while(lambda: staying.warehouse.code)) == 0
     assert staying.warehouse.id == ids["first"]
