@@ -179,14 +179,6 @@ def test_a_product_scanned_into_a_count_of_many_lines(app, client, counting):
 # --------------------------------------------------------------------------------------------- receiving
 
 
-@pytest.fixture
-def receiving(app, client, users):
-    with app.app_context():
-        stocked_world()
-        skus = extra_products("RC", LARGE)
-        db.session.remove()
-    login(client)
-    return SimpleNamespace(skus=skus)
 
 
 def new_asn(app, skus) -> tuple[int, str]:

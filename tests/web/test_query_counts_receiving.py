@@ -4,21 +4,17 @@ many, the two counts are equal, and the count is at most what was measured once 
 once a request and the receipt's progress read once a scan. SQLite counts its BEGIN, PostgreSQL does not; both
 count SAVEPOINTs and what runs after the commit (the back-order refill a put-away triggers)."""
 import re
-from types import SimpleNamespace
 
 import pytest
 
 from tests.handheld_client import HX, scan, scan_form
-from tests.picking_helpers import stocked_world
 from tests.web.test_query_counts_handheld import (
-    LARGE,
     _codes,
     _newest_plate,
     counted,
     extra_products,
     flat,
     gtin_of,
-    login,
     new_asn,
     receipt_of,
 )
@@ -40,17 +36,6 @@ MOST = {
     "units' quantity": (8, 7),
     "units to their place": (28, 26),
 }
-
-
-@pytest.fixture
-def receiving(app, client, users):
-    """tests/web/test_query_counts_handheld.py's: a stocked warehouse, 7 more products, a worker signed in."""
-    with app.app_context():
-        stocked_world()
-        skus = extra_products("RC", LARGE)
-        db.session.remove()
-    login(client)
-    return SimpleNamespace(skus=skus)
 
 
 def at_most(app, request_type: str, measure) -> None:
