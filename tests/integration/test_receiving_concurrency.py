@@ -7,24 +7,31 @@ IMMEDIATE) and PostgreSQL (SELECT ... FOR UPDATE).
 One changing the receipt between the other's screen reading it and the service locking it (PostgreSQL only: SQLite
 holds its write lock from the first read, so there is no such moment): the lock reads the row afresh, so the scan
 judges the receipt as it is once locked, not as the screen read it (closed: refused; moved: goods at the new dock).
+
+A QA decision on held goods while their lot changes (PostgreSQL only, for the same reason): the decision locks the
+lot and judges it as locked, so a lot recalled meanwhile is not released over the recall, and the last two holds
+of a lot released at once release the lot.
 """
 import re
+from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.concurrency import at_once
-from tests.factories import BOTTLE_GTIN, build_world
+from tests.factories import BOTTLE_GTIN, MEDICINE_GTIN, build_world
 from tests.interleave import behind_a_lock, read_then_wait
-from wms import clock, events
+from wms import clock, events, gs1
+from wms.catalog.models import Lot
 from wms.errors import Conflict
 from wms.extensions import db
 from wms.inventory import services as inventory
 from wms.inventory.models import Lpn, Move
 from wms.locations import services as locations
-from wms.receiving import asns, dock_scan, receipts, tolerance
-from wms.receiving.models import Asn, Discrepancy, Receipt, ReceiptItem
+from wms.recall import services as recall
+from wms.receiving import asns, dock_scan, quarantine, receipts, tolerance
+from wms.receiving.models import Asn, Discrepancy, Hold, Receipt, ReceiptItem
 
 HX = {"HX-Request": "true"}
 
@@ -177,3 +184,52 @@ def test_an_asn_cancelled_while_a_worker_starts_its_receipt_is_not_cancelled(app
     with app.app_context():
         assert db.session.scalar(select(Asn.status)) == "receiving"
         assert db.session.get(Receipt, receipt_id).status == "open"
+
+
+def _held_medicine(app, plates: int) -> tuple[list[int], int]:
+    """5 MED of lot QA1 received into quarantine on each of `plates` ASNs (a plate and a hold each): (hold ids,
+    lot id)."""
+    with app.app_context():
+        code = gs1.element_string(gtin=MEDICINE_GTIN, lot="QA1", expires_on=clock.today() + timedelta(days=300),
+                                  separator="|")
+        for plate in range(plates):
+            asn, _created = asns.create_asn({"supplier": "ACME", "reference": f"PO-Q{plate}",
+                                             "expected_on": clock.today().isoformat(),
+                                             "lines": [{"sku": "MED", "quantity": 5}]})
+            receipt_id = receipts.start_receipt(asn_id=asn.id, user_id=None).id
+            dock_scan.receive_scan(receipt_id, code, dock_scan.Answers(quantity=5), user_id=None)
+        db.session.commit()
+        holds = list(db.session.scalars(select(Hold.id).order_by(Hold.id)))
+        lot_id = db.session.scalar(select(Lot.id).where(Lot.code == "QA1"))
+        assert len(holds) == plates and db.session.get(Lot, lot_id).status == "quarantine"
+        db.session.remove()
+    return holds, lot_id
+
+
+def test_a_hold_released_while_its_lot_is_recalled_leaves_the_lot_recalled(app, racing, users):
+    """The supervisor releases goods held for QA while the desk recalls their lot: the release waits for the lot's
+    lock and sees it recalled; the lot stays recalled, never released over the recall."""
+    [hold_id], lot_id = _held_medicine(app, plates=1)
+    recalled, released = behind_a_lock(
+        app, lambda: recall.recall_lot(lot_id, risk_class="I", reference="ANVISA-RE-9/2026", reason="Contamination",
+                                       user_id=None).id,
+        lambda: quarantine.decide_hold(hold_id, release=True, reason="CoA checked", user_id=users["supervisor"]))
+    assert isinstance(recalled, int), recalled
+    assert released["status"] == "released" and released["lot_status"] == "recalled", released
+    with app.app_context():
+        lot = db.session.get(Lot, lot_id)
+        assert lot.status == "recalled"
+        assert [h.to_status for h in lot.history] == ["quarantine", "recalled"]  # never released over the recall
+
+
+def test_the_last_two_holds_of_a_lot_released_at_once_release_the_lot(app, racing, users):
+    """Two plates of one lot in quarantine, released by two supervisors at the same moment: whoever decides second
+    sees the other hold released (the lot's row is locked while deciding) and releases the lot."""
+    (first, second), lot_id = _held_medicine(app, plates=2)
+    one, other = behind_a_lock(
+        app, lambda: quarantine.decide_hold(first, release=True, reason="CoA checked", user_id=users["supervisor"]),
+        lambda: quarantine.decide_hold(second, release=True, reason="CoA checked", user_id=users["supervisor"]))
+    assert one["status"] == other["status"] == "released", (one, other)
+    with app.app_context():
+        assert db.session.get(Lot, lot_id).status == "released"
+        assert db.session.scalars(select(Hold.status)).all() == ["released", "released"]

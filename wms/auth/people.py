@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit
+from .. import audit, sql
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..uow import use_case
@@ -19,7 +19,9 @@ MAX_USERNAME = 64
 
 
 def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id, with_for_update=True)
+    # Afresh: an admin changing their own account has their row in the session as the login's snapshot (up to
+    # WMS_USER_CACHE_SECONDS old), which another admin may have changed since.
+    user = sql.locked(User, user_id)
     if user is None:
         raise NotFound(_l("That person does not exist."))
     return user

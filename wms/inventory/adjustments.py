@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit, idempotency, settings
+from .. import audit, idempotency, settings, sql
 from ..catalog.models import Lot, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
@@ -98,7 +98,7 @@ def set_adjustment_threshold(units: int, *, user_id: int | None) -> int:
 def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int, note: str | None = None) -> Adjustment:
     """A supervisor approves (the stock changes now) or rejects (nothing changes) a pending adjustment.
     Approving a change larger than the approval threshold needs a note saying why it is right."""
-    adjustment = db.session.get(Adjustment, adjustment_id, with_for_update=True)
+    adjustment = sql.locked(Adjustment, adjustment_id)
     if adjustment is None:
         raise NotFound(_l("Adjustment not found."))
     if adjustment.status != AdjustmentStatus.PENDING:
@@ -126,7 +126,9 @@ def decide_adjustment(adjustment_id: int, *, approve: bool, user_id: int, note: 
 def close_count_if_decided(task_id: int | None) -> None:
     if task_id is None:
         return
-    task = db.session.get(CountTask, task_id)
+    # Locked: of two supervisors deciding a count's last two adjustments at once, the second waits here and then
+    # counts the first's decision, so one of them closes the count.
+    task = sql.locked(CountTask, task_id)
     if task is None or task.status != CountStatus.COUNTED:
         return
     waiting = db.session.scalar(select(func.count()).select_from(Adjustment).where(

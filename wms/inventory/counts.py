@@ -4,7 +4,7 @@ adjustments."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, idempotency, settings
+from .. import audit, idempotency, settings, sql
 from ..catalog.models import Lot, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
@@ -78,7 +78,8 @@ def submit_count(task_id: int, counted: dict[tuple[int, int | None, int | None],
                  user_id: int | None) -> dict:
     """Record a blind count: {(product_id, lot_id, lpn_id): units}. What the count does not mention is 0.
     Variances within the approval threshold are adjusted at once; larger ones wait for a supervisor."""
-    task = db.session.get(CountTask, task_id, with_for_update=True)
+    # Afresh: the handheld's screen read the task open, and another handheld may have finished the count since.
+    task = sql.locked(CountTask, task_id)
     if task is None:
         raise NotFound(_l("Count task not found."))
     if task.status != CountStatus.OPEN:

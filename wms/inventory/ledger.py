@@ -15,7 +15,7 @@ from sqlalchemy import func, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import ExecutableOption
 
-from .. import clock, idempotency, uow
+from .. import clock, idempotency, sql, uow
 from ..catalog.models import Lot, Product
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
@@ -115,8 +115,9 @@ def check_destination(location: Location, product: Product, lot: Lot | None, qua
     """Raise if the goods may not be put there (blocked, expired or unreleased lot into picking, mixing,
     capacity). Reads the location's current contents."""
     if location.capacity_units is not None or location.mixing != Mixing.MIXED:
-        # Two moves into a bin with a limit must not both pass the check: hold the bin's row.
-        db.session.execute(select(Location.id).where(Location.id == location.id).with_for_update())
+        # Two moves into a bin with a limit must not both pass the check: hold the bin's row, and judge the bin as
+        # locked (blocked, its limits changed since the screen read it?), not as the session read it.
+        location = sql.locked(Location, location.id)
     items = list(db.session.scalars(select(StockItem).where(StockItem.location_id == location.id,
                                                              StockItem.quantity > 0)
                                     .execution_options(populate_existing=True)))

@@ -4,7 +4,7 @@ Which changes are allowed is `rules.LOT_TRANSITIONS`."""
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
-from .. import audit, uow
+from .. import audit, sql, uow
 from ..catalog.models import Lot, LotStatus, LotStatusChange
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -22,7 +22,7 @@ def change_lot_status(lot_id: int, new_status: str, *, reason: str, user_id: int
                       reference: str | None = None, segregate: bool = False) -> dict:
     """Release, quarantine, block or recall a lot, with the reason kept. With `segregate`, its stock in
     picking locations is moved to the quarantine location (RDC 430/2020: keep it physically apart)."""
-    lot = db.session.get(Lot, lot_id, with_for_update=True)
+    lot = sql.locked(Lot, lot_id)  # afresh: the caller or its screen may have read it before another worker changed it
     if lot is None:
         raise NotFound(_l("Lot not found."))
     try:

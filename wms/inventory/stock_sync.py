@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, String, delete, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .. import events
+from .. import events, sql
 from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 from ..uow import unit_of_work
@@ -95,7 +95,7 @@ def emit_due(*, debounce_seconds: float = DEBOUNCE_SECONDS, limit: int = 500) ->
             return 0
         product_ids = sorted({mark.product_id for mark in marks})
         states = {s.product_id: s for s in db.session.scalars(
-            select(StockSyncState).where(StockSyncState.product_id.in_(product_ids)).with_for_update())}
+            sql.for_update(select(StockSyncState).where(StockSyncState.product_id.in_(product_ids))))}
         # A SKU sent less than `debounce_seconds` ago waits: its marks stay for a later pass.
         due = [pid for pid in product_ids
                if pid not in states or states[pid].changed_at <= cutoff]

@@ -32,7 +32,7 @@ from ..locations import layout
 from ..locations.models import Location, LocationKind, Warehouse
 from ..orders import status as order_status
 from ..orders.models import ChannelRule, Order, OrderLine, OrderStatus
-from ..sql import chunks
+from ..sql import chunks, for_update
 from ..uow import use_case
 from . import allocation, replenishment, rules
 from .models import ACTIVE_WAVE_STATUSES, TOTE, Reservation, Wave, WaveOrder
@@ -129,7 +129,7 @@ def _candidates(product_ids: list[int], *, lock: bool, item_ids: Iterable[int] |
     if item_ids is not None:
         statement = statement.where(StockItem.id.in_(sorted(item_ids)))
     if lock:
-        statement = statement.with_for_update(of=StockItem)
+        statement = for_update(statement, of=StockItem)
     return [tuple(row) for row in db.session.execute(statement)]
 
 

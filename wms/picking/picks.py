@@ -6,7 +6,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit, clock, idempotency
+from .. import audit, clock, idempotency, sql
 from ..catalog.models import Lot
 from ..dbtypes import utcnow
 from ..errors import Conflict, DomainError, NotFound
@@ -42,7 +42,7 @@ def bind_tote(wave_id: int, code: str, *, user_id: int | None) -> dict:
     if not waiting:
         raise DomainError(_l("Every order of wave %(wave)s has its tote.", wave=wave.code))
     code = (code or "").strip().upper()
-    tote = db.session.scalar(select(Lpn).where(Lpn.code == code).with_for_update())
+    tote = db.session.scalar(sql.for_update(select(Lpn).where(Lpn.code == code)))
     new = False
     if tote is None:
         if not code or len(code) > 40 or not code.replace("-", "").isalnum():

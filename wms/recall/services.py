@@ -4,7 +4,7 @@ held with what to take out, the recall is recorded and `lot.recalled` goes to th
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit, events, numbers
+from .. import audit, events, numbers, sql
 from ..catalog.models import Lot, LotStatus, Product
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
@@ -12,7 +12,6 @@ from ..formatting import lazy_number
 from ..inventory import services as inventory
 from ..inventory.models import Move
 from ..locations.models import PICKABLE_KINDS, VIRTUAL_KINDS, Location
-from ..orders.models import Order, OrderStatus
 from ..orders.recall_hold import hold_for_recall
 from ..receiving.models import ReceiptItem
 from ..returns import shipped
@@ -63,7 +62,8 @@ def recall_lot(lot_id: int, *, risk_class: str, reference: str, reason: str, hol
                user_id: int | None) -> Recall:
     """Recall every unit of the lot. Orders holding it that have not left are put on hold saying what to take out."""
     risk, reference, reason, holder = _clean(risk_class, reference, reason, holder)
-    lot = db.session.get(Lot, lot_id) if numbers.whole(lot_id, least=1) else None
+    # Locked before it is judged: of two recalls at once, the second sees the lot recalled by the first.
+    lot = sql.locked(Lot, lot_id) if numbers.whole(lot_id, least=1) else None
     if lot is None:
         raise NotFound(_l("Lot not found."))
     if lot.status == LotStatus.RECALLED:
@@ -72,9 +72,6 @@ def recall_lot(lot_id: int, *, risk_class: str, reference: str, reason: str, hol
                                 user_id=user_id, reference=reference)
     held = []
     for order_id, units in _in_open_orders(lot):
-        order = db.session.get(Order, order_id)
-        if order is None or order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
-            continue
         text = str(_l("Lot %(lot)s recalled (%(reference)s): take %(qty)s × %(sku)s out before it ships.",
                       lot=lot.code, reference=reference, qty=lazy_number(units), sku=lot.product.sku))
         if hold_for_recall(order_id, text, user_id=user_id):

@@ -63,7 +63,7 @@ def decide_hold(hold_id: int, *, release: bool, reason: str, user_id: int) -> di
     """A supervisor's QA decision on held goods, with the reason kept. Release: the goods may be stored (and a
     lot quarantined by receiving is released once none of its holds is open). Reject: they stay segregated
     (a lot quarantined by receiving becomes blocked) until returned to the supplier or scrapped."""
-    hold = db.session.get(Hold, hold_id, with_for_update=True)
+    hold = sql.locked(Hold, hold_id)
     if hold is None:
         raise NotFound(_l("Hold not found."))
     if hold.status != HoldStatus.OPEN:
@@ -74,13 +74,15 @@ def decide_hold(hold_id: int, *, release: bool, reason: str, user_id: int) -> di
     reason = rules.plain_text(reason)
     if not reason:
         raise DomainError(_l("Say why: the reason is kept with the decision."))
+    # The lot locked and read afresh before it is judged: a recall or block committed meanwhile is seen (and not
+    # released over), and of two holds of one lot decided at once, the second sees the first decided.
+    lot = sql.locked(Lot, hold.lot_id) if hold.lot_id is not None else None
     hold.status = (HoldStatus.RELEASED if release else HoldStatus.REJECTED).value
     hold.decided_by_id, hold.decided_at, hold.decision_note = user_id, utcnow(), reason
     audit.record("hold." + hold.status, hold, user_id=user_id, reason=reason, sku=hold.product.sku,
-                 lot=hold.lot.code if hold.lot else None, quantity=hold.quantity)
-    result = {"hold_id": hold.id, "status": hold.status, "lot": hold.lot.code if hold.lot else None,
-              "lot_status": hold.lot.status if hold.lot else None}
-    lot = hold.lot
+                 lot=lot.code if lot else None, quantity=hold.quantity)
+    result = {"hold_id": hold.id, "status": hold.status, "lot": lot.code if lot else None,
+              "lot_status": lot.status if lot else None}
     if lot is not None and lot.status == LotStatus.QUARANTINE:
         others = db.session.scalar(select(func.count()).select_from(Hold).where(
             Hold.lot_id == lot.id, Hold.status == HoldStatus.OPEN.value, Hold.id != hold.id))
