@@ -63,6 +63,39 @@ def form_row(model, form, name: str):
     return row
 
 
+def form_rows(form, **fields) -> dict[str, Any]:
+    """`form_row` for several hidden fields at once (`source=(Location, "from_id")`), the rows the session does not
+    hold read in one statement: a screen's state names up to four rows, and a statement each was most of a
+    scan's round trips. A row that is gone, or an id that is not a number, means the screen is stale."""
+    found: dict[str, Any] = {}
+    wanted: dict[str, tuple[Any, int]] = {}
+    for key, (model, name) in fields.items():
+        row_id = form_number(form, name)
+        held = None if row_id is None else db.session.identity_map.get(db.session.identity_key(model, row_id))
+        if row_id is None or held is not None:
+            found[key] = held
+        else:
+            wanted[key] = (model, row_id)
+    if len(wanted) == 1:
+        [(key, (model, row_id))] = wanted.items()
+        found[key] = db.session.get(model, row_id)
+    elif wanted:
+        from sqlalchemy import select, true
+        from sqlalchemy.orm import aliased
+
+        entities = {key: aliased(model) for key, (model, _row_id) in wanted.items()}
+        first, *others = entities.values()
+        statement = select(*entities.values()).select_from(first)
+        for entity in others:  # one row of each: joined ON TRUE (a product of single rows, said so)
+            statement = statement.join(entity, true())
+        row = db.session.execute(statement.where(
+            *(entities[key].id == row_id for key, (_model, row_id) in wanted.items()))).first()
+        found.update(zip(wanted, row or (None,) * len(wanted), strict=True))
+    if any(found[key] is None for key in wanted):
+        raise StaleScreen()
+    return found
+
+
 def typed_quantity(text: str | None, *, most: int, unit=None, least: int = 1) -> int:
     """A quantity a worker typed: a whole number from `least` to `most`, else a DomainError saying the
     range in the unit being counted ("units" unless told, e.g. "cases of 12")."""

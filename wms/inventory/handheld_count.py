@@ -13,7 +13,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..formatting import lazy_number
 from ..sql import rows_by_id
-from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_rows, refused, typed_quantity
 from . import lookup
 from .counts import open_count, submit_count
 from .handheld import MAX_UNITS, bp, plate
@@ -123,10 +123,8 @@ def _count_state(form) -> CountState:
     if mode not in ("scan", "quantity") or (last is not None and last not in tally) or \
             (mode == "quantity" and last is None):
         raise StaleScreen()
-    return CountState(
-        task=form_row(CountTask, form, "task_id"), tally=tally, last=last, lpn=form_row(Lpn, form, "lpn_id"),
-        wanted=form_row(Product, form, "wanted_id"), wanted_units=form_number(form, "wanted_units") or 0, mode=mode,
-    )
+    rows = form_rows(form, task=(CountTask, "task_id"), lpn=(Lpn, "lpn_id"), wanted=(Product, "wanted_id"))
+    return CountState(**rows, tally=tally, last=last, wanted_units=form_number(form, "wanted_units") or 0, mode=mode)
 
 
 def _open_tasks() -> list[CountTask]:

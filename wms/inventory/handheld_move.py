@@ -11,7 +11,7 @@ from ..catalog.models import Lot, Product
 from ..errors import DomainError
 from ..formatting import lazy_number
 from ..locations.models import Location
-from ..views_common import StaleScreen, answer, form_number, form_row, refused, typed_quantity
+from ..views_common import StaleScreen, answer, form_number, form_rows, refused, typed_quantity
 from . import lookup
 from .handheld import MAX_UNITS, bp, has_stock, loose_items, plate, stock_items
 from .ledger import move_stock
@@ -88,11 +88,9 @@ class MoveState:
 
 
 def _move_state(form) -> MoveState:
-    return MoveState(
-        source=form_row(Location, form, "from_id"), lpn=form_row(Lpn, form, "lpn_id"),
-        product=form_row(Product, form, "product_id"), lot=form_row(Lot, form, "lot_id"),
-        quantity=form_number(form, "quantity"), suggested=form_number(form, "suggested"),
-    )
+    rows = form_rows(form, source=(Location, "from_id"), lpn=(Lpn, "lpn_id"), product=(Product, "product_id"),
+                     lot=(Lot, "lot_id"))
+    return MoveState(**rows, quantity=form_number(form, "quantity"), suggested=form_number(form, "suggested"))
 
 
 def _lot_text(lot: Lot | str | None) -> str:
