@@ -3,7 +3,6 @@ themselves) at the same moment, not by the `wms deactivate-user` command, not by
 import html
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.concurrency import at_once
@@ -139,9 +138,10 @@ def test_demoting_the_last_admin_is_refused_in_their_language(app, users, locale
 
 
 def test_the_command_line_does_not_deactivate_the_last_admin(app, users, runner):
-    with force_locale("en"):
-        refused = runner.invoke(args=["deactivate-user", "admin"])
-    assert refused.exit_code != 0 and "last active admin" in refused.output, refused.output
+    """The command speaks the warehouse's language (pt_BR)."""
+    refused = runner.invoke(args=["deactivate-user", "admin"])
+    assert refused.exit_code != 0, refused.output
+    assert "admin é o último administrador ativo" in refused.output, refused.output
     assert active_admins(app) == ["admin"] and changes_recorded(app) == 0
     add_admins(app, "anna")
     done = runner.invoke(args=["deactivate-user", "admin"])
