@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from wms.audit import AuditEvent
-from wms.auth import services
+from wms.auth import people, services
 from wms.auth.models import User
 from wms.extensions import db
 
@@ -162,7 +162,7 @@ def test_deactivating_or_a_new_secret_ends_the_sessions(app, auth, client, chang
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.username == "worker"))
         if change == "deactivate":
-            services.deactivate_user("worker")
+            people.deactivate_user("worker")
         elif change == "pin":
             services.set_pin(user_id, "4444")
         else:

@@ -10,10 +10,10 @@ def register(app) -> None:
     def deactivate_user(username):
         """Deactivate a user: no login works any more and their open sessions end."""
         from ..errors import DomainError
-        from . import services
+        from . import people
 
         try:
-            user = services.deactivate_user(username)
+            user = people.deactivate_user(username)
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"User {user.username} deactivated; their sessions are ended.")

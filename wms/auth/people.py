@@ -4,7 +4,7 @@ active admin."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, or_, select
 
 from .. import audit, sql
 from ..errors import DomainError, NotFound
@@ -53,13 +53,28 @@ def _role(role: str | None) -> str:
         raise DomainError(_l("Unknown role %(role)s: use worker, supervisor or admin.", role=role or "")) from None
 
 
-def _keep_an_admin(user: User) -> None:
-    """Refuse a change that would leave no active admin to manage people."""
-    if user.role != Role.ADMIN.value or not user.active:
-        return
-    others = db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
-    if not others:
+def _with_the_admins(user_id: int) -> tuple[User, list[User]]:
+    """The person and every active admin, locked (SELECT ... FOR UPDATE) and read afresh: the one way in for a
+    change of role or of active, so that the last-admin rule counts rows no other such change can alter until
+    this one commits. Counted in an unlocked read, two admins demoted or deactivated at the same moment each saw
+    the other remain, and the warehouse was left with none. Locked, the second waits, and PostgreSQL reads the
+    rows again as the first committed them: an admin demoted meanwhile is no longer among them.
+
+    One statement in id order: locking the person first and the admins after, two such changes could each hold
+    a row the other waits for. Someone made admin meanwhile is missed, which can only refuse a change wrongly,
+    never let the last admin go."""
+    rows = db.session.scalars(sql.for_update(
+        select(User).where(or_(User.id == user_id, and_(User.role == Role.ADMIN.value, User.active.is_(True))))
+        .order_by(User.id))).all()
+    user = next((row for row in rows if row.id == user_id), None)
+    if user is None:
+        raise NotFound(_l("That person does not exist."))
+    return user, [row for row in rows if row.role == Role.ADMIN.value and row.active]
+
+
+def _keep_an_admin(user: User, admins: list[User]) -> None:
+    """Refuse to take `user` out of the active admins (`admins`, locked) when no other would remain."""
+    if [admin.id for admin in admins] == [user.id]:
         raise DomainError(_l("%(name)s is the last active admin: make someone else admin first.", name=user.name))
 
 
@@ -86,11 +101,11 @@ def create_person(username: str, *, name: str, role: str, badge: str | None, pin
 
 @use_case
 def set_role(user_id: int, role: str) -> User:
-    user = _user(user_id)
     role_value = _role(role)
+    user, admins = _with_the_admins(user_id)
     if role_value != user.role:
         if role_value != Role.ADMIN.value:
-            _keep_an_admin(user)
+            _keep_an_admin(user, admins)
         audit.record("user.role", user, old=user.role, new=role_value)
         user.role = role_value
     return user
@@ -129,12 +144,26 @@ def unlock(user_id: int) -> User:
 
 @use_case
 def set_active(user_id: int, active: bool, *, by_user_id: int | None) -> User:
-    user = _user(user_id)
+    """Deactivating ends the person's sessions on every device, so that reactivating them later does not bring
+    a cookie from before back to life. `by_user_id`: who asks (None: the command line)."""
+    user, admins = _with_the_admins(user_id)
     if not active:
         if user.id == by_user_id:
             raise DomainError(_l("You cannot deactivate yourself."))
-        _keep_an_admin(user)
+        _keep_an_admin(user, admins)
     if user.active != active:
         user.active = active
         audit.record("user.activate" if active else "user.deactivate", user)
+    if not active:
+        services.end_sessions(user)
     return user
+
+
+@use_case
+def deactivate_user(username: str) -> User:
+    """`wms deactivate-user`: a person who left. No login works any more and their open sessions end at once;
+    the last active admin stays, as on the admin page."""
+    user_id = db.session.scalar(select(User.id).where(User.username == (username or "").strip()))
+    if user_id is None:
+        raise NotFound(_l("No user named %(username)s.", username=(username or "").strip()))
+    return set_active(user_id, False, by_user_id=None)

@@ -185,18 +185,6 @@ def logout(user_id: int) -> None:
 
 
 @use_case
-def deactivate_user(username: str) -> User:
-    """A person who left: no login works any more and their open sessions end at once."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None:
-        raise NotFound(_l("No user named %(username)s.", username=(username or "").strip()))
-    user.active = False
-    end_sessions(user)
-    audit.record("user.deactivate", user, username=user.username)
-    return user
-
-
-@use_case
 def set_password(user_id: int, password: str) -> None:
     user = db.session.get(User, user_id)
     if user is None:
