@@ -64,7 +64,7 @@ def test_a_count_finished_on_another_handheld_after_the_screen_read_it_is_not_re
     with app.app_context():
         task_id = db.session.scalar(select(CountTask.id))
     response, done = read_then_wait(
-        app, monkeypatch, handheld_count, "form_row",
+        app, monkeypatch, handheld_count, "form_rows",
         lambda: press(client, screen, choice={"action": "finish"}, scan_id="here"),
         lambda: counts.submit_count(task_id, {(racing["med"], racing["late"], None): 8,
                                               (racing["bottle"], None, None): 12}, user_id=None, scan_id="there"))
