@@ -54,13 +54,7 @@ def form_number(form, name: str) -> int | None:
 def form_row(model, form, name: str):
     """The row a hidden field names by id, None when the field is empty; a row that is gone (or an id that is
     not a number) means the screen is stale."""
-    row_id = form_number(form, name)
-    if row_id is None:
-        return None
-    row = db.session.get(model, row_id)
-    if row is None:
-        raise StaleScreen()
-    return row
+    return form_rows(form, row=(model, name))["row"]
 
 
 def form_rows(form, **fields) -> dict[str, Any]:

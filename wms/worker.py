@@ -102,12 +102,8 @@ def run_once() -> Pass:
     return result
 
 
-def _next_label_due_in(interval: float) -> float:
-    return sender.next_due_in(interval)
-
-
 def run(*, interval: float = 2.0, stop: threading.Event | None = None, once: bool = False, echo=print,
-        one_pass: Callable[[], Pass] = run_once, due_in: Callable[[float], float] | None = _next_label_due_in,
+        one_pass: Callable[[], Pass] = run_once, due_in: Callable[[float], float] | None = sender.next_due_in,
         app=None) -> None:
     """Pass after pass until `stop` is set: `wms worker`'s loop, and the thread of `wms run`, which passes
     `one_pass=fold_once, due_in=None` and its `app` (the thread pushes the app context for its whole life, as the
