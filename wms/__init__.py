@@ -4,10 +4,11 @@ from pathlib import Path
 from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from . import access, config, guard, uow
-from .errors import DomainError
+from .errors import Conflict, DomainError, lost_to_another_writer
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +269,15 @@ def _register_error_handlers(app: Flask) -> None:
         if request.headers.get("HX-Request"):
             return _htmx_error(app, message, exc.code)
         return _error_page(exc.code, message)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        """A deadlock, a serialization failure or a lock wait given up: another worker's transaction was in the
+        way. Rolled back like a refusal (409), the worker scans again; anything else is unexpected."""
+        if not lost_to_another_writer(exc):
+            return unexpected(exc)
+        app.logger.warning("Lost to another writer on %s %s: %s", request.method, request.path, exc.orig)
+        return domain_error(Conflict(_("Someone changed this at the same time: look again and retry.")))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

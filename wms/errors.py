@@ -29,6 +29,23 @@ class Forbidden(DomainError):
     status = 403
 
 
+# SQLSTATEs PostgreSQL answers when another transaction was in the way: deadlock_detected (it broke a wait cycle
+# by refusing this one), serialization_failure, lock_not_available (NOWAIT or lock_timeout).
+_LOST_TO_ANOTHER_WRITER = frozenset({"40P01", "40001", "55P03"})
+
+
+def lost_to_another_writer(exc: BaseException) -> bool:
+    """Whether a database error (SQLAlchemy's, wrapping the driver's) says another worker's transaction was in the
+    way, rather than that something is wrong: asked again, the same request may well pass. SQLite says "database
+    is locked" when its busy timeout runs out."""
+    original = getattr(exc, "orig", None)
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _LOST_TO_ANOTHER_WRITER:
+        return True
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
+
+
 def get_or_not_found(model, row_id, message):
     """The row with this id, or NotFound with a message that names what is missing."""
     from .extensions import db

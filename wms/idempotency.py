@@ -9,11 +9,15 @@ printable ASCII characters (wms/guard.py refuses others at the edge; here anythi
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .dbtypes import UTCDateTime, utcnow
+from .errors import Conflict, DomainError
 from .extensions import db
+from .uow import Discard
 
 
 class ScanReceipt(db.Model):
@@ -30,10 +34,6 @@ def _usable(scan_id: str | None) -> bool:
     from .guard import SCAN_ID
 
     if scan_id and not SCAN_ID.fullmatch(scan_id):
-        from flask_babel import lazy_gettext as _l
-
-        from .errors import DomainError
-
         raise DomainError(_l("This scan's id is not valid: reload the screen and scan again."))
     return bool(scan_id)
 
@@ -76,10 +76,34 @@ def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, 
 
 
 def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:
-    """Store the result in the caller's transaction (committed with the effect)."""
-    if _usable(scan_id):
-        db.session().info.get(_NONE_YET, set()).discard((scan_id, action))
-        db.session.add(ScanReceipt(scan_id=scan_id, action=action, result=result, user_id=user_id))
+    """Store the result in the caller's transaction (committed with the effect), inside the caller's use case
+    (`uow.use_case`).
+
+    The same scan sent twice at once (a handheld resending an answer it lost) finds no receipt in either
+    request until one commits; the other waits for the first's locks, then applies the scan again. Its receipt
+    then meets the first's: `INSERT … ON CONFLICT DO NOTHING` stores nothing (on PostgreSQL after waiting for the
+    first's transaction to end), and the use case is discarded — what it wrote is rolled back — answering the
+    first's stored result."""
+    if not _usable(scan_id):
+        return
+    db.session().info.get(_NONE_YET, set()).discard((scan_id, action))
+    values = dict(scan_id=scan_id, action=action, result=result, user_id=user_id, at=utcnow())
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stored = db.session.execute(dialect.insert(ScanReceipt.__table__).values(**values).on_conflict_do_nothing()
+                                .returning(ScanReceipt.scan_id)).first()
+    if stored is None:
+        earlier = _stored(scan_id, action)
+        if earlier is None:  # stored and gone again: nothing to answer with
+            raise Conflict(_l("This scan was sent twice at once: look at the screen and scan again."))
+        raise Discard(earlier)
+
+
+def _stored(scan_id: str, action: str) -> dict[str, Any] | None:
+    """The committed receipt read now, whatever this transaction looked at before (READ COMMITTED: a statement
+    sees what was committed before it started)."""
+    found = db.session.scalar(select(ScanReceipt.result).where(ScanReceipt.scan_id == scan_id,
+                                                                ScanReceipt.action == action))
+    return dict(found) if found is not None else None
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -89,10 +113,12 @@ def _forget_at_the_end(session: Session, transaction) -> None:
 
 
 def by_scan_id(action: str):
-    """Make a handheld service idempotent: called with `scan_id=...` and `user_id=...` keywords, a repeat of the
-    same scan id answers the stored result and changes nothing; the first call stores its (dict) result in
-    the same transaction as its effect. A receipt found missing earlier in this transaction (the screen looked,
-    `replay`/`replay_any`) is not read again."""
+    """Make a handheld service idempotent (under `uow.use_case`): called with `scan_id=...` and `user_id=...`
+    keywords, a repeat of the same scan id answers the stored result and changes nothing; the first call stores
+    its (dict) result in the same transaction as its effect. A receipt found missing earlier in this transaction
+    (the screen looked, `replay`/`replay_any`) is not read again. A repeat sent while the first was still being
+    applied answers the first's result too, once that is committed (`remember`), even when the rules refuse it
+    by then (the first took the units)."""
     import functools
 
     def decorate(fn):
@@ -101,7 +127,15 @@ def by_scan_id(action: str):
             earlier = replay(scan_id, action)
             if earlier is not None:
                 return earlier
-            result = fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            except DomainError:
+                # Refused (the task done, the units gone, a lock lost): perhaps by the same scan's twin, which
+                # committed while this one waited. Then the answer is the twin's.
+                earlier = _stored(scan_id, action) if scan_id else None
+                if earlier is not None:
+                    raise Discard(earlier) from None
+                raise
             remember(scan_id, action, result, kwargs.get("user_id"))
             return result
 

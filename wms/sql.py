@@ -22,9 +22,10 @@ def id_in(column, ids: Sequence[int]):
     return column.in_(ids)
 
 
-def locked(model, row_id):
+def locked(model, row_id, *, shared: bool = False):
     """The row of `model` with this id (None if there is none), locked for the rest of the transaction (SELECT ...
-    FOR UPDATE on PostgreSQL; SQLite holds its write lock from BEGIN) and read afresh.
+    FOR UPDATE on PostgreSQL, FOR SHARE with `shared`: others may read it so too, none may change it; SQLite holds
+    its write lock from BEGIN) and read afresh.
 
     Afresh matters: a row the session loaded before the lock (the screen read the receipt, then the scan locks it)
     sits in the identity map, and `session.get(..., with_for_update=True)` sends the SELECT but hands back that
@@ -33,7 +34,7 @@ def locked(model, row_id):
     read again when next used, its many-to-one neighbours are kept while its keys still name them."""
     held = db.session.identity_map.get(db.session.identity_key(model, row_id))
     neighbours = _loaded_neighbours(held) if held is not None else []
-    row = db.session.get(model, row_id, with_for_update=True, populate_existing=True)
+    row = db.session.get(model, row_id, with_for_update={"read": True} if shared else True, populate_existing=True)
     for key, foreign_key, neighbour in neighbours:
         if row is not None and _names(getattr(row, foreign_key), neighbour):
             set_committed_value(row, key, neighbour)

@@ -126,6 +126,29 @@ def test_units_moved_to_a_bin_blocked_after_the_screen_read_it_are_refused(app, 
         assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "move")) == 0
 
 
+def test_units_of_a_lot_recalled_after_the_screen_read_it_do_not_go_into_a_pick_face(app, client, racing,
+                                                                                      monkeypatch):
+    """The move judges the lot as it is once it holds it (FOR SHARE): recalled by a supervisor after the worker's
+    handheld read it, its units stay out of picking instead of landing in a pick face."""
+    client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
+    screen = scan(client, client.get("/hh/stock/move"), "A-01-02-2")
+    screen = scan(client, screen, gs1.element_string(gtin=MEDICINE_GTIN, expires_on=racing["late_expires"],
+                                                     lot="L-LATE"))
+    screen = scan(client, screen, "2")
+    assert 'data-step="to"' in page(screen), page(screen)
+    response, recalled = read_then_wait(
+        app, monkeypatch, lookup, "identify",
+        lambda: scan(client, screen, "A-02-05-1"),
+        lambda: recall.recall_lot(racing["late"], risk_class="I", reference="ANVISA-RE-9/2026",
+                                  reason="Contamination", user_id=None).id)
+    assert isinstance(recalled, int), recalled
+    assert response.status_code == 422, page(response)
+    assert "Lot L-LATE is recalled: put it in Q-01, not in a picking location." in page(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "move")) == 0
+    assert _on_hand(app, racing["bin"]) == {racing["med"]: 8, racing["bottle"]: 12}
+
+
 def test_a_lot_recalled_twice_at_once_is_recalled_once(app, racing):
     """Two supervisors recall the same lot at once: the second waits for the lot's lock, then sees it recalled
     (409) instead of recalling it a second time (a second recall, history line and message to the store)."""
@@ -139,3 +162,31 @@ def test_a_lot_recalled_twice_at_once_is_recalled_once(app, racing):
         lot = db.session.get(Lot, racing["late"])
         assert lot.status == "recalled" and [h.to_status for h in lot.history] == ["recalled"]
         assert [e.kind for e in events.pending()].count("lot.recalled") == 1
+
+
+def test_the_same_move_sent_twice_at_once_moves_once_and_both_hear_its_result(app, racing):
+    """A handheld resends its last scan (the answer was lost) while the first is still being applied: the second
+    finds no receipt yet, waits for the first's locks, and must then answer the first's result instead of moving
+    the units a second time (or failing on the receipt's key once the first has committed)."""
+    move = dict(product_id=racing["bottle"], lot_id=None, source_id=racing["bin"], target_id=racing["target"],
+                quantity=2, user_id=None, scan_id="resent-move")
+    first, second = behind_a_lock(app, lambda: inventory.move_stock(**move), lambda: inventory.move_stock(**move))
+    assert isinstance(first, dict), first
+    assert second == first
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "move")) == 1
+    assert _on_hand(app, racing["bin"]) == {racing["med"]: 8, racing["bottle"]: 10}
+    assert _on_hand(app, racing["target"]) == {racing["bottle"]: 2}
+    assert _books_are_right(app)
+
+
+def test_the_same_move_of_every_unit_sent_twice_at_once_answers_the_first_instead_of_refusing(app, racing):
+    """The first took every unit of the bin: the resend, once it holds the locks, finds none left and the rules
+    refuse it, but it was the same scan, so it answers the first's result (the handheld shows "Moved …")."""
+    move = dict(product_id=racing["bottle"], lot_id=None, source_id=racing["bin"], target_id=racing["target"],
+                quantity=12, user_id=None, scan_id="resent-move-all")
+    first, second = behind_a_lock(app, lambda: inventory.move_stock(**move), lambda: inventory.move_stock(**move))
+    assert isinstance(first, dict), first
+    assert second == first
+    assert _on_hand(app, racing["target"]) == {racing["bottle"]: 12}
+    assert _books_are_right(app)

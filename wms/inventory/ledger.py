@@ -118,6 +118,10 @@ def check_destination(location: Location, product: Product, lot: Lot | None, qua
         # Two moves into a bin with a limit must not both pass the check: hold the bin's row, and judge the bin as
         # locked (blocked, its limits changed since the screen read it?), not as the session read it.
         location = sql.locked(Location, location.id)
+    if lot is not None and location.kind_enum in PICKABLE_KINDS:
+        # Judged as it is, held FOR SHARE until the move commits: a lot recalled, quarantined or blocked after the
+        # screen read it stays out of picking, and its status cannot change under the move (a recall waits).
+        lot = sql.locked(Lot, lot.id, shared=True)
     items = list(db.session.scalars(select(StockItem).where(StockItem.location_id == location.id,
                                                              StockItem.quantity > 0)
                                     .execution_options(populate_existing=True)))

@@ -369,19 +369,17 @@ def wave_scan(wave_id: int):
             return answer(template, attention=done["short"], **_wave_screen(view, picked=done))
     except StaleScreen as exc:
         return _refused_unless_sent_twice(template, exc, wave_id, scan_id, shown_as, _refused_screen(wave_id))
-    except DomainError as exc:
-        if exc.status == 409:  # locked and changed meanwhile
-            return _refused_unless_sent_twice(template, exc, wave_id, scan_id, shown_as,
-                                              _refused_screen(wave_id, state))
+    except DomainError as exc:  # a service refused (its own twin's result is answered by `by_scan_id`)
         return refused(template, exc, _refused_screen(wave_id, state))
     return answer(template, **_wave_screen(view, new))
 
 
 def _refused_unless_sent_twice(template: str, error: DomainError, wave_id: int, scan_id: str | None,
                                shown_as: dict[str, str], context):
-    """A scan refused because the task was done or locked meanwhile may have been done by its own twin: the same
-    scan sent twice (a handheld retrying a lost answer), the first still uncommitted when this one looked for
-    its receipt. Rolled back, it looks once more, and answers the first's result when there is one."""
+    """A scan whose screen went out of date (the task done meanwhile) may have been done by its own twin: the
+    same scan sent twice (a handheld retrying a lost answer), the first still uncommitted when this one looked
+    for its receipt. Rolled back, it looks once more, and answers the first's result when there is one. (A
+    service refusing the twin answers its result itself: `idempotency.by_scan_id`.)"""
     if scan_id:
         uow.abandon()
         earlier = idempotency.replay_any(scan_id, list(shown_as))

@@ -34,15 +34,12 @@ def expected_weight(package: Package) -> int:
 
 
 @uow.use_case
-def close_box(order_id: int, weight_g, *, recounted: bool = False, user_id: int | None,
-              scan_id: str | None = None) -> dict:
+@idempotency.by_scan_id("ship.close")
+def close_box(order_id: int, weight_g, *, recounted: bool = False, user_id: int | None) -> dict:
     """Close the open box: weigh it (a large difference from units + tare asks for a recount first; after a
     recount the weighed figure stands), take its tracking number, print its label. The last box (the totes
     are empty) packs the order: volumes are numbered n/N, the DANFE (or the declaration page) and the
     packing slip print, the shipment joins its carrier's manifest for today, and `order.packed` is written."""
-    earlier = idempotency.replay(scan_id, "ship.close")
-    if earlier is not None:
-        return earlier
     order = lock_order(order_id)
     items = tote_items(order.id, lock=True)
     check_packable(order, items)
@@ -84,7 +81,6 @@ def close_box(order_id: int, weight_g, *, recounted: bool = False, user_id: int 
               "difference_g": difference}
     if done:
         _order_packed(order, shipment, packages, user_id)
-    idempotency.remember(scan_id, "ship.close", result, user_id)
     return result
 
 

@@ -81,12 +81,10 @@ def _lock_manifest(manifest_id: int) -> Manifest:
 
 
 @uow.use_case
-def load_package(manifest_id: int, raw: str, *, user_id: int | None, scan_id: str | None = None) -> dict:
+@idempotency.by_scan_id("ship.load")
+def load_package(manifest_id: int, raw: str, *, user_id: int | None) -> dict:
     """A package scanned onto the truck (its tracking code or box plate). A package of another carrier or
     pickup, or one not packed yet, is refused before it leaves with the wrong driver."""
-    earlier = idempotency.replay(scan_id, "ship.load")
-    if earlier is not None:
-        return earlier
     manifest = _lock_manifest(manifest_id)
     if manifest.status != ManifestStatus.OPEN:
         raise Conflict(_l("Manifest %(code)s is closed.", code=manifest.code))
@@ -112,7 +110,6 @@ def load_package(manifest_id: int, raw: str, *, user_id: int | None, scan_id: st
     packages = packages_of(manifest.id)
     result = {"code": package.tracking_code or package.lpn.code, "again": not first,
               "loaded": sum(1 for p in packages if p.loaded_at), "total": len(packages)}
-    idempotency.remember(scan_id, "ship.load", result, user_id)
     return result
 
 

@@ -281,13 +281,10 @@ def _refusal(problem: str, product: Product, lot_code: str | None, lines: list[r
 
 
 @uow.use_case
-def pack_unit(order_id: int, raw: str, *, station_code: str | None, user_id: int | None,
-              scan_id: str | None = None) -> dict:
+@idempotency.by_scan_id("ship.pack")
+def pack_unit(order_id: int, raw: str, *, station_code: str | None, user_id: int | None) -> dict:
     """One scan at the station: a unit (or case) of the order goes from its tote into the open box (a box is
     opened on the first scan), or a box type's code chooses the open box's type. Applied once per scan id."""
-    earlier = idempotency.replay(scan_id, "ship.pack")
-    if earlier is not None:
-        return earlier
     order = lock_order(order_id)
     items = tote_items(order.id, lock=True)
     check_packable(order, items)
@@ -297,7 +294,6 @@ def pack_unit(order_id: int, raw: str, *, station_code: str | None, user_id: int
         result = _choose_box(order, box, station)
     else:
         result = _pack_scanned(order, items, raw, station, user_id)
-    idempotency.remember(scan_id, "ship.pack", result, user_id)
     return result
 
 
