@@ -165,10 +165,12 @@ def test_packed_and_shipped_figures_read_the_shipping_dates(app, auth, client, o
     now = queries.now()
     with app.app_context():
         # TOMORROW was shipped just now (promised tomorrow); TODAY-1 was packed two days ago (promised today).
+        # TOMORROW packed an hour ago, or at midnight in the first hour of the warehouse's day: today all the same.
+        packed_today = max(now - timedelta(hours=1), queries.day_bounds(clock.today())[0])
         tomorrow, today_order = db.session.get(Order, orders["tomorrow"]), db.session.get(Order, orders["today"])
         tomorrow.status, today_order.status = "shipped", "packed"
         db.session.add_all([
-            Shipment(order_id=tomorrow.id, carrier="loggi", service="X", packed_at=now - timedelta(hours=1),
+            Shipment(order_id=tomorrow.id, carrier="loggi", service="X", packed_at=packed_today,
                      shipped_at=now),
             Shipment(order_id=today_order.id, carrier="jadlog", service="PACKAGE",
                      packed_at=now - timedelta(days=2))])
