@@ -458,6 +458,33 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), samples[max(int(len(samples) * 0.99) - 1, 0)]
 
 
+def together(clients: int, seconds: float, max_scans: int, one, cpu_now=dict) -> tuple[float, tuple]:
+    """Run `one(i, k)` (client i's k-th operation, k starting at 7 i) in `clients` threads, started together, for
+    `seconds` or `max_scans` operations in all. Answers the seconds it took and `cpu_now()` read just before the
+    start and once every thread has stopped."""
+    stop_at = [0.0]
+    budget = threading.Semaphore(max_scans)
+    barrier = threading.Barrier(clients + 1)
+
+    def run(i: int) -> None:
+        k = i * 7
+        barrier.wait()
+        while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
+            one(i, k)
+            k += 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    cpu_before = cpu_now()
+    stop_at[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, (cpu_before, cpu_now())
+
+
 def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dict[str, str], seconds: float,
                max_scans: int, cpu_now=dict):
     """One level of concurrency: log the handhelds in, then let them scan for `seconds`. `cpu_now()` is read just
@@ -471,38 +498,22 @@ def http_level(port: int, clients: int, work: Work, waves: list[int], codes: dic
         handheld.login(n)
     latencies = {kind: [[] for _ in range(clients)] for kind in ("here", "move", "pick")}
     errors = [0] * clients
-    stop_at = [0.0]
-    budget = threading.Semaphore(max_scans)
-    barrier = threading.Barrier(clients + 1)
 
-    def run(i: int) -> None:
-        handheld, k = handhelds[i], i * 7
-        barrier.wait()
-        while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
-            operation = work.operation(k)
-            if operation[0] == "here":
-                t = time.perf_counter()
-                status, _text = handheld.send("POST", "/hh/stock/here", {"scan": operation[1]})
-                latencies["here"][i].append((time.perf_counter() - t) * 1000)
-                errors[i] += status != 200
-            elif operation[0] == "pick":
-                for _ in range(4):
-                    errors[i] += pickers[i].scan(handheld, work.scan_id(), latencies["pick"][i])
-            else:
-                errors[i] += handheld.move(*operation[1:], work.scan_id(), latencies["move"][i])
-            k += 1
+    def one(i: int, k: int) -> None:
+        handheld = handhelds[i]
+        operation = work.operation(k)
+        if operation[0] == "here":
+            t = time.perf_counter()
+            status, _text = handheld.send("POST", "/hh/stock/here", {"scan": operation[1]})
+            latencies["here"][i].append((time.perf_counter() - t) * 1000)
+            errors[i] += status != 200
+        elif operation[0] == "pick":
+            for _ in range(4):
+                errors[i] += pickers[i].scan(handheld, work.scan_id(), latencies["pick"][i])
+        else:
+            errors[i] += handheld.move(*operation[1:], work.scan_id(), latencies["move"][i])
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    cpu_before = cpu_now()
-    stop_at[0] = time.perf_counter() + seconds
-    started = time.perf_counter()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cpu_used = (cpu_before, cpu_now())
+    elapsed, cpu_used = together(clients, seconds, max_scans, one, cpu_now)
     here, move, pick = ([x for per in latencies[kind] for x in per] for kind in ("here", "move", "pick"))
     return ((len(here) + len(move) + len(pick)) / elapsed, *summary(here + move + pick), *summary(here),
             *summary(move or [0.0]), *summary(pick or [0.0]), len(pick), sum(errors), len(here) + len(move) + len(pick),
@@ -516,42 +527,28 @@ def raw_level(database: str, clients: int, captured, seconds: float, max_scans: 
 
     connections = [psycopg.connect(f"postgresql://postgres@127.0.0.1/{database}") for _ in range(clients)]
     done = [0] * clients
-    stop_at = [0.0]
-    budget = threading.Semaphore(max_scans)
-    barrier = threading.Barrier(clients + 1)
 
-    def run(i: int) -> None:
-        conn, k = connections[i], i * 7
-        barrier.wait()
-        while time.perf_counter() < stop_at[0] and budget.acquire(blocking=False):
-            kind, statements = captured[k % len(captured)]
-            with conn.cursor() as cur:
-                fresh, base = {}, f"{SCAN_ID_PREFIX}R{i}-{k}-{time.time_ns()}"
-                for statement, captured_parameters, many in statements:
-                    parameters = fresh_scan_ids(captured_parameters, fresh, base)
-                    if many:
-                        cur.executemany(statement, parameters)
-                        continue
-                    cur.execute(statement, parameters or None)
-                    if cur.description:
-                        cur.fetchall()
-            if kind in ("move", "pick"):
-                conn.rollback()
-                done[i] += 4
-            else:
-                conn.commit()
-                done[i] += 1
-            k += 1
+    def one(i: int, k: int) -> None:
+        conn = connections[i]
+        kind, statements = captured[k % len(captured)]
+        with conn.cursor() as cur:
+            fresh, base = {}, f"{SCAN_ID_PREFIX}R{i}-{k}-{time.time_ns()}"
+            for statement, captured_parameters, many in statements:
+                parameters = fresh_scan_ids(captured_parameters, fresh, base)
+                if many:
+                    cur.executemany(statement, parameters)
+                    continue
+                cur.execute(statement, parameters or None)
+                if cur.description:
+                    cur.fetchall()
+        if kind in ("move", "pick"):
+            conn.rollback()
+            done[i] += 4
+        else:
+            conn.commit()
+            done[i] += 1
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    stop_at[0] = time.perf_counter() + seconds
-    started = time.perf_counter()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed, _cpu = together(clients, seconds, max_scans, one)
     for conn in connections:
         conn.close()
     return sum(done) / elapsed
