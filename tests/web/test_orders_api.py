@@ -53,6 +53,29 @@ def test_an_order_is_taken_allocated_and_shown(app, api):
     assert api.get("/orders/999999").status_code == 404
 
 
+def test_an_order_whose_allocation_loses_a_deadlock_is_answered_409_and_not_stored(app, api, monkeypatch):
+    """PostgreSQL broke a lock cycle by failing this transaction (SQLSTATE 40P01): the store hears 409 in the API's
+    error shape and may send the order again; nothing of it was kept."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from wms.picking import allocation
+
+    def deadlocked(*_args, **_kwargs):
+        raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
+            "deadlock detected"), psycopg.Error)
+
+    monkeypatch.setattr(allocation, "allocate_in_transaction", deadlocked)
+    data = payload([("MED", 3)], channel_order_id="SITE-DEADLOCK")
+    response = api.post("/orders", data)
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.json == {"error": "Someone changed this at the same time: look again and retry."}
+    assert count_orders(app) == 0
+    monkeypatch.undo()
+    assert api.post("/orders", data).status_code == 201
+    assert count_orders(app) == 1
+
+
 def test_the_same_order_twice_is_answered_the_same_and_stored_once(app, api):
     data = payload([("MED", 2)], channel_order_id="MLB-77", channel="marketplace")
     first = api.post("/orders", data)
