@@ -30,6 +30,11 @@ class ScanReceipt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Replayed(dict):
+    """A result stored by an earlier submission of the same scan, answered again: the caller did nothing this
+    time (a use case wrapping an idempotent service keeps its own records, an audit line, for the first only)."""
+
+
 def _usable(scan_id: str | None) -> bool:
     from .guard import SCAN_ID
 
@@ -58,7 +63,7 @@ def replay(scan_id: str | None, action: str) -> dict[str, Any] | None:
     if receipt is None:
         _none_yet().add((scan_id, action))
         return None
-    return dict(receipt.result)
+    return Replayed(receipt.result)
 
 
 def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, Any]] | None:
@@ -72,7 +77,7 @@ def replay_any(scan_id: str | None, actions: list[str]) -> tuple[str, dict[str, 
     if receipt is None:
         _none_yet().update((scan_id, action) for action in actions)
         return None
-    return receipt.action, dict(receipt.result)
+    return receipt.action, Replayed(receipt.result)
 
 
 def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: int | None) -> None:
@@ -103,7 +108,7 @@ def _stored(scan_id: str, action: str) -> dict[str, Any] | None:
     sees what was committed before it started)."""
     found = db.session.scalar(select(ScanReceipt.result).where(ScanReceipt.scan_id == scan_id,
                                                                 ScanReceipt.action == action))
-    return dict(found) if found is not None else None
+    return Replayed(found) if found is not None else None
 
 
 @event.listens_for(Session, "after_transaction_end")

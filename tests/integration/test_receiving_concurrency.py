@@ -233,3 +233,28 @@ def test_the_last_two_holds_of_a_lot_released_at_once_release_the_lot(app, racin
     with app.app_context():
         assert db.session.get(Lot, lot_id).status == "released"
         assert db.session.scalars(select(Hold.status)).all() == ["released", "released"]
+
+
+def test_the_same_put_away_scan_sent_twice_at_once_moves_the_plate_once_with_one_audit_line(app, racing):
+    """A handheld resends the destination scan of a put-away while the first is being applied: the plate moves once,
+    both hear the first's result, and the audit trail says it was put away once."""
+    from wms.audit import AuditEvent
+    from wms.receiving import putaway
+
+    with app.app_context():
+        asn = db.session.scalar(select(Asn).where(Asn.reference == "PO-9"))
+        receipt_id = receipts.start_receipt(asn_id=asn.id, user_id=None).id
+        lpn = inventory.lpn_by_code(dock_scan.receive_scan(receipt_id, BOTTLE_GTIN, dock_scan.Answers(quantity=24),
+                                                           user_id=None)["lpn"])
+        scan = dict(lpn_id=lpn.id, target_id=putaway.plan_for_lpn(lpn).suggestion.location_id, user_id=None,
+                    scan_id="resent-put-away")
+        db.session.commit()
+        db.session.remove()
+    first, second = behind_a_lock(app, lambda: putaway.put_away(**scan), lambda: putaway.put_away(**scan))
+    assert isinstance(first, dict), first
+    assert second == first
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Move).where(Move.reason == "putaway")) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "putaway")) == 1
+        assert inventory.stock_mismatches() == []

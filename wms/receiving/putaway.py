@@ -186,9 +186,6 @@ def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, 
     if plan.held and target.kind_enum in PICKABLE_KINDS:
         raise DomainError(_l("These goods are held for QA: take them to a quarantine location, not to %(code)s.",
                              code=target.code))
-    audit.record("putaway", target, user_id=user_id, lpn=plan.lpn.code if plan.lpn else None,
-                 source=plan.source.code, suggested=plan.suggestion.code if plan.suggestion else None,
-                 reason=reason, held=plan.held, units=plan.quantity)
     note = f"put-away; suggested {plan.suggestion.code}; reason {reason}" if reason and plan.suggestion else None
     if plan.lpn is not None:
         result = inventory.move_lpn(lpn_id=plan.lpn.id, target_id=target.id, user_id=user_id, reason="putaway",
@@ -198,4 +195,8 @@ def put_away(*, target_id: int, user_id: int | None, lpn_id: int | None = None, 
         result = inventory.move_stock(product_id=item.product_id, lot_id=item.lot_id, source_id=item.location_id,
                                       target_id=target.id, quantity=plan.quantity, user_id=user_id,
                                       from_lpn_id=item.lpn_id, reason="putaway", note=note, scan_id=scan_id)
+    if not isinstance(result, idempotency.Replayed):  # the same scan's twin, applied meanwhile, wrote its own
+        audit.record("putaway", target, user_id=user_id, lpn=plan.lpn.code if plan.lpn else None,
+                     source=plan.source.code, suggested=plan.suggestion.code if plan.suggestion else None,
+                     reason=reason, held=plan.held, units=plan.quantity)
     return result
