@@ -272,8 +272,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
-        """A deadlock, a serialization failure or a lock wait given up: another worker's transaction was in the
-        way. Rolled back like a refusal (409), the worker scans again; anything else is unexpected."""
+        """A deadlock, a serialization failure, a lock wait given up or a duplicate key: another worker's
+        transaction was in the way. Rolled back like a refusal (409), the worker scans again; anything else is
+        unexpected."""
         if not lost_to_another_writer(exc):
             return unexpected(exc)
         app.logger.warning("Lost to another writer on %s %s: %s", request.method, request.path, exc.orig)

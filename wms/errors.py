@@ -30,8 +30,10 @@ class Forbidden(DomainError):
 
 
 # SQLSTATEs PostgreSQL answers when another transaction was in the way: deadlock_detected (it broke a wait cycle
-# by refusing this one), serialization_failure, lock_not_available (NOWAIT or lock_timeout).
-_LOST_TO_ANOTHER_WRITER = frozenset({"40P01", "40001", "55P03"})
+# by refusing this one), serialization_failure, lock_not_available (NOWAIT or lock_timeout), and unique_violation:
+# every service looks for the row it is about to create first, so a duplicate key at the insert is another
+# request's row, committed between that look and the insert (two equal requests at once).
+_LOST_TO_ANOTHER_WRITER = frozenset({"40P01", "40001", "55P03", "23505"})
 
 
 def lost_to_another_writer(exc: BaseException) -> bool:

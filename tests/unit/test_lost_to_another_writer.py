@@ -10,6 +10,7 @@ from wms.errors import lost_to_another_writer
 
 
 def wrapped(error_class, original):
+    """As SQLAlchemy raises it: its exception class, the driver's error as `orig`."""
     return error_class.instance("UPDATE stock_items SET quantity = 1", {}, original, Exception)
 
 
@@ -17,6 +18,7 @@ def wrapped(error_class, original):
     psycopg.errors.DeadlockDetected("deadlock detected"),
     psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"),
     psycopg.errors.LockNotAvailable("could not obtain lock on row in relation \"stock_items\""),
+    psycopg.errors.UniqueViolation("duplicate key value violates unique constraint \"uq_products_sku\""),
     sqlite3.OperationalError("database is locked"),
 ])
 def test_a_lost_race_is_told_apart(original):
@@ -24,7 +26,8 @@ def test_a_lost_race_is_told_apart(original):
 
 
 @pytest.mark.parametrize("error_class, original", [
-    (IntegrityError, psycopg.errors.UniqueViolation("duplicate key value violates unique constraint")),
+    (IntegrityError, psycopg.errors.NotNullViolation("null value in column \"sku\" violates not-null constraint")),
+    (IntegrityError, psycopg.errors.ForeignKeyViolation("insert or update violates foreign key constraint")),
     (OperationalError, psycopg.errors.QueryCanceled("canceling statement due to statement timeout")),
     (OperationalError, sqlite3.OperationalError("no such table: stock_items")),
     (OperationalError, psycopg.OperationalError("connection refused")),
