@@ -46,7 +46,8 @@ def _usable(scan_id: str | None) -> bool:
 # (scan id, action) pairs this transaction has looked up and found without a receipt (`replay`, `replay_any`), in
 # the session's info: a service called next in the same transaction (`by_scan_id`) does not read the receipt again.
 # Forgotten when the transaction ends, committed or rolled back (`_forget_at_the_end`): another transaction may
-# store one meanwhile. Either look happens before the use case's locks: a concurrent resend is refused by them.
+# store one meanwhile. Either look happens before the use case's locks; a resend that arrives while its twin is
+# being applied is answered when its own receipt meets the twin's (`remember`).
 _NONE_YET = "wms.scan_ids_without_receipt"
 
 
