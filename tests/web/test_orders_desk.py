@@ -153,3 +153,20 @@ def test_the_list_shows_late_orders_first_whatever_their_promised_date(app, clie
     assert "late</span>" in page
     filtered = re.findall(r'data-order="([^"]+)"', text(client.get("/desk/orders/?q=o")))
     assert filtered[0] == "LOGGI-LATE"  # "o" matches both, and a filter keeps the order
+
+
+def test_the_list_pages_by_fifty_with_the_desk_pager_keeping_the_filters(app, client, desk):
+    with app.app_context():
+        for n in range(52):
+            take([("BOTTLE", 1)], channel_order_id=f"PAGED-{n:02d}", channel="shop", payment_status="pending")
+        db.session.remove()
+    first = text(client.get("/desk/orders/?channel=shop"))  # 53 shop orders: these 52 and SHOP-2
+    assert "Page 1 of 2" in first
+    next_link = re.search(r'<a href="([^"]+)" rel="next"', first).group(1)
+    assert "channel=shop" in next_link and "page=2" in next_link
+    second = text(client.get(next_link))
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    on_first, on_second = (set(re.findall(r"(?:PAGED-\d\d|SHOP-2)\b", page)) for page in (first, second))
+    assert len(on_first) == 50 and len(on_second) == 3 and not on_first & on_second
+    assert "SITE-1" not in first + second
+    assert "Page 2 of 2" in text(client.get("/desk/orders/?channel=shop&page=99"))  # past the end: the last page

@@ -3,7 +3,6 @@ trail (search by person, day and kind of change; CSV). Admins only. API tokens h
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from math import ceil
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -30,13 +29,13 @@ from ..dbtypes import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import LOCALES
+from ..paging import Page
 from . import people
 from .models import Role, User
 
 bp = blueprint_role(Blueprint("auth_admin", __name__, url_prefix="/desk/admin"), Role.ADMIN)
 
 ROLE_WORDS = {Role.WORKER.value: _l("worker"), Role.SUPERVISOR.value: _l("supervisor"), Role.ADMIN.value: _l("admin")}
-PER_PAGE = 50
 
 
 def register(app) -> None:
@@ -153,31 +152,16 @@ def _audit_query():
     return query, args
 
 
-class _Page:
-    """The desk pager's shape for the audit trail."""
-
-    def __init__(self, page: int, total: int):
-        self.total, self.per_page = total, PER_PAGE
-        self.pages = max(1, ceil(total / PER_PAGE))
-        self.page = min(max(page, 1), self.pages)
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num, self.next_num = self.page - 1, self.page + 1
-        self.offset = (self.page - 1) * PER_PAGE
-
-    def iter_pages(self, **_ignored):
-        return range(1, self.pages + 1) if self.pages <= 12 else [1, None, self.page, None, self.pages]
-
-
 @bp.get("/audit")
 def audit_trail():
     try:
         query, args = _audit_query()
     except DomainError as exc:
-        return render_template("auth/admin/audit.html", rows=[], page=_Page(1, 0), args={}, error=str(exc),
+        return render_template("auth/admin/audit.html", rows=[], page=Page.of(0, 1), args={}, error=str(exc),
                                kinds=_kinds()), exc.status
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = _Page(request.args.get("page", default=1, type=int), total)
-    rows = db.session.execute(query.limit(PER_PAGE).offset(page.offset)).all()
+    page = Page.of(total, request.args.get("page", default=1, type=int))
+    rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
     return render_template("auth/admin/audit.html", rows=rows, page=page, args=args, error=None, kinds=_kinds())
 
 

@@ -2,8 +2,6 @@
 attempts, last answer, "send again"), and the customer e-mails."""
 from __future__ import annotations
 
-from math import ceil
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,12 +14,12 @@ from ..auth.models import Role
 from ..errors import DomainError
 from ..events import Event
 from ..extensions import db
+from ..paging import Page
 from . import endpoints, rules
 from .models import MailMessage, SendStatus, WebhookDelivery, WebhookEndpoint
 
 bp = blueprint_role(Blueprint("integration", __name__, url_prefix="/desk/integration"), Role.ADMIN)
 
-PER_PAGE = 50
 STATUS_NAMES = {"pending": _l("waiting"), "sending": _l("sending"), "delivered": _l("delivered"),
                 "failed": _l("failed")}
 
@@ -81,15 +79,13 @@ def endpoint(endpoint_id: int):
         query = query.where(WebhookDelivery.status == state)
     else:
         state = ""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, ceil(total / PER_PAGE))
-    page = min(_page(), pages)
+    page = Page.of(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0, _page())
     deliveries = db.session.scalars(
-        query.order_by(WebhookDelivery.event_id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+        query.order_by(WebhookDelivery.event_id.desc()).offset(page.offset).limit(page.per_page)).all()
     kinds = dict(db.session.execute(select(Event.id, Event.kind).where(
         Event.id.in_([d.event_id for d in deliveries]))).all()) if deliveries else {}
     return render_template("integration/desk/endpoint.html", endpoint=chosen, deliveries=deliveries, kinds=kinds,
-                           state=state, page=page, pages=pages, total=total)
+                           state=state, page=page, total=page.total)
 
 
 @bp.post("/deliveries/<int:delivery_id>/send-again")
@@ -102,11 +98,8 @@ def send_again(delivery_id: int):
 
 @bp.get("/mail")
 def mails():
-    page = _page()
-    total = db.session.scalar(select(func.count()).select_from(MailMessage)) or 0
-    pages = max(1, ceil(total / PER_PAGE))
-    page = min(page, pages)
+    page = Page.of(db.session.scalar(select(func.count()).select_from(MailMessage)) or 0, _page())
     rows = db.session.scalars(select(MailMessage).order_by(MailMessage.id.desc())
-                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return render_template("integration/desk/mail.html", mails=rows, page=page, pages=pages,
+                              .offset(page.offset).limit(page.per_page)).all()
+    return render_template("integration/desk/mail.html", mails=rows, page=page,
                            statuses=SendStatus)

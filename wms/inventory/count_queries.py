@@ -9,9 +9,10 @@ from sqlalchemy.orm import selectinload
 from ..catalog.models import Lot, Product
 from ..extensions import db
 from ..locations.models import Location
+from ..paging import Page
 from . import ledger
 from .models import Adjustment, AdjustmentStatus, CountLine, CountTask, Lpn, Move, StockItem, item_key
-from .queries import Page, count, user_names
+from .queries import count, user_names
 
 # ---------------------------------------------------------------------------------------------- adjustments
 

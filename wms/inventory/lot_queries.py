@@ -8,9 +8,10 @@ from sqlalchemy.orm import selectinload
 from ..catalog.models import Lot, Product
 from ..extensions import db
 from ..locations.models import PICKABLE_KINDS, Location, LocationKind
+from ..paging import PER_PAGE, Page
 from . import summary
 from .models import Move, StockItem
-from .queries import PER_PAGE, Page, count
+from .queries import count
 
 # ---------------------------------------------------------------------------------------------- ledger
 

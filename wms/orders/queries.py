@@ -2,7 +2,6 @@
 pickers and history."""
 from dataclasses import dataclass
 from datetime import date
-from math import ceil
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,10 +11,9 @@ from ..audit import AuditEvent
 from ..auth.models import User
 from ..board import queries as board
 from ..extensions import db
+from ..paging import Page
 from ..picking.models import PickTask, Reservation, Wave, WaveOrder
 from .models import Order, OrderLine
-
-PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -28,10 +26,10 @@ class OrderFilter:
     held: bool = False
 
 
-def order_page(criteria: OrderFilter, page: int, today: date | None = None
-               ) -> tuple[list[Order], int, int, int, dict]:
-    """(orders of the page, total, the page shown, pages, {order id: risk} of the late, at-risk and due-today
-    ones): those first, by the day board's rule (wms/board/rules.py), then by promised date."""
+def order_page(criteria: OrderFilter, wanted: int, today: date | None = None
+               ) -> tuple[list[Order], Page, dict]:
+    """(orders of the page, the page shown, {order id: risk} of the late, at-risk and due-today ones): those
+    first, by the day board's rule (wms/board/rules.py), then by promised date."""
     query = select(Order)
     if criteria.status == "open":
         query = query.where(Order.status.not_in(["packed", "shipped", "cancelled"]))
@@ -49,15 +47,14 @@ def order_page(criteria: OrderFilter, page: int, today: date | None = None
     if criteria.held:
         query = query.where(Order.on_hold.is_(True))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, ceil(total / PER_PAGE))
-    page = min(max(page, 1), pages)
+    page = Page.of(total, wanted)
     urgent = board.urgent_orders(query, today or clock.today()) if total else {}
     rows = list(db.session.scalars(
         query.options(selectinload(Order.lines))
         .order_by(board.urgent_first(urgent), Order.promised_ship_date.is_(None), Order.promised_ship_date,
                   Order.id.desc())
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    return rows, total, page, pages, urgent
+        .offset(page.offset).limit(page.per_page)))
+    return rows, page, urgent
 
 
 def counts_by_status() -> dict[str, int]:

@@ -61,10 +61,9 @@ def orders():
         channel=filters["channel"] if filters["channel"] in CHANNEL else None, q=filters["q"] or None,
         promised_from=_date(filters["promised_from"]), promised_to=_date(filters["promised_to"]),
         held=bool(filters["held"]))
-    rows, total, page, pages, urgent = queries.order_page(criteria, request.args.get("page", 1, type=int))
+    rows, page, urgent = queries.order_page(criteria, request.args.get("page", 1, type=int))
     return render_template("orders/desk/list.html", rows=rows, urgent=urgent, risk_words=RISK_WORDS,
-                           filters=filters, total=total, page=page,
-                           pages=pages, statuses=STATUS, channels=CHANNEL, counts=queries.counts_by_status())
+                           filters=filters, total=page.total, page=page, statuses=STATUS, channels=CHANNEL, counts=queries.counts_by_status())
 
 
 @bp.get("/<int:order_id>")

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
 
 from sqlalchemy import func, or_, select
 
 from ..auth.models import User
 from ..extensions import db
+from ..paging import Page
 from .models import JobStatus, Printer, PrinterAssignment, PrintJob
 from .printers import KINDS
-
-PER_PAGE = 50
 
 
 def printers(active_only: bool = False) -> list[Printer]:
@@ -41,14 +39,12 @@ def assignments() -> list[PrinterAssignment]:
 @dataclass
 class JobPage:
     jobs: list[PrintJob]
-    page: int
-    pages: int
-    total: int
+    page: Page
     tallies: dict[str, int]
     names: dict[int, str]
 
 
-def job_page(*, status: str, printer_id: int | None, kind: str, text: str, page: int) -> JobPage:
+def job_page(*, status: str, printer_id: int | None, kind: str, text: str, wanted: int) -> JobPage:
     query = select(PrintJob)
     if status in set(JobStatus):
         query = query.where(PrintJob.status == status)
@@ -60,14 +56,12 @@ def job_page(*, status: str, printer_id: int | None, kind: str, text: str, page:
         pattern = f"%{text}%"
         query = query.where(or_(PrintJob.reference.ilike(pattern), PrintJob.station.ilike(pattern)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
-    rows = list(db.session.scalars(
-        query.order_by(PrintJob.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    page = Page.of(total, wanted)
+    rows = list(db.session.scalars(query.order_by(PrintJob.id.desc()).limit(page.per_page).offset(page.offset)))
     tallies = dict(db.session.execute(select(PrintJob.status, func.count()).group_by(PrintJob.status)).all())
     names = dict(db.session.execute(
         select(User.id, User.name).where(User.id.in_({row.user_id for row in rows if row.user_id}))).all())
-    return JobPage(rows, page, pages, total, tallies, names)
+    return JobPage(rows, page, tallies, names)
 
 
 def printers_like(job: PrintJob) -> list[Printer]:

@@ -152,9 +152,9 @@ def jobs():
     filters = {"status": args.get("status", ""), "printer": _form_int("printer") or "", "kind": args.get("kind", ""),
                "q": (args.get("q") or "").strip()}
     found = queries.job_page(status=filters["status"], printer_id=filters["printer"] or None, kind=filters["kind"],
-                             text=filters["q"], page=_form_int("page", 1))
-    return render_template("printing/desk/jobs.html", jobs=found.jobs, page=found.page, pages=found.pages,
-                           total=found.total, tallies=found.tallies, filters=filters, printers=queries.printers(),
+                             text=filters["q"], wanted=_form_int("page", 1))
+    return render_template("printing/desk/jobs.html", jobs=found.jobs, page=found.page, total=found.page.total,
+                           tallies=found.tallies, filters=filters, printers=queries.printers(),
                            names=found.names)
 
 

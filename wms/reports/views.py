@@ -8,8 +8,9 @@ from ..access import blueprint_role
 from ..auth.models import Role
 from ..errors import DomainError
 from ..extensions import db
-from ..inventory.queries import Page, count
+from ..inventory.queries import count
 from ..inventory.words import move_reason
+from ..paging import Page
 from . import queries
 
 bp = blueprint_role(Blueprint("reports", __name__, url_prefix="/desk/reports"), Role.SUPERVISOR)
