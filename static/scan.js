@@ -94,10 +94,20 @@
     var result = xhr.getResponseHeader("X-Scan-Result");
     if (result) signal(result);
     else if (xhr.status >= 400 && xhr.status !== 401) signal("bad");
+    // An error shown above the screen (409: another handheld was changing the same thing) leaves the screen and
+    // the text scanned as they were: the text is selected, so that Enter sends it again and the next scan
+    // replaces it instead of being added to it.
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget") === "#request-error") selectScanned(form);
   });
 
-  document.addEventListener("htmx:sendError", function () {
+  function selectScanned(form) {
+    var input = form ? form.querySelector("input[name=scan]") : null;
+    if (input && input.select) input.select();
+  }
+
+  document.addEventListener("htmx:sendError", function (e) {
     signal("bad");
+    selectScanned(e.detail.elt.closest ? e.detail.elt.closest("form") : null);
     var screen = document.getElementById("screen");
     var note = document.getElementById("network-error");
     if (screen && !note) {

@@ -204,3 +204,38 @@ def test_each_screen_opens_focused_and_fits(handheld, wh, path):  # noqa: F811
     hh_login(handheld)
     handheld.goto(path)
     settled(handheld)
+
+
+def test_a_move_that_loses_a_deadlock_says_so_in_red_and_goes_through_on_the_next_enter(handheld, app, wh,  # noqa: F811
+                                                                                        monkeypatch):
+    """PostgreSQL refused the last scan's transaction to break a deadlock with another handheld: the worker hears
+    the bad sound and reads why above the screen, which stays at the same step with the input focused; the same
+    scan again moves the units."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from wms.inventory import ledger
+
+    def deadlocked(*_args, **_kwargs):
+        raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
+            "deadlock detected"), psycopg.Error)
+
+    page = handheld
+    open_from_menu(page, "Move", "/hh/stock/move")
+    for code in ("A-01-01-2", BOTTLE_GTIN, "2"):
+        assert step(page, code) == "ok"
+    expect(page.locator("h1")).to_have_text("Scan TO: the location it goes to")
+    before = books(app)
+    monkeypatch.setattr(ledger, "_result", deadlocked)  # the live server runs in this process
+    assert step(page, "A-01-05-2") == "bad"
+    error = page.locator("#request-error .error")
+    expect(error).to_have_text("Someone changed this at the same time: look again and retry.")
+    assert error.evaluate("e => getComputedStyle(e).backgroundColor") == RED
+    expect(page.locator("h1")).to_have_text("Scan TO: the location it goes to")  # the same step, input focused
+    assert books(app) == before
+    monkeypatch.undo()
+    assert step(page, "A-01-05-2") == "ok", page.inner_text("body")
+    expect(page.locator("#screen .ok")).to_contain_text("Moved 2 × BOTTLE from A-01-01-2 to A-01-05-2.")
+    expect(page.locator("#request-error")).to_be_empty()
+    assert on_hand(app, wh, "A-01-05-2", "BOTTLE") == 2
+    books_are_right(app)
