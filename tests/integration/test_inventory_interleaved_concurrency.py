@@ -190,3 +190,62 @@ def test_the_same_move_of_every_unit_sent_twice_at_once_answers_the_first_instea
     assert second == first
     assert _on_hand(app, racing["target"]) == {racing["bottle"]: 12}
     assert _books_are_right(app)
+
+
+def test_a_move_that_loses_a_real_deadlock_is_answered_409_and_the_other_worker_goes_on(app, client, racing):
+    """A real lock cycle on PostgreSQL: another worker holds the target's stock item and then wants the source's,
+    which the move holds while it waits for the target. PostgreSQL fails one of the two — the move, which waited
+    first (the other worker looks for deadlocks only after 10 s): the handheld hears 409, nothing of the move is
+    kept, and the other worker's transaction commits."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tests.interleave import WAIT_SECONDS, _until_someone_waits_for_a_lock
+    from wms.inventory import ledger
+    from wms.inventory.models import item_key
+    from wms.uow import unit_of_work
+
+    with app.app_context():  # one unit at the target first: its stock item exists (a later id than the source's)
+        inventory.move_stock(product_id=racing["bottle"], lot_id=None, source_id=racing["bin"],
+                             target_id=racing["target"], quantity=1, user_id=None)
+        db.session.remove()
+    source, target = (item_key(place, racing["bottle"], None, None) for place in (racing["bin"], racing["target"]))
+    client.post("/hh/login", data={"badge": "BADGE-W1", "pin": "1111"}, headers=HX)
+    screen = scan(client, scan(client, scan(client, client.get("/hh/stock/move"), "A-01-02-2"), BOTTLE_GTIN), "2")
+    assert 'data-step="to"' in page(screen), page(screen)
+    holding, outcome = threading.Event(), {}
+
+    def other_worker():
+        try:
+            with app.app_context():
+                try:
+                    with unit_of_work():
+                        db.session.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+                        ledger.lock_items([target])
+                        holding.set()
+                        _until_someone_waits_for_a_lock(app, finished=lambda: "move" in outcome)
+                        ledger.lock_items([source])  # the cycle: the move holds it and waits for the target
+                    outcome["other"] = "committed"
+                finally:
+                    db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - judged below
+            outcome["other"] = exc
+        finally:
+            holding.set()
+
+    def the_move():
+        assert holding.wait(WAIT_SECONDS)
+        outcome["move"] = scan(client, screen, "A-02-05-2")
+
+    threads = [threading.Thread(target=other_worker), threading.Thread(target=the_move)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * WAIT_SECONDS)
+    assert outcome.get("other") == "committed", outcome
+    response = outcome["move"]
+    assert response.status_code == 409, page(response)
+    assert "Someone changed this at the same time: look again and retry." in page(response)
+    assert _on_hand(app, racing["target"]) == {racing["bottle"]: 1}
+    assert _books_are_right(app)
