@@ -108,7 +108,7 @@ def behind_a_lock(app, holder: Callable[[], Any], waiter: Callable[[], Any]) -> 
     for thread in threads:
         thread.start()
     try:
-        _until_someone_waits_for_a_lock(app, finished=lambda: "waiter" in outcome)
+        until_someone_waits_for_a_lock(app, finished=lambda: "waiter" in outcome)
     finally:
         release.set()
     for thread in threads:
@@ -117,7 +117,7 @@ def behind_a_lock(app, holder: Callable[[], Any], waiter: Callable[[], Any]) -> 
     return outcome.get("holder"), outcome.get("waiter")
 
 
-def _until_someone_waits_for_a_lock(app, finished: Callable[[], bool]) -> None:
+def until_someone_waits_for_a_lock(app, finished: Callable[[], bool]) -> None:
     """Until a session waits for a lock, or the waiter ended without waiting (the caller's assertions judge it)."""
     from sqlalchemy import text
 

@@ -1,8 +1,10 @@
 """Another worker commits while a stock decision is being made: between the screen's read of a row and the
 service's lock of it (`read_then_wait`), or while the other holds that lock (`behind_a_lock`). The lock reads the
 row afresh, so the decision is made on the row as it is once locked: a count finished on another handheld is not
-recorded again, a bin blocked meanwhile takes nothing, a lot is recalled once, and the last two approvals of a
-count close it. PostgreSQL only: SQLite holds its write lock from the first read, so nothing commits in between.
+recorded again, a bin blocked meanwhile takes nothing, a lot recalled meanwhile stays out of picking, a lot is
+recalled once, the last two approvals of a count close it, the same scan sent twice at once moves once, and a
+move that loses a deadlock answers 409. PostgreSQL only: SQLite holds its write lock from the first read, so
+nothing commits in between.
 """
 import pytest
 from sqlalchemy import func, select
@@ -201,7 +203,7 @@ def test_a_move_that_loses_a_real_deadlock_is_answered_409_and_the_other_worker_
 
     from sqlalchemy import text
 
-    from tests.interleave import WAIT_SECONDS, _until_someone_waits_for_a_lock
+    from tests.interleave import WAIT_SECONDS, until_someone_waits_for_a_lock
     from wms.inventory import ledger
     from wms.inventory.models import item_key
     from wms.uow import unit_of_work
@@ -224,7 +226,7 @@ def test_a_move_that_loses_a_real_deadlock_is_answered_409_and_the_other_worker_
                         db.session.execute(text("SET LOCAL deadlock_timeout = '10s'"))
                         ledger.lock_items([target])
                         holding.set()
-                        _until_someone_waits_for_a_lock(app, finished=lambda: "move" in outcome)
+                        until_someone_waits_for_a_lock(app, finished=lambda: "move" in outcome)
                         ledger.lock_items([source])  # the cycle: the move holds it and waits for the target
                     outcome["other"] = "committed"
                 finally:
