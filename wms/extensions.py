@@ -34,6 +34,12 @@ babel = Babel()
 htmx = HTMX()
 
 
+# The longest a statement waits for another transaction's lock, on either database, before it fails (and the
+# request answers 409: `errors.lost_to_another_writer`): under gunicorn's 60 s worker timeout, so that a handheld
+# held up by a long transaction hears why instead of losing its connection.
+LOCK_WAIT_SECONDS = 30
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
     """SQLite: foreign keys on, wait for the writer instead of failing, a 64 MB page cache per connection (the
@@ -42,7 +48,7 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
@@ -52,9 +58,9 @@ def _sqlite_connect(dbapi_connection, connection_record):
 def _postgresql_connect(dialect, connection_record, cargs, cparams):
     """PostgreSQL: no JIT compilation. The desk's statements are short; their estimated cost (an index probe per
     pending summary delta, counted as a random read) passed `jit_above_cost` and compiling took 70–80 ms of a
-    120 ms statement at 1M items (issue #16)."""
+    120 ms statement at 1M items (issue #16). A lock waited for at most LOCK_WAIT_SECONDS (`lock_timeout`)."""
     if dialect.name == "postgresql":
-        cparams["options"] = (cparams.get("options", "") + " -c jit=off").strip()
+        cparams["options"] = (cparams.get("options", "") + f" -c jit=off -c lock_timeout={LOCK_WAIT_SECONDS}s").strip()
 
 
 @event.listens_for(Engine, "begin")
