@@ -26,6 +26,9 @@ COMMON_ANSWERS = {
                     "characters. Nothing was changed."),
 }
 BODY_ANSWERS = {400: (ErrorOut, "The body is not a JSON object.")}
+# Any request that writes may meet another changing the same rows (wms/__init__.py, `database_error`).
+LOST_RACE = ("Another request changed the same thing at the same moment (a lock cycle, a lock waited for over "
+             "30 s, or the same new record twice at once): nothing was changed; send it again.")
 
 
 def _answers(op: Operation) -> dict[int, tuple[type[BaseModel] | None, str]]:
@@ -34,7 +37,11 @@ def _answers(op: Operation) -> dict[int, tuple[type[BaseModel] | None, str]]:
         answers.update(BODY_ANSWERS)
     if any(p["in"] == "path" for p in op.parameters):
         answers[404] = (ErrorOut, "Not found.")
-    answers.update(op.answers)
+    if op.method in ("post", "put", "patch", "delete"):
+        answers[409] = (ErrorOut, LOST_RACE)
+    for status, (model, text) in op.answers.items():
+        answers[status] = (model, f"{text} Or: {LOST_RACE[0].lower()}{LOST_RACE[1:]}" if status == 409
+                           and status in answers else text)
     return dict(sorted(answers.items()))
 
 
