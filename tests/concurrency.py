@@ -36,3 +36,14 @@ def at_once(n: int, work: Callable[[int], Any], *, app=None, timeout: float = 12
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread did not finish: a deadlock?"
     return outcomes
+
+
+def deadlocked(*_args, **_kwargs):
+    """Stands in for a function whose statement PostgreSQL refused to break a lock cycle (SQLSTATE 40P01), raised
+    as SQLAlchemy raises it: for the paths that answer a lost race (a real cycle is in
+    tests/integration/test_inventory_interleaved_concurrency.py)."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
+        "deadlock detected"), psycopg.Error)

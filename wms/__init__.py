@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from . import access, config, guard, uow
-from .errors import Conflict, DomainError, lost_to_another_writer
+from .errors import RACE_LOST, Conflict, DomainError, lost_to_another_writer
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,7 +256,7 @@ def _register_error_handlers(app: Flask) -> None:
             403: _("Your role does not allow this screen."),
             404: _("Not found."),
             405: _("This action is not allowed here."),
-            409: _("Someone changed this at the same time: look again and retry."),
+            409: str(RACE_LOST),
             413: _("The file is too large."),
             422: _("The data was not accepted."),
         }
@@ -278,7 +278,7 @@ def _register_error_handlers(app: Flask) -> None:
         if not lost_to_another_writer(exc):
             return unexpected(exc)
         app.logger.warning("Lost to another writer on %s %s: %s", request.method, request.path, exc.orig)
-        return domain_error(Conflict(_("Someone changed this at the same time: look again and retry.")))
+        return domain_error(Conflict(RACE_LOST))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -1,4 +1,7 @@
 """Domain errors: a message a worker can act on, and the HTTP status a view answers with."""
+import sqlite3
+
+from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
@@ -25,6 +28,10 @@ class Conflict(DomainError):
     status = 409
 
 
+# What a request that lost a race to another (a 409 with nothing changed) is told, on every path that says it.
+RACE_LOST = _l("Someone changed this at the same time: look again and retry.")
+
+
 class Forbidden(DomainError):
     status = 403
 
@@ -45,7 +52,7 @@ def lost_to_another_writer(exc: BaseException) -> bool:
         return False
     if getattr(original, "sqlstate", None) in _LOST_TO_ANOTHER_WRITER:
         return True
-    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
+    return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
 
 
 def get_or_not_found(model, row_id, message):

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import sql
 from .dbtypes import UTCDateTime, utcnow
 from .errors import Conflict, DomainError
 from .extensions import db
@@ -94,9 +94,8 @@ def remember(scan_id: str | None, action: str, result: dict[str, Any], user_id: 
         return
     db.session().info.get(_NONE_YET, set()).discard((scan_id, action))
     values = dict(scan_id=scan_id, action=action, result=result, user_id=user_id, at=utcnow())
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stored = db.session.execute(dialect.insert(ScanReceipt.__table__).values(**values).on_conflict_do_nothing()
-                                .returning(ScanReceipt.scan_id)).first()
+    stored = db.session.execute(sql.conflict_insert(ScanReceipt.__table__).values(**values)
+                                .on_conflict_do_nothing().returning(ScanReceipt.scan_id)).first()
     if stored is None:
         earlier = _stored(scan_id, action)
         if earlier is None:  # stored and gone again: nothing to answer with

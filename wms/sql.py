@@ -3,6 +3,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from sqlalchemy import ARRAY, Integer, any_, bindparam, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +21,13 @@ def id_in(column, ids: Sequence[int]):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
     return column.in_(ids)
+
+
+def conflict_insert(target):
+    """An INSERT into `target` (a model or table) that can say what to do on a duplicate key
+    (`on_conflict_do_nothing` / `on_conflict_do_update`): PostgreSQL's or SQLite's, for the session's database."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(target)
 
 
 def locked(model, row_id, *, shared: bool = False):

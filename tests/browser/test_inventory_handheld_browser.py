@@ -211,14 +211,8 @@ def test_a_move_that_loses_a_deadlock_says_so_in_red_and_goes_through_on_the_nex
     """PostgreSQL refused the last scan's transaction to break a deadlock with another handheld: the worker hears
     the bad sound and reads why above the screen, which stays at the same step with the input focused; the same
     scan again moves the units."""
-    import psycopg
-    from sqlalchemy.exc import OperationalError
-
+    from tests.concurrency import deadlocked
     from wms.inventory import ledger
-
-    def deadlocked(*_args, **_kwargs):
-        raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
-            "deadlock detected"), psycopg.Error)
 
     page = handheld
     open_from_menu(page, "Move", "/hh/stock/move")

@@ -326,19 +326,13 @@ def test_a_move_that_loses_a_deadlock_is_refused_changes_nothing_and_passes_when
                                                                                                  monkeypatch):
     """PostgreSQL breaks a deadlock by failing one of the transactions (SQLSTATE 40P01): the handheld hears a 409
     (someone else was changing this), nothing of the move is kept, and the same scan goes through the next time."""
-    import psycopg
-    from sqlalchemy.exc import OperationalError
-
+    from tests.concurrency import deadlocked
     from wms.inventory import ledger
 
     at_to = scan(worker, scan(worker, start_move(worker, "A-01-01-2"), BOTTLE_GTIN), "4")
     before = books(app)
 
-    def deadlocked(*_args, **_kwargs):  # after the move's rows were written and flushed
-        raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
-            "deadlock detected"), psycopg.Error)
-
-    monkeypatch.setattr(ledger, "_result", deadlocked)
+    monkeypatch.setattr(ledger, "_result", deadlocked)  # after the move's rows were written and flushed
     response = scan(worker, at_to, "A-01-02-1", scan_id="deadlocked")
     assert response.status_code == 409 and response.headers["X-Scan-Result"] == "bad"
     # shown above the screen, which stays as it was, its scan input included

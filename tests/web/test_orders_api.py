@@ -56,14 +56,8 @@ def test_an_order_is_taken_allocated_and_shown(app, api):
 def test_an_order_whose_allocation_loses_a_deadlock_is_answered_409_and_not_stored(app, api, monkeypatch):
     """PostgreSQL broke a lock cycle by failing this transaction (SQLSTATE 40P01): the store hears 409 in the API's
     error shape and may send the order again; nothing of it was kept."""
-    import psycopg
-    from sqlalchemy.exc import OperationalError
-
+    from tests.concurrency import deadlocked
     from wms.picking import allocation
-
-    def deadlocked(*_args, **_kwargs):
-        raise OperationalError.instance("UPDATE stock_items ...", {}, psycopg.errors.DeadlockDetected(
-            "deadlock detected"), psycopg.Error)
 
     monkeypatch.setattr(allocation, "allocate_in_transaction", deadlocked)
     data = payload([("MED", 3)], channel_order_id="SITE-DEADLOCK")

@@ -37,11 +37,10 @@ def _answers(op: Operation) -> dict[int, tuple[type[BaseModel] | None, str]]:
         answers.update(BODY_ANSWERS)
     if any(p["in"] == "path" for p in op.parameters):
         answers[404] = (ErrorOut, "Not found.")
+    answers.update(op.answers)
     if op.method in ("post", "put", "patch", "delete"):
-        answers[409] = (ErrorOut, LOST_RACE)
-    for status, (model, text) in op.answers.items():
-        answers[status] = (model, f"{text} Or: {LOST_RACE[0].lower()}{LOST_RACE[1:]}" if status == 409
-                           and status in answers else text)
+        own = op.answers.get(409)
+        answers[409] = (ErrorOut, f"{own[1]} Or: {LOST_RACE[0].lower()}{LOST_RACE[1:]}" if own else LOST_RACE)
     return dict(sorted(answers.items()))
 
 

@@ -19,9 +19,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import uow
+from .. import sql, uow
 from ..dbtypes import UTCDateTime, utcnow
 from ..extensions import db
 from .models import LoginFailure
@@ -61,10 +60,8 @@ def _count(*keys: str) -> None:
     now = utcnow()
     now_value = literal(now, UTCDateTime())
     expired = LoginFailure.window_start <= literal(now - WINDOW, UTCDateTime())
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for key in sorted(keys):  # in one order, so two attempts never wait on each other's rows
-        statement = insert(LoginFailure).values(key=key, window_start=now, failures=1)
+        statement = sql.conflict_insert(LoginFailure).values(key=key, window_start=now, failures=1)
         db.session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
             # A window that has passed starts again with this failure.
             "failures": case((expired, 1), else_=LoginFailure.failures + 1),

@@ -85,7 +85,7 @@ def endpoint(endpoint_id: int):
     kinds = dict(db.session.execute(select(Event.id, Event.kind).where(
         Event.id.in_([d.event_id for d in deliveries]))).all()) if deliveries else {}
     return render_template("integration/desk/endpoint.html", endpoint=chosen, deliveries=deliveries, kinds=kinds,
-                           state=state, page=page, total=page.total)
+                           state=state, page=page)
 
 
 @bp.post("/deliveries/<int:delivery_id>/send-again")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import ExecutableOption
 
 from .. import clock, idempotency, sql, uow
@@ -76,9 +75,7 @@ def ensure_items(places: Iterable[tuple[int, int, int | None, int | None]]) -> l
     rows = {key: dict(key=key, location_id=place[0], product_id=place[1], lot_id=place[2], lpn_id=place[3],
                       quantity=0, reserved=0, updated_at=utcnow()) for key, place in zip(keys, places, strict=True)}
     if rows:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.session.execute(insert(StockItem).values([rows[key] for key in sorted(rows)])
+        db.session.execute(sql.conflict_insert(StockItem).values([rows[key] for key in sorted(rows)])
                            .on_conflict_do_nothing(index_elements=["key"]))
     return keys
 

@@ -63,7 +63,8 @@ def orders():
         held=bool(filters["held"]))
     rows, page, urgent = queries.order_page(criteria, request.args.get("page", 1, type=int))
     return render_template("orders/desk/list.html", rows=rows, urgent=urgent, risk_words=RISK_WORDS,
-                           filters=filters, total=page.total, page=page, statuses=STATUS, channels=CHANNEL, counts=queries.counts_by_status())
+                           filters=filters, page=page, statuses=STATUS, channels=CHANNEL,
+                           counts=queries.counts_by_status())
 
 
 @bp.get("/<int:order_id>")

@@ -153,8 +153,7 @@ def jobs():
                "q": (args.get("q") or "").strip()}
     found = queries.job_page(status=filters["status"], printer_id=filters["printer"] or None, kind=filters["kind"],
                              text=filters["q"], wanted=_form_int("page", 1))
-    return render_template("printing/desk/jobs.html", jobs=found.jobs, page=found.page, total=found.page.total,
-                           tallies=found.tallies, filters=filters, printers=queries.printers(),
+    return render_template("printing/desk/jobs.html", jobs=found.jobs, page=found.page, tallies=found.tallies, filters=filters, printers=queries.printers(),
                            names=found.names)
 
 
