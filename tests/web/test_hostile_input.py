@@ -100,3 +100,26 @@ def test_a_gs1_scan_with_its_group_separator_is_not_refused(client, auth):
     auth.login("worker")
     response = client.post("/hh/stock/here", data={"scan": "0107891000000014\x1d10LOT1"}, headers=HX)
     assert "control characters" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/desk/orders/", "/desk/printing/jobs", "/desk/integration/mail",
+                                  "/desk/admin/audit"])
+@pytest.mark.parametrize("page", ["%C2%B2", "100000000000000000000", "-5", "abc", "9" * 10_000, "%D9%A3"],
+                         ids=["superscript", "1e20", "negative", "letters", "10000-digits", "arabic-digit"])
+def test_a_desk_lists_page_number_of_any_shape_shows_a_page_or_says_why(client, auth, path, page):
+    """The lists paged by wms/paging.py: a page number that is not one, too large or negative shows a page of the
+    list (the first or the last), or — the print jobs, whose filters are all checked — a 422 that says so; never
+    a 500."""
+    auth.login("admin")
+    response = client.get(f"{path}?page={page}")
+    body = response.get_data(as_text=True)
+    if path == "/desk/printing/jobs":
+        assert response.status_code == 422 and "page must be a whole number" in body, (page, response.status_code)
+    else:
+        assert response.status_code == 200, (path, page, response.status_code)
+        assert "Page 0" not in body
+
+
+def test_a_nul_in_a_desk_lists_page_number_is_refused(client, auth):
+    auth.login("admin")
+    assert client.get("/desk/orders/?page=1%00").status_code == 422
