@@ -58,3 +58,26 @@ def test_release_an_order_by_hand_then_build_the_proposed_wave(desk, app, orders
     expect(page.locator("main")).to_contain_text("A-01-04-1")  # the bottle's pick face is on the walk
     with app.app_context():
         assert books_are_right()
+
+
+def test_the_order_list_pages_with_the_desk_pager_keeping_its_filter(desk, app, orders):
+    """Fifty orders a page: the supervisor filters by channel, goes to the next page and back by the pager's
+    links, and the filter stays."""
+    with app.app_context():
+        for n in range(51):
+            take([("BOTTLE", 1)], channel_order_id=f"SHOP-{n:02d}", channel="shop", payment_status="pending")
+        db.session.remove()
+    page = desk
+    desk_login(page)
+    page.goto("/desk/orders/?channel=shop")
+    pager = page.locator("nav.pager")
+    expect(pager).to_contain_text("Page 1 of 2")
+    expect(page.locator("table tbody tr")).to_have_count(50)
+    pager.get_by_role("link", name=re.compile("Next")).click()
+    page.wait_for_url(re.compile(r".*channel=shop.*page=2|.*page=2.*channel=shop"))
+    expect(pager).to_contain_text("Page 2 of 2")
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table")).not_to_contain_text("SITE-77")  # the filter kept: no site order
+    pager.get_by_role("link", name=re.compile("Previous")).click()
+    expect(pager).to_contain_text("Page 1 of 2")
+    assert "channel=shop" in page.url
